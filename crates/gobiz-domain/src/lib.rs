@@ -1,0 +1,13 @@
+//! Pure GoBiz domain types and rules.
+//!
+//! Nothing here performs I/O, knows about HTTP or SQL, or reads the system time: callers pass
+//! the current instant in (it comes from the `Clock`).
+
+pub mod clock;
+pub mod entities;
+pub mod ids;
+pub mod model;
+pub mod phone;
+pub mod scope;
+pub mod timefmt;
+pub mod validation;

@@ -1,0 +1,214 @@
+//! The GoBiz response envelope (spec §1.4) and the single conversion of every error into it.
+
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use gobiz_services::ServiceError;
+use serde_json::{json, Value};
+
+/// `{"success": true, "data": …}` with status 200.
+pub fn ok(data: Value) -> Response {
+    (
+        StatusCode::OK,
+        Json(json!({ "success": true, "data": data })),
+    )
+        .into_response()
+}
+
+/// `{"success": true, "data": …}` with status 201.
+pub fn created(data: Value) -> Response {
+    (
+        StatusCode::CREATED,
+        Json(json!({ "success": true, "data": data })),
+    )
+        .into_response()
+}
+
+/// An error answer: status, one or more (title, message) pairs, and extra headers.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    errors: Vec<(String, String)>,
+    headers: Vec<(HeaderName, String)>,
+}
+
+impl ApiError {
+    /// One error object.
+    pub fn new(status: StatusCode, title: &str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            errors: vec![(title.to_string(), message.into())],
+            headers: Vec::new(),
+        }
+    }
+
+    /// Adds a response header.
+    pub fn with_header(mut self, name: HeaderName, value: impl Into<String>) -> ApiError {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// Row 13 with one object per message.
+    pub fn bad_request(messages: Vec<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            errors: messages
+                .into_iter()
+                .map(|m| ("Bad Request".to_string(), m))
+                .collect(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// Row 1.
+    pub fn session_expired() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "Session Expired",
+            "Your session is expired. Please login again.",
+        )
+        .with_header(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")
+    }
+
+    /// Row 8.
+    pub fn unsupported_accept(raw: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "UnsupportedAcceptType",
+            format!("Invalid Accept header: {raw}"),
+        )
+    }
+
+    /// Row 9.
+    pub fn no_route(method: &str, path: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            format!("No route for {method} {path}"),
+        )
+    }
+
+    /// Row 10.
+    pub fn method_not_allowed(method: &str, path: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method Not Allowed",
+            format!("Method {method} is not allowed on {path}"),
+        )
+    }
+
+    /// Row 11.
+    pub fn too_large() -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Payload Too Large",
+            format!("Request body exceeds {} bytes", crate::BODY_LIMIT),
+        )
+    }
+
+    /// Row 12.
+    pub fn unsupported_media(value: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported Media Type",
+            format!("Unsupported Content-Type: {value}; use application/json"),
+        )
+    }
+
+    /// Row 15.
+    pub fn internal() -> ApiError {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal Server Error",
+            "Something went wrong. Please retry.",
+        )
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let code = format!("HTTP_{}", self.status.as_u16());
+        let errors: Vec<Value> = self
+            .errors
+            .into_iter()
+            .map(|(title, message)| {
+                json!({
+                    "code": code,
+                    "message_title": title,
+                    "message": message,
+                    "message_severity": "error",
+                })
+            })
+            .collect();
+        let mut resp = (
+            self.status,
+            Json(json!({ "success": false, "errors": errors })),
+        )
+            .into_response();
+        for (name, value) in self.headers {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                resp.headers_mut().insert(name, v);
+            }
+        }
+        resp
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid(vs) => {
+                ApiError::bad_request(vs.iter().map(|v| v.message()).collect())
+            }
+            ServiceError::SessionExpired => ApiError::session_expired(),
+            ServiceError::MissingScope(scope) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                format!("Missing required scope: {scope}"),
+            )
+            .with_header(
+                header::WWW_AUTHENTICATE,
+                format!("Bearer error=\"insufficient_scope\", scope=\"{scope}\""),
+            ),
+            ServiceError::Forbidden(msg) => ApiError::new(StatusCode::FORBIDDEN, "Forbidden", msg),
+            ServiceError::OutletNotFound(id) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                format!("Outlet with id: {id} is not found"),
+            ),
+            ServiceError::UnregisteredOutlet => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "Requested resource not found",
+                "The outlet is not yet registered for integration. Please contact the support team.",
+            ),
+            ServiceError::NotFound(msg) => ApiError::new(StatusCode::NOT_FOUND, "Not found", msg),
+            ServiceError::Conflict(msg) => ApiError::new(StatusCode::CONFLICT, "Conflict", msg),
+            ServiceError::InvalidAdminToken => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized",
+                "Invalid admin token",
+            )
+            .with_header(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\""),
+            ServiceError::Unavailable(detail) => {
+                tracing::error!(%detail, "database unavailable");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Service Unavailable",
+                    "The database is unavailable. Please retry.",
+                )
+            }
+            ServiceError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+/// Result of a handler.
+pub type ApiResult = Result<Response, ApiError>;

@@ -1,0 +1,26 @@
+//! The HTTP face of gobiz: every route, the GoBiz `{success, data, errors}` envelope, and the
+//! extractors that enforce spec §1's conventions in the order of §1.7.
+
+pub mod accept;
+pub mod envelope;
+pub mod extract;
+pub mod request_id;
+pub mod routes;
+pub mod views;
+
+use gobiz_services::Services;
+use std::sync::Arc;
+
+pub use routes::app;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// Use cases.
+    pub services: Services,
+    /// The sandbox admin bearer token.
+    pub admin_token: Arc<str>,
+}
+
+/// Largest accepted request body (spec §1.2).
+pub const BODY_LIMIT: usize = 10 * 1024 * 1024;

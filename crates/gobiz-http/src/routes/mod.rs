@@ -1,0 +1,62 @@
+//! The router: every path family of spec §1.1, plus 404/405 envelopes and panic safety.
+
+mod oauth;
+mod ops;
+mod partner;
+mod sandbox;
+
+use crate::envelope::ApiError;
+use crate::request_id::request_id;
+use crate::{AppState, BODY_LIMIT};
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{header, Method, StatusCode, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+
+/// Builds the whole application. `sandbox` mounts `/sandbox/v1` (spec §10.1).
+pub fn app(state: AppState, sandbox: bool) -> Router {
+    let mut router = Router::new()
+        .merge(ops::router())
+        .merge(oauth::router())
+        .merge(partner::router());
+    if sandbox {
+        router = router.merge(sandbox::router());
+    }
+    router
+        .fallback(no_route)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(envelope_for_bare_errors))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::internal().into_response()
+        }))
+        .layer(middleware::from_fn(request_id))
+        .with_state(state)
+}
+
+async fn no_route(method: Method, uri: Uri) -> Response {
+    ApiError::no_route(method.as_str(), uri.path()).into_response()
+}
+
+/// axum answers a wrong method with a bare 405; give it the envelope (or, on `/oauth2`,
+/// an RFC 6749 error), keeping the `Allow` header.
+async fn envelope_for_bare_errors(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let resp = next.run(req).await;
+    let bare = !resp.headers().contains_key(header::CONTENT_TYPE);
+    if resp.status() != StatusCode::METHOD_NOT_ALLOWED || !bare {
+        return resp;
+    }
+    let allow = resp.headers().get(header::ALLOW).cloned();
+    let mut out = if path.starts_with("/oauth2/") {
+        oauth::method_not_allowed(method.as_str(), &path)
+    } else {
+        ApiError::method_not_allowed(method.as_str(), &path).into_response()
+    };
+    if let Some(allow) = allow {
+        out.headers_mut().insert(header::ALLOW, allow);
+    }
+    out
+}

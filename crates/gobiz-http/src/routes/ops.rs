@@ -1,0 +1,31 @@
+//! Operations endpoints: liveness and readiness (no auth, no envelope).
+
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+}
+
+async fn healthz() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+/// Ready when the database answers and every migration is applied.
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    if state.services.db.is_ready().await {
+        (StatusCode::OK, Json(json!({ "status": "ready" })))
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable" })),
+        )
+    }
+}

@@ -1,0 +1,228 @@
+//! Sandbox control API (spec §10): fixtures, links, clock, reset, seed. Admin token only.
+
+use crate::envelope::{created, ok, ApiResult};
+use crate::extract::{Admin, ApiJson, ApiPath};
+use crate::{views, AppState};
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::Router;
+use gobiz_services::sandbox::{
+    AdvanceClock, LinkRequest, NewClient, NewMerchant, NewPartner, NewUser, OutletFields, Seeded,
+};
+use serde_json::{json, Value};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/sandbox/v1/merchants",
+            post(create_merchant).get(list_merchants),
+        )
+        .route(
+            "/sandbox/v1/merchants/{merchant_id}/outlets",
+            post(create_outlet),
+        )
+        .route("/sandbox/v1/outlets", get(list_outlets))
+        .route(
+            "/sandbox/v1/outlets/{outlet_id}",
+            get(get_outlet).patch(patch_outlet),
+        )
+        .route("/sandbox/v1/users", post(create_user).get(list_users))
+        .route(
+            "/sandbox/v1/partners",
+            post(create_partner).get(list_partners),
+        )
+        .route("/sandbox/v1/partners/{partner_id}", get(get_partner))
+        .route(
+            "/sandbox/v1/partners/{partner_id}/notification-secret",
+            post(rotate_secret),
+        )
+        .route(
+            "/sandbox/v1/partners/{partner_id}/clients",
+            post(create_client),
+        )
+        .route("/sandbox/v1/links", post(link).delete(unlink))
+        .route("/sandbox/v1/clock", get(clock))
+        .route("/sandbox/v1/clock/advance", post(advance_clock))
+        .route("/sandbox/v1/reset", post(reset))
+        .route("/sandbox/v1/seed", post(seed))
+}
+
+async fn create_merchant(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiJson(b): ApiJson<NewMerchant>,
+) -> ApiResult {
+    let m = s.services.create_merchant(b).await?;
+    Ok(created(json!({ "merchant": views::merchant(&m) })))
+}
+
+async fn list_merchants(State(s): State<AppState>, _: Admin) -> ApiResult {
+    let list: Vec<Value> = s
+        .services
+        .list_merchants()
+        .await?
+        .iter()
+        .map(views::merchant)
+        .collect();
+    Ok(ok(json!({ "merchants": list })))
+}
+
+async fn create_outlet(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(merchant_id): ApiPath<String>,
+    ApiJson(b): ApiJson<OutletFields>,
+) -> ApiResult {
+    let o = s.services.create_outlet(&merchant_id, b).await?;
+    Ok(created(json!({ "outlet": views::outlet_full(&o) })))
+}
+
+async fn list_outlets(State(s): State<AppState>, _: Admin) -> ApiResult {
+    let list: Vec<Value> = s
+        .services
+        .list_outlets()
+        .await?
+        .iter()
+        .map(views::outlet_full)
+        .collect();
+    Ok(ok(json!({ "outlets": list })))
+}
+
+async fn get_outlet(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult {
+    let o = s.services.get_outlet(&id).await?;
+    Ok(ok(json!({ "outlet": views::outlet_full(&o) })))
+}
+
+async fn patch_outlet(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(b): ApiJson<OutletFields>,
+) -> ApiResult {
+    let o = s.services.patch_outlet(&id, b).await?;
+    Ok(ok(json!({ "outlet": views::outlet_full(&o) })))
+}
+
+async fn create_user(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiJson(b): ApiJson<NewUser>,
+) -> ApiResult {
+    let u = s.services.create_user(b).await?;
+    Ok(created(json!({ "user": views::user(&u) })))
+}
+
+async fn list_users(State(s): State<AppState>, _: Admin) -> ApiResult {
+    let list: Vec<Value> = s
+        .services
+        .list_users()
+        .await?
+        .iter()
+        .map(views::user)
+        .collect();
+    Ok(ok(json!({ "users": list })))
+}
+
+async fn create_partner(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiJson(b): ApiJson<NewPartner>,
+) -> ApiResult {
+    let p = s.services.create_partner(b).await?;
+    Ok(created(
+        json!({ "partner": views::partner_with_secret(&p) }),
+    ))
+}
+
+async fn list_partners(State(s): State<AppState>, _: Admin) -> ApiResult {
+    let list: Vec<Value> = s
+        .services
+        .list_partners()
+        .await?
+        .iter()
+        .map(views::partner)
+        .collect();
+    Ok(ok(json!({ "partners": list })))
+}
+
+async fn get_partner(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult {
+    let p = s.services.get_partner(&id).await?;
+    Ok(ok(json!({ "partner": views::partner(&p) })))
+}
+
+async fn rotate_secret(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult {
+    let p = s.services.rotate_notification_secret(&id).await?;
+    Ok(ok(json!({ "partner": views::partner_with_secret(&p) })))
+}
+
+async fn create_client(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(partner_id): ApiPath<String>,
+    ApiJson(b): ApiJson<NewClient>,
+) -> ApiResult {
+    let c = s.services.create_client(&partner_id, b).await?;
+    Ok(created(json!({ "client": views::client_with_secret(&c) })))
+}
+
+async fn link(State(s): State<AppState>, _: Admin, ApiJson(b): ApiJson<LinkRequest>) -> ApiResult {
+    let l = s.services.sandbox_link(b).await?;
+    Ok(ok(json!({ "outlet": views::link(&l) })))
+}
+
+async fn unlink(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiJson(b): ApiJson<LinkRequest>,
+) -> ApiResult {
+    s.services.sandbox_unlink(b).await?;
+    Ok(ok(json!({})))
+}
+
+async fn clock(State(s): State<AppState>, _: Admin) -> ApiResult {
+    Ok(ok(
+        json!({ "clock": views::clock(&s.services.clock_view()) }),
+    ))
+}
+
+async fn advance_clock(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiJson(b): ApiJson<AdvanceClock>,
+) -> ApiResult {
+    let c = s.services.advance_clock(b).await?;
+    Ok(ok(json!({ "clock": views::clock(&c) })))
+}
+
+async fn reset(State(s): State<AppState>, _: Admin) -> ApiResult {
+    s.services.reset().await?;
+    Ok(ok(json!({})))
+}
+
+/// Renders what `seed` created, secrets included (shown once).
+pub fn seeded(s: &Seeded) -> Value {
+    json!({
+        "merchant": views::merchant(&s.merchant),
+        "outlet": views::outlet_full(&s.outlet),
+        "user": views::user(&s.user),
+        "partner": views::partner_with_secret(&s.partner),
+        "client": views::client_with_secret(&s.client),
+    })
+}
+
+async fn seed(State(s): State<AppState>, _: Admin) -> ApiResult {
+    let seeded_data = s.services.seed(false).await?;
+    Ok(created(seeded(&seeded_data)))
+}

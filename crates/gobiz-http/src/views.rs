@@ -1,0 +1,139 @@
+//! JSON shapes of the responses, one function per object.
+
+use gobiz_domain::entities::{Client, Link, Merchant, Outlet, Partner, User};
+use gobiz_domain::timefmt::rfc3339_seconds as ts;
+use gobiz_services::partner::LinkedOutletView;
+use gobiz_services::sandbox::{ClientWithSecret, ClockView, PartnerWithSecret};
+use serde_json::{json, Value};
+
+/// Merchant (sandbox).
+pub fn merchant(m: &Merchant) -> Value {
+    json!({ "id": m.id, "name": m.name, "created_at": ts(m.created_at) })
+}
+
+fn payment_settings(o: &Outlet) -> Value {
+    json!({ "gopay": { "active": o.gopay_active }, "qris": { "active": o.qris_active } })
+}
+
+fn applications(o: &Outlet) -> Value {
+    json!({ "midtrans": { "active": o.midtrans_active }, "gopay": { "active": o.gopay_active } })
+}
+
+/// Outlet as the partner API shows it (spec §3.4).
+pub fn outlet_info(o: &Outlet) -> Value {
+    json!({
+        "id": o.id,
+        "merchant_name": o.merchant_name,
+        "name": o.name,
+        "status": o.status.as_str(),
+        "email": o.email,
+        "payment_settings": payment_settings(o),
+        "applications": applications(o),
+    })
+}
+
+/// Outlet with every field of spec §3.1 (sandbox).
+pub fn outlet_full(o: &Outlet) -> Value {
+    json!({
+        "id": o.id,
+        "merchant_id": o.merchant_id,
+        "merchant_name": o.merchant_name,
+        "name": o.name,
+        "address": o.address,
+        "email": o.email,
+        "status": o.status.as_str(),
+        "acceptance_mode": o.acceptance_mode.as_str(),
+        "force_close": o.force_close,
+        "payment_settings": payment_settings(o),
+        "applications": applications(o),
+        "pop_id": o.pop_id,
+        "created_at": ts(o.created_at),
+        "updated_at": ts(o.updated_at),
+    })
+}
+
+/// Merchant user (sandbox).
+pub fn user(u: &User) -> Value {
+    let roles: Vec<Value> = u
+        .roles
+        .iter()
+        .map(|g| json!({ "merchant_id": g.merchant_id, "role": g.role.as_str() }))
+        .collect();
+    json!({
+        "id": u.id,
+        "phone": u.phone,
+        "name": u.name,
+        "roles": roles,
+        "primary_outlet_id": u.primary_outlet_id,
+        "created_at": ts(u.created_at),
+    })
+}
+
+/// Partner without its secret (sandbox).
+pub fn partner(p: &Partner) -> Value {
+    json!({
+        "id": p.id,
+        "name": p.name,
+        "type": p.kind.as_str(),
+        "merchant_id": p.merchant_id,
+        "standard_webhooks": p.standard_webhooks,
+        "read_scopes": p.read_scopes,
+        "created_at": ts(p.created_at),
+    })
+}
+
+/// Partner with the secret shown once (create, rotate).
+pub fn partner_with_secret(p: &PartnerWithSecret) -> Value {
+    let mut v = partner(&p.partner);
+    v["notification_secret"] = json!(p.notification_secret);
+    v
+}
+
+/// OAuth client (sandbox).
+pub fn client(c: &Client) -> Value {
+    let grants: Vec<&str> = c.allowed_grants.iter().map(|g| g.as_str()).collect();
+    json!({
+        "client_id": c.client_id,
+        "partner_id": c.partner_id,
+        "name": c.name,
+        "allowed_scopes": c.allowed_scopes,
+        "allowed_grants": grants,
+        "redirect_uris": c.redirect_uris,
+        "public": c.public,
+        "require_pkce": c.require_pkce,
+        "created_at": ts(c.created_at),
+    })
+}
+
+/// Client with the secret shown once (create).
+pub fn client_with_secret(c: &ClientWithSecret) -> Value {
+    let mut v = client(&c.client);
+    v["client_secret"] = json!(c.client_secret);
+    v
+}
+
+/// A link as §3.5 answers it.
+pub fn link(l: &Link) -> Value {
+    json!({
+        "id": l.outlet_id,
+        "external_outlet_id": l.external_outlet_id,
+        "created_at": ts(l.created_at),
+        "updated_at": ts(l.updated_at),
+        "linked_at": ts(l.linked_at),
+    })
+}
+
+/// One entry of linked-outlets (spec §3.2).
+pub fn linked_outlet(l: &LinkedOutletView) -> Value {
+    json!({
+        "id": l.id,
+        "external_outlet_id": l.external_outlet_id,
+        "created_at": ts(l.created_at),
+        "updated_at": ts(l.updated_at),
+    })
+}
+
+/// The sandbox clock (spec §10.2).
+pub fn clock(c: &ClockView) -> Value {
+    json!({ "now": ts(c.now), "offset_seconds": c.offset_seconds })
+}

@@ -1,0 +1,93 @@
+//! Who is calling and what they may touch (spec §1.6, §2.10).
+
+use crate::secrets::token_hash;
+use crate::{ServiceError, ServiceResult, Services};
+use gobiz_domain::clock::Clock;
+use gobiz_domain::entities::{Outlet, Partner};
+use gobiz_domain::model::{PartnerType, Product};
+use gobiz_domain::scope::TokenKind;
+use gobiz_store::{links, outlets, partners, tokens};
+
+/// The resolved bearer token: partner, client, grant kind, scopes and (for `ac`) the user.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The partner behind the client.
+    pub partner: Partner,
+    /// The client that obtained the token.
+    pub client_id: String,
+    /// `cc` or `ac`.
+    pub kind: TokenKind,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+    /// Merchant user for `ac` tokens.
+    pub user_id: Option<String>,
+}
+
+impl Principal {
+    /// True when the token carries `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+
+    /// Row 2 unless the token carries `scope`.
+    pub fn require_scope(&self, scope: &str) -> ServiceResult<()> {
+        if self.has_scope(scope) {
+            Ok(())
+        } else {
+            Err(ServiceError::MissingScope(scope.to_string()))
+        }
+    }
+}
+
+impl Services {
+    /// Resolves a bearer token; row 1 for anything but a live token.
+    pub async fn authenticate(&self, token: &str) -> ServiceResult<Principal> {
+        if !token.starts_with("gbz_at_") {
+            return Err(ServiceError::SessionExpired);
+        }
+        let mut conn = self.db.conn().await?;
+        let grant = tokens::find_live(&mut conn, &token_hash(token))
+            .await?
+            .ok_or(ServiceError::SessionExpired)?;
+        if grant.expires_at <= self.clock.now_ms() {
+            return Err(ServiceError::SessionExpired);
+        }
+        let partner = partners::get(&mut conn, &grant.partner_id)
+            .await?
+            .ok_or(ServiceError::SessionExpired)?;
+        Ok(Principal {
+            partner,
+            client_id: grant.client_id,
+            kind: grant.kind,
+            scopes: grant.scopes,
+            user_id: grant.user_id,
+        })
+    }
+
+    /// The outlet in the path, if the caller may act on it for `product` (`None` = any
+    /// product): row 6 when it does not exist, row 7 when it is not linked or owned.
+    pub async fn accessible_outlet(
+        &self,
+        who: &Principal,
+        outlet_id: &str,
+        product: Option<Product>,
+    ) -> ServiceResult<Outlet> {
+        let mut conn = self.db.conn().await?;
+        let outlet = outlets::get(&mut conn, outlet_id)
+            .await?
+            .ok_or_else(|| ServiceError::OutletNotFound(outlet_id.to_string()))?;
+        let allowed = match who.partner.kind {
+            PartnerType::Direct => {
+                who.partner.merchant_id.as_deref() == Some(outlet.merchant_id.as_str())
+            }
+            PartnerType::Facilitator => {
+                links::is_linked(&mut conn, &who.partner.id, outlet_id, product).await?
+            }
+        };
+        if allowed {
+            Ok(outlet)
+        } else {
+            Err(ServiceError::UnregisteredOutlet)
+        }
+    }
+}

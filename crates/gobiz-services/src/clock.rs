@@ -1,0 +1,78 @@
+//! The system clock, and the sandbox clock that can be moved forward.
+
+use crate::{ServiceError, ServiceResult};
+use gobiz_domain::clock::{Clock, Millis};
+use gobiz_domain::model::Mode;
+use gobiz_store::{settings, Db};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Real time plus an offset that only grows. In production mode the offset stays 0 and
+/// cannot be changed. The offset is persisted so that it survives restarts.
+pub struct AppClock {
+    mode: Mode,
+    offset_ms: AtomicI64,
+}
+
+fn system_ms() -> Millis {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+impl AppClock {
+    /// A clock with the offset stored in the database (sandbox) or none (production).
+    pub async fn load(db: &Db, mode: Mode) -> ServiceResult<AppClock> {
+        let offset = match mode {
+            Mode::Production => 0,
+            Mode::Sandbox => {
+                let mut conn = db.conn().await?;
+                settings::get(&mut conn, settings::CLOCK_OFFSET_MS)
+                    .await?
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0)
+            }
+        };
+        Ok(AppClock {
+            mode,
+            offset_ms: AtomicI64::new(offset),
+        })
+    }
+
+    /// The current offset in milliseconds.
+    pub fn offset_ms(&self) -> Millis {
+        self.offset_ms.load(Ordering::SeqCst)
+    }
+
+    /// Moves the clock forward by `seconds` and persists the new offset.
+    pub async fn advance(&self, db: &Db, seconds: i64) -> ServiceResult<()> {
+        if self.mode == Mode::Production {
+            return Err(ServiceError::Conflict(
+                "The clock can only be advanced in sandbox mode".into(),
+            ));
+        }
+        let mut tx = db.begin().await?;
+        let stored: i64 = settings::get(&mut tx, settings::CLOCK_OFFSET_MS)
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        // Another node may have advanced it meanwhile: the database value is the truth.
+        let next = stored.max(self.offset_ms()) + seconds * 1000;
+        settings::put(&mut tx, settings::CLOCK_OFFSET_MS, &next.to_string()).await?;
+        tx.commit().await?;
+        self.offset_ms.store(next, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Back to real time (sandbox reset); the caller deletes the stored offset.
+    pub fn reset(&self) {
+        self.offset_ms.store(0, Ordering::SeqCst);
+    }
+}
+
+impl Clock for AppClock {
+    fn now_ms(&self) -> Millis {
+        system_ms() + self.offset_ms()
+    }
+}

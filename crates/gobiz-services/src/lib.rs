@@ -1,0 +1,60 @@
+//! Use cases of gobiz: each public function validates its input, applies the domain rules
+//! and runs one store transaction. Nothing here knows about HTTP.
+
+pub mod access;
+pub mod clock;
+pub mod error;
+pub mod linking;
+pub mod oauth;
+pub mod partner;
+pub mod sandbox;
+pub mod secrets;
+
+use gobiz_domain::clock::Clock;
+use gobiz_domain::model::Mode;
+use gobiz_store::Db;
+use std::sync::Arc;
+
+pub use error::{ServiceError, ServiceResult};
+
+/// Settings the use cases need.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// Server mode.
+    pub mode: Mode,
+    /// Access-token lifetime in seconds (spec: 3599).
+    pub access_token_ttl_secs: i64,
+    /// Base URL for absolute URLs we emit.
+    pub public_base_url: String,
+}
+
+/// Everything a use case may touch. Cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    /// The database.
+    pub db: Db,
+    /// The source of time.
+    pub clock: Arc<clock::AppClock>,
+    /// Settings.
+    pub config: Arc<ServiceConfig>,
+    /// Recently verified client secrets.
+    pub secret_cache: Arc<secrets::VerifiedSecrets>,
+}
+
+impl Services {
+    /// Wires the services; loads the persisted sandbox clock offset.
+    pub async fn new(db: Db, config: ServiceConfig) -> ServiceResult<Services> {
+        let clock = clock::AppClock::load(&db, config.mode).await?;
+        Ok(Services {
+            db,
+            clock: Arc::new(clock),
+            config: Arc::new(config),
+            secret_cache: Arc::new(secrets::VerifiedSecrets::default()),
+        })
+    }
+
+    /// Current instant (ms) from the clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}

@@ -1,0 +1,85 @@
+//! OAuth clients.
+
+use crate::exec::{execute, fetch_optional, flag, int, opt_text, parsed, text};
+use crate::schema::OauthClients;
+use crate::{join_words, split_words, Result, Runner, StoreError};
+use gobiz_domain::entities::Client;
+use gobiz_domain::scope::Grant;
+use sea_query::{Expr, ExprTrait, Query};
+
+/// Inserts a client.
+pub async fn insert<R: Runner>(r: &mut R, c: &Client) -> Result<()> {
+    let grants: Vec<&str> = c.allowed_grants.iter().map(|g| g.as_str()).collect();
+    let uris =
+        serde_json::to_string(&c.redirect_uris).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let stmt = Query::insert()
+        .into_table(OauthClients::Table)
+        .columns([
+            OauthClients::ClientId,
+            OauthClients::PartnerId,
+            OauthClients::Name,
+            OauthClients::SecretHash,
+            OauthClients::AllowedScopes,
+            OauthClients::AllowedGrants,
+            OauthClients::RedirectUris,
+            OauthClients::IsPublic,
+            OauthClients::RequirePkce,
+            OauthClients::CreatedAt,
+        ])
+        .values_panic([
+            c.client_id.clone().into(),
+            c.partner_id.clone().into(),
+            c.name.clone().into(),
+            c.secret_hash.clone().into(),
+            join_words(&c.allowed_scopes).into(),
+            join_words(&grants).into(),
+            uris.into(),
+            i64::from(c.public).into(),
+            i64::from(c.require_pkce).into(),
+            c.created_at.into(),
+        ])
+        .to_owned();
+    execute(r, &stmt).await?;
+    Ok(())
+}
+
+/// One client by `client_id`.
+pub async fn get<R: Runner>(r: &mut R, client_id: &str) -> Result<Option<Client>> {
+    let stmt = Query::select()
+        .columns([
+            OauthClients::ClientId,
+            OauthClients::PartnerId,
+            OauthClients::Name,
+            OauthClients::SecretHash,
+            OauthClients::AllowedScopes,
+            OauthClients::AllowedGrants,
+            OauthClients::RedirectUris,
+            OauthClients::IsPublic,
+            OauthClients::RequirePkce,
+            OauthClients::CreatedAt,
+        ])
+        .from(OauthClients::Table)
+        .and_where(Expr::col(OauthClients::ClientId).eq(client_id))
+        .to_owned();
+    let Some(row) = fetch_optional(r, &stmt).await? else {
+        return Ok(None);
+    };
+    let grants = split_words(&text(&row, "allowed_grants")?)
+        .into_iter()
+        .map(|g| parsed(g, Grant::parse))
+        .collect::<Result<Vec<_>>>()?;
+    let redirect_uris: Vec<String> = serde_json::from_str(&text(&row, "redirect_uris")?)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(Some(Client {
+        client_id: text(&row, "client_id")?,
+        partner_id: text(&row, "partner_id")?,
+        name: text(&row, "name")?,
+        secret_hash: opt_text(&row, "secret_hash")?,
+        allowed_scopes: split_words(&text(&row, "allowed_scopes")?),
+        allowed_grants: grants,
+        redirect_uris,
+        public: flag(&row, "is_public")?,
+        require_pkce: flag(&row, "require_pkce")?,
+        created_at: int(&row, "created_at")?,
+    }))
+}

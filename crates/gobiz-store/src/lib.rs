@@ -1,0 +1,77 @@
+//! The only place with SQL.
+//!
+//! Both engines go through one code path: statements are built with `sea-query` (rendered for
+//! the connected engine) and run through `sqlx::Any`. Columns use only types both engines
+//! decode alike through `Any` (TEXT, BIGINT). Engine-specific statements are isolated in
+//! [`db`] and commented.
+
+pub mod clients;
+mod db;
+mod exec;
+pub mod links;
+pub mod maintenance;
+pub mod merchants;
+pub mod outlets;
+pub mod partners;
+pub mod schema;
+pub mod settings;
+pub mod tokens;
+pub mod users;
+
+pub use db::{Backend, Conn, Db, Tx};
+pub use exec::Runner;
+
+/// What can go wrong in the store, in terms the services can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint was violated (duplicate id, phone, client id, …).
+    #[error("duplicate value violates a unique constraint")]
+    Duplicate,
+    /// A row referenced by a foreign key is missing.
+    #[error("referenced row does not exist")]
+    MissingReference,
+    /// A stored value could not be understood (corrupt or foreign data).
+    #[error("stored value is invalid: {0}")]
+    Corrupt(String),
+    /// Anything else from the database driver.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// Migrations failed.
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    pub(crate) fn classify(e: sqlx::Error) -> StoreError {
+        if let sqlx::Error::Database(db) = &e {
+            if db.is_unique_violation() {
+                return StoreError::Duplicate;
+            }
+            if db.is_foreign_key_violation() {
+                return StoreError::MissingReference;
+            }
+        }
+        StoreError::Database(e)
+    }
+}
+
+/// Store result.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Joins a list for a space-separated TEXT column.
+pub(crate) fn join_words<S: AsRef<str>>(items: &[S]) -> String {
+    items
+        .iter()
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Splits a space-separated TEXT column.
+pub(crate) fn split_words(s: &str) -> Vec<String> {
+    s.split(' ')
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+        .collect()
+}
+pub use sqlx as sqlx_error;

@@ -1,0 +1,50 @@
+//! Whole-database operations of the sandbox.
+
+use crate::exec::execute;
+use crate::schema::{
+    AccessTokens, Merchants, OauthClients, OutletLinks, Outlets, Partners, Settings, UserRoles,
+    Users,
+};
+use crate::{settings, Result, Runner};
+use sea_query::{Expr, ExprTrait, Query};
+
+/// Deletes all data except configuration (admin token) and signing keys; the clock returns
+/// to real time (spec §10.2 reset, §10.5). Children first, so foreign keys never object.
+pub async fn reset<R: Runner>(r: &mut R) -> Result<()> {
+    execute(
+        r,
+        &Query::delete().from_table(AccessTokens::Table).to_owned(),
+    )
+    .await?;
+    execute(
+        r,
+        &Query::delete().from_table(OutletLinks::Table).to_owned(),
+    )
+    .await?;
+    execute(
+        r,
+        &Query::delete().from_table(OauthClients::Table).to_owned(),
+    )
+    .await?;
+    execute(r, &Query::delete().from_table(Partners::Table).to_owned()).await?;
+    execute(r, &Query::delete().from_table(UserRoles::Table).to_owned()).await?;
+    execute(r, &Query::delete().from_table(Users::Table).to_owned()).await?;
+    execute(r, &Query::delete().from_table(Outlets::Table).to_owned()).await?;
+    execute(r, &Query::delete().from_table(Merchants::Table).to_owned()).await?;
+    let clock = Query::delete()
+        .from_table(Settings::Table)
+        .and_where(Expr::col(Settings::Key).eq(settings::CLOCK_OFFSET_MS))
+        .to_owned();
+    execute(r, &clock).await?;
+    Ok(())
+}
+
+/// True when no merchant exists yet (the demo seed only runs on an empty database).
+pub async fn is_empty<R: Runner>(r: &mut R) -> Result<bool> {
+    let stmt = Query::select()
+        .expr(Expr::val(1))
+        .from(Merchants::Table)
+        .limit(1)
+        .to_owned();
+    Ok(crate::exec::fetch_optional(r, &stmt).await?.is_none())
+}

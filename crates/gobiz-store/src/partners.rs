@@ -1,0 +1,96 @@
+//! Partners and their notification secrets.
+
+use crate::exec::{execute, fetch_all, fetch_optional, flag, int, opt_text, parsed, text};
+use crate::schema::Partners;
+use crate::{join_words, split_words, Result, Runner};
+use gobiz_domain::entities::Partner;
+use gobiz_domain::model::PartnerType;
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sqlx::any::AnyRow;
+
+fn select() -> SelectStatement {
+    Query::select()
+        .columns([
+            Partners::Id,
+            Partners::Name,
+            Partners::Kind,
+            Partners::MerchantId,
+            Partners::StandardWebhooks,
+            Partners::ReadScopes,
+            Partners::CreatedAt,
+        ])
+        .from(Partners::Table)
+        .to_owned()
+}
+
+fn from_row(row: &AnyRow) -> Result<Partner> {
+    Ok(Partner {
+        id: text(row, "id")?,
+        name: text(row, "name")?,
+        kind: parsed(text(row, "kind")?, PartnerType::parse)?,
+        merchant_id: opt_text(row, "merchant_id")?,
+        standard_webhooks: flag(row, "standard_webhooks")?,
+        read_scopes: split_words(&text(row, "read_scopes")?),
+        created_at: int(row, "created_at")?,
+    })
+}
+
+/// Inserts a partner with its notification secret.
+pub async fn insert<R: Runner>(r: &mut R, p: &Partner, secret: &str) -> Result<()> {
+    let stmt = Query::insert()
+        .into_table(Partners::Table)
+        .columns([
+            Partners::Id,
+            Partners::Name,
+            Partners::Kind,
+            Partners::MerchantId,
+            Partners::StandardWebhooks,
+            Partners::ReadScopes,
+            Partners::NotificationSecret,
+            Partners::CreatedAt,
+        ])
+        .values_panic([
+            p.id.clone().into(),
+            p.name.clone().into(),
+            p.kind.as_str().into(),
+            p.merchant_id.clone().into(),
+            i64::from(p.standard_webhooks).into(),
+            join_words(&p.read_scopes).into(),
+            secret.into(),
+            p.created_at.into(),
+        ])
+        .to_owned();
+    execute(r, &stmt).await?;
+    Ok(())
+}
+
+/// Replaces the notification secret; returns whether the partner exists.
+pub async fn set_secret<R: Runner>(r: &mut R, id: &str, secret: &str) -> Result<bool> {
+    let stmt = Query::update()
+        .table(Partners::Table)
+        .value(Partners::NotificationSecret, secret)
+        .and_where(Expr::col(Partners::Id).eq(id))
+        .to_owned();
+    Ok(execute(r, &stmt).await? > 0)
+}
+
+/// One partner by id.
+pub async fn get<R: Runner>(r: &mut R, id: &str) -> Result<Option<Partner>> {
+    let stmt = select()
+        .and_where(Expr::col(Partners::Id).eq(id))
+        .to_owned();
+    fetch_optional(r, &stmt)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// Every partner, oldest first.
+pub async fn list<R: Runner>(r: &mut R) -> Result<Vec<Partner>> {
+    let stmt = select()
+        .order_by(Partners::CreatedAt, Order::Asc)
+        .order_by(Partners::Id, Order::Asc)
+        .to_owned();
+    fetch_all(r, &stmt).await?.iter().map(from_row).collect()
+}

@@ -1,0 +1,118 @@
+//! Table and column names for the query builder. Keep in step with `migrations/`.
+
+use sea_query::Iden;
+
+/// `settings`: server-wide values kept across restarts (admin token, clock offset).
+#[derive(Iden, Clone, Copy)]
+pub enum Settings {
+    Table,
+    Key,
+    Value,
+}
+
+/// `merchants`.
+#[derive(Iden, Clone, Copy)]
+pub enum Merchants {
+    Table,
+    Id,
+    Name,
+    CreatedAt,
+}
+
+/// `outlets`.
+#[derive(Iden, Clone, Copy)]
+pub enum Outlets {
+    Table,
+    Id,
+    MerchantId,
+    Name,
+    Address,
+    Email,
+    Status,
+    AcceptanceMode,
+    ForceClose,
+    QrisActive,
+    GopayActive,
+    MidtransActive,
+    PopId,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// `users`.
+#[derive(Iden, Clone, Copy)]
+pub enum Users {
+    Table,
+    Id,
+    Phone,
+    Name,
+    PrimaryOutletId,
+    CreatedAt,
+}
+
+/// `user_roles`.
+#[derive(Iden, Clone, Copy)]
+pub enum UserRoles {
+    Table,
+    UserId,
+    MerchantId,
+    Role,
+}
+
+/// `partners`.
+#[derive(Iden, Clone, Copy)]
+pub enum Partners {
+    Table,
+    Id,
+    Name,
+    Kind,
+    MerchantId,
+    StandardWebhooks,
+    ReadScopes,
+    NotificationSecret,
+    CreatedAt,
+}
+
+/// `oauth_clients`.
+#[derive(Iden, Clone, Copy)]
+pub enum OauthClients {
+    Table,
+    ClientId,
+    PartnerId,
+    Name,
+    SecretHash,
+    AllowedScopes,
+    AllowedGrants,
+    RedirectUris,
+    IsPublic,
+    RequirePkce,
+    CreatedAt,
+}
+
+/// `access_tokens`.
+#[derive(Iden, Clone, Copy)]
+pub enum AccessTokens {
+    Table,
+    TokenHash,
+    ClientId,
+    PartnerId,
+    Kind,
+    Scopes,
+    UserId,
+    IssuedAt,
+    ExpiresAt,
+    RevokedAt,
+}
+
+/// `outlet_links`.
+#[derive(Iden, Clone, Copy)]
+pub enum OutletLinks {
+    Table,
+    PartnerId,
+    OutletId,
+    Product,
+    ExternalOutletId,
+    CreatedAt,
+    UpdatedAt,
+    LinkedAt,
+}

@@ -1,0 +1,79 @@
+//! Access tokens, stored only as SHA-256 hashes.
+
+use crate::exec::{execute, fetch_optional, int, opt_int, opt_text, parsed, text};
+use crate::schema::AccessTokens;
+use crate::{join_words, split_words, Result, Runner};
+use gobiz_domain::entities::AccessGrant;
+use gobiz_domain::scope::TokenKind;
+use sea_query::{Expr, ExprTrait, Query};
+
+/// Stores a new token under its hash.
+pub async fn insert<R: Runner>(r: &mut R, token_hash: &str, g: &AccessGrant) -> Result<()> {
+    let stmt = Query::insert()
+        .into_table(AccessTokens::Table)
+        .columns([
+            AccessTokens::TokenHash,
+            AccessTokens::ClientId,
+            AccessTokens::PartnerId,
+            AccessTokens::Kind,
+            AccessTokens::Scopes,
+            AccessTokens::UserId,
+            AccessTokens::IssuedAt,
+            AccessTokens::ExpiresAt,
+        ])
+        .values_panic([
+            token_hash.into(),
+            g.client_id.clone().into(),
+            g.partner_id.clone().into(),
+            g.kind.as_str().into(),
+            join_words(&g.scopes).into(),
+            g.user_id.clone().into(),
+            g.issued_at.into(),
+            g.expires_at.into(),
+        ])
+        .to_owned();
+    execute(r, &stmt).await?;
+    Ok(())
+}
+
+/// A token by hash, unless revoked. Expiry is the caller's to judge (it owns the clock).
+pub async fn find_live<R: Runner>(r: &mut R, token_hash: &str) -> Result<Option<AccessGrant>> {
+    let stmt = Query::select()
+        .columns([
+            AccessTokens::ClientId,
+            AccessTokens::PartnerId,
+            AccessTokens::Kind,
+            AccessTokens::Scopes,
+            AccessTokens::UserId,
+            AccessTokens::IssuedAt,
+            AccessTokens::ExpiresAt,
+            AccessTokens::RevokedAt,
+        ])
+        .from(AccessTokens::Table)
+        .and_where(Expr::col(AccessTokens::TokenHash).eq(token_hash))
+        .to_owned();
+    let Some(row) = fetch_optional(r, &stmt).await? else {
+        return Ok(None);
+    };
+    if opt_int(&row, "revoked_at")?.is_some() {
+        return Ok(None);
+    }
+    Ok(Some(AccessGrant {
+        client_id: text(&row, "client_id")?,
+        partner_id: text(&row, "partner_id")?,
+        kind: parsed(text(&row, "kind")?, TokenKind::parse)?,
+        scopes: split_words(&text(&row, "scopes")?),
+        user_id: opt_text(&row, "user_id")?,
+        issued_at: int(&row, "issued_at")?,
+        expires_at: int(&row, "expires_at")?,
+    }))
+}
+
+/// Deletes tokens that expired before `before` (housekeeping).
+pub async fn purge_expired<R: Runner>(r: &mut R, before: i64) -> Result<u64> {
+    let stmt = Query::delete()
+        .from_table(AccessTokens::Table)
+        .and_where(Expr::col(AccessTokens::ExpiresAt).lt(before))
+        .to_owned();
+    execute(r, &stmt).await
+}

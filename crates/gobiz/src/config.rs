@@ -1,0 +1,192 @@
+//! Configuration: flags > environment (`GOBIZ_*`, `DATABASE_URL`) > config file > defaults.
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use gobiz_domain::model::Mode;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "gobiz",
+    version,
+    about = "A self-hostable GoBiz Partner Integration API"
+)]
+pub struct Cli {
+    /// Subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply migrations and serve the API (and the sandbox) until SIGTERM / Ctrl-C.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(CommonArgs),
+}
+
+/// Options shared by every subcommand.
+#[derive(Debug, Args, Clone)]
+pub struct CommonArgs {
+    /// TOML configuration file (see docs/gobiz.example.toml).
+    #[arg(long, env = "GOBIZ_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database URL: sqlite://PATH?mode=rwc or postgres://USER@HOST/DB
+    /// [default: sqlite://./gobiz-data/gobiz.db?mode=rwc]
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+/// `gobiz serve` options.
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Shared options.
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Address to listen on; port 0 picks a free port [default: 127.0.0.1:8080]
+    #[arg(long, env = "GOBIZ_LISTEN")]
+    pub listen: Option<String>,
+    /// sandbox (default) or production: production refuses to move the clock and serves the
+    /// sandbox API only with an explicit admin token
+    #[arg(long, env = "GOBIZ_MODE")]
+    pub mode: Option<String>,
+    /// Bearer token of the sandbox admin API; generated once and stored when unset
+    #[arg(long, env = "GOBIZ_ADMIN_TOKEN")]
+    pub admin_token: Option<String>,
+    /// Base URL for absolute URLs we emit [default: http://<listen address>]
+    #[arg(long, env = "GOBIZ_PUBLIC_BASE_URL")]
+    pub public_base_url: Option<String>,
+    /// Seed the demo data set on an empty database and print its credentials
+    #[arg(long, env = "GOBIZ_DEMO")]
+    pub demo: bool,
+}
+
+/// The config file's keys (all optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Same as `--listen`.
+    pub listen: Option<String>,
+    /// Same as `--database-url`.
+    pub database_url: Option<String>,
+    /// Same as `--mode`.
+    pub mode: Option<String>,
+    /// Same as `--admin-token`.
+    pub admin_token: Option<String>,
+    /// Same as `--public-base-url`.
+    pub public_base_url: Option<String>,
+    /// Serve `/sandbox/v1` (default true).
+    pub sandbox: Option<bool>,
+    /// Access-token lifetime in seconds (default 3599).
+    pub access_token_ttl_secs: Option<i64>,
+}
+
+/// Fully resolved settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Listen address.
+    pub listen: String,
+    /// Database URL.
+    pub database_url: String,
+    /// Server mode.
+    pub mode: Mode,
+    /// Configured admin token.
+    pub admin_token: Option<String>,
+    /// Configured public base URL.
+    pub public_base_url: Option<String>,
+    /// Serve the sandbox API.
+    pub sandbox: bool,
+    /// Access-token lifetime.
+    pub access_token_ttl_secs: i64,
+}
+
+/// Default SQLite location, relative to the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./gobiz-data/gobiz.db?mode=rwc";
+
+fn read_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
+    let Some(path) = path else {
+        return Ok(FileConfig::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+}
+
+/// Resolves settings for `migrate` (only the database matters).
+pub fn resolve_common(c: &CommonArgs) -> anyhow::Result<(FileConfig, String)> {
+    let file = read_file(c.config.as_deref())?;
+    let url = c
+        .database_url
+        .clone()
+        .or_else(|| file.database_url.clone())
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+    Ok((file, url))
+}
+
+/// Resolves settings for `serve`.
+pub fn resolve_serve(a: &ServeArgs) -> anyhow::Result<Settings> {
+    let (file, database_url) = resolve_common(&a.common)?;
+    let mode_raw = a
+        .mode
+        .clone()
+        .or(file.mode)
+        .unwrap_or_else(|| "sandbox".into());
+    let Some(mode) = Mode::parse(&mode_raw) else {
+        bail!("--mode must be sandbox or production, not {mode_raw}");
+    };
+    let ttl = file.access_token_ttl_secs.unwrap_or(3599);
+    if !(60..=86_400).contains(&ttl) {
+        bail!("access_token_ttl_secs must be 60..=86400");
+    }
+    Ok(Settings {
+        listen: a
+            .listen
+            .clone()
+            .or(file.listen)
+            .unwrap_or_else(|| "127.0.0.1:8080".into()),
+        database_url,
+        mode,
+        admin_token: a
+            .admin_token
+            .clone()
+            .or(file.admin_token)
+            .filter(|t| !t.is_empty()),
+        public_base_url: a.public_base_url.clone().or(file.public_base_url),
+        sandbox: file.sandbox.unwrap_or(true),
+        access_token_ttl_secs: ttl,
+    })
+}
+
+/// Creates the folder of an SQLite database file when missing.
+pub fn ensure_sqlite_folder(url: &str) -> anyhow::Result<()> {
+    let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    else {
+        return Ok(());
+    };
+    let path = rest.split('?').next().unwrap_or("");
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    if let Some(parent) = Path::new(path).parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create database folder {}", parent.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Makes sure an SQLite URL creates the file when missing.
+pub fn with_create_mode(url: &str) -> String {
+    if url.starts_with("sqlite:") && !url.contains("mode=") {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}mode=rwc")
+    } else {
+        url.to_string()
+    }
+}

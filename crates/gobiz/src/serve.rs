@@ -1,0 +1,161 @@
+//! Wiring: database, services, HTTP app, graceful shutdown.
+
+use crate::config::{self, CommonArgs, ServeArgs};
+use anyhow::Context;
+use gobiz_domain::model::Mode;
+use gobiz_http::AppState;
+use gobiz_services::sandbox::demo;
+use gobiz_services::{ServiceConfig, Services};
+use gobiz_store::Db;
+use std::io::Write;
+use std::time::Duration;
+
+/// How long in-flight requests may run after SIGTERM / Ctrl-C.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+async fn open_db(url: &str) -> anyhow::Result<Db> {
+    config::ensure_sqlite_folder(url)?;
+    let url = config::with_create_mode(url);
+    let db = Db::connect(&url)
+        .await
+        .context("cannot connect to the database")?;
+    db.migrate().await.context("cannot apply migrations")?;
+    Ok(db)
+}
+
+/// `gobiz migrate`.
+pub async fn migrate(args: CommonArgs) -> anyhow::Result<()> {
+    let (_, url) = config::resolve_common(&args)?;
+    let db = open_db(&url).await?;
+    db.close().await;
+    println!("migrations applied");
+    Ok(())
+}
+
+/// Prints one line to stdout and flushes, so wrappers reading the pipe see it at once.
+fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+/// `gobiz serve`.
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let settings = config::resolve_serve(&args)?;
+    let db = open_db(&settings.database_url).await?;
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    let base_url = settings
+        .public_base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let services = Services::new(
+        db.clone(),
+        ServiceConfig {
+            mode: settings.mode,
+            access_token_ttl_secs: settings.access_token_ttl_secs,
+            public_base_url: base_url.clone(),
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+
+    // The sandbox needs an admin token; production never invents one.
+    let admin = match (settings.mode, settings.admin_token.as_deref()) {
+        (_, Some(t)) => Some(t.to_string()),
+        (Mode::Sandbox, None) => {
+            let (token, generated) = services
+                .admin_token(None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if generated {
+                say("sandbox admin token generated and stored in the database:");
+            }
+            say(&format!("sandbox admin token: {token}"));
+            Some(token)
+        }
+        (Mode::Production, None) => None,
+    };
+    let sandbox = settings.sandbox && admin.is_some();
+
+    if args.demo {
+        if settings.mode == Mode::Production {
+            anyhow::bail!("--demo is only available in sandbox mode");
+        }
+        seed_demo(&services, &base_url, admin.as_deref().unwrap_or("")).await?;
+    }
+
+    let state = AppState {
+        services,
+        admin_token: admin.unwrap_or_default().into(),
+    };
+    let app = gobiz_http::app(state, sandbox);
+    say(&format!("gobiz listening on http://{addr}"));
+    tracing::info!(%addr, mode = %settings.mode, sandbox, "serving");
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let mut grace = stop_rx;
+    tokio::select! {
+        r = server => r.context("server error")?,
+        _ = async {
+            let _ = grace.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => tracing::warn!("grace period over; exiting with requests still in flight"),
+    }
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+async fn seed_demo(services: &Services, base: &str, admin: &str) -> anyhow::Result<()> {
+    let empty = services
+        .is_empty()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if empty {
+        services
+            .seed(true)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot seed demo data: {e}"))?;
+        say("demo data seeded:");
+    } else {
+        say("database not empty; demo data not seeded again. Demo identities, if seeded before:");
+    }
+    say(&format!("  outlet id      {}", demo::OUTLET_ID));
+    say(&format!("  client id      {}", demo::CLIENT_ID));
+    say(&format!("  client secret  {}", demo::CLIENT_SECRET));
+    say(&format!("  owner phone    {}", demo::PHONE));
+    say(&format!("  admin token    {admin}"));
+    say("try:");
+    say(&format!(
+        "  curl -s -u {}:{} -d grant_type=client_credentials -d scope=partner:outlet:read {base}/oauth2/token",
+        demo::CLIENT_ID,
+        demo::CLIENT_SECRET
+    ));
+    Ok(())
+}

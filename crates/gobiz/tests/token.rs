@@ -1,0 +1,275 @@
+//! `POST /oauth2/token`, client_credentials (spec §2.2, §2.3).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[macro_use]
+mod common;
+
+use common::*;
+use reqwest::Method;
+use serde_json::json;
+
+fn assert_token_success(r: &Resp, expected_scope: &str) {
+    assert_eq!(r.status, 200, "body: {}", r.text);
+    let tok = r.json["access_token"].as_str().expect("access_token");
+    let rest = tok
+        .strip_prefix("gbz_at_")
+        .unwrap_or_else(|| panic!("token prefix: {tok}"));
+    assert!(
+        is_base64url(rest, 43),
+        "token body must be 43 base64url chars: {tok}"
+    );
+    assert_eq!(r.json["expires_in"], json!(3599));
+    assert_eq!(r.json["token_type"], json!("bearer"));
+    assert_eq!(r.json["scope"], json!(expected_scope));
+    assert!(
+        r.json.get("refresh_token").is_none(),
+        "cc grants no refresh token: {}",
+        r.text
+    );
+    assert!(
+        r.json.get("id_token").is_none(),
+        "cc grants no id_token: {}",
+        r.text
+    );
+    assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
+    assert_eq!(r.header("pragma").as_deref(), Some("no-cache"));
+    assert!(r.header("x-request-id").is_some());
+}
+
+both_dbs!(token_client_secret_basic, |app: TestApp| async move {
+    let fx = app.setup_facilitator().await;
+    let r = app
+        .token_resp(
+            &fx.client_id,
+            &fx.client_secret,
+            Some("partner:outlet:read"),
+        )
+        .await;
+    assert_token_success(&r, "partner:outlet:read");
+    // The token works on the API.
+    let tok = r.json["access_token"].as_str().unwrap();
+    let r = app
+        .api_get("/integrations/partner/v1/linked-outlets", tok)
+        .await;
+    let outlets = r.data(200)["outlets"].as_array().unwrap().clone();
+    assert_eq!(outlets.len(), 1, "body: {}", r.text);
+    assert_eq!(outlets[0]["id"], json!(fx.outlet_id));
+    assert_eq!(
+        outlets[0]["external_outlet_id"],
+        json!(fx.external_outlet_id)
+    );
+});
+
+both_dbs!(token_client_secret_post, |app: TestApp| async move {
+    let fx = app.setup_facilitator().await;
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", fx.client_id.as_str()),
+        ("client_secret", fx.client_secret.as_str()),
+        ("scope", "partner:outlet:read gofood:catalog:read"),
+    ];
+    let r = app
+        .send(app.request(Method::POST, "/oauth2/token").form(&form))
+        .await;
+    assert_token_success(&r, "partner:outlet:read gofood:catalog:read");
+    let tok = r.json["access_token"].as_str().unwrap();
+    let r = app
+        .api_get("/integrations/partner/v1/linked-outlets", tok)
+        .await;
+    assert_eq!(r.data(200)["outlets"].as_array().unwrap().len(), 1);
+});
+
+both_dbs!(token_wrong_secret, |app: TestApp| async move {
+    let fx = app.setup_facilitator().await;
+    let r = app
+        .token_resp(&fx.client_id, "not-the-secret", Some("partner:outlet:read"))
+        .await;
+    assert_oauth_error(&r, 401, "invalid_client");
+    assert_eq!(
+        r.header("www-authenticate").as_deref(),
+        Some("Basic realm=\"GoAuth\"")
+    );
+    // Wrong secret through client_secret_post too.
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", fx.client_id.as_str()),
+        ("client_secret", "not-the-secret"),
+    ];
+    let r = app
+        .send(app.request(Method::POST, "/oauth2/token").form(&form))
+        .await;
+    assert_oauth_error(&r, 401, "invalid_client");
+});
+
+both_dbs!(token_unknown_client, |app: TestApp| async move {
+    let fx = app.setup_facilitator().await;
+    let r = app
+        .token_resp("no-such-client", &fx.client_secret, None)
+        .await;
+    assert_oauth_error(&r, 401, "invalid_client");
+    assert_eq!(
+        r.header("www-authenticate").as_deref(),
+        Some("Basic realm=\"GoAuth\"")
+    );
+});
+
+both_dbs!(token_unknown_grant, |app: TestApp| async move {
+    let fx = app.setup_facilitator().await;
+    let r = app
+        .send(
+            app.request(Method::POST, "/oauth2/token")
+                .basic_auth(&fx.client_id, Some(&fx.client_secret))
+                .form(&[
+                    ("grant_type", "password"),
+                    ("username", "a"),
+                    ("password", "b"),
+                ]),
+        )
+        .await;
+    assert_oauth_error(&r, 400, "unsupported_grant_type");
+});
+
+both_dbs!(token_missing_grant_type, |app: TestApp| async move {
+    let fx = app.setup_facilitator().await;
+    let r = app
+        .send(
+            app.request(Method::POST, "/oauth2/token")
+                .basic_auth(&fx.client_id, Some(&fx.client_secret))
+                .form(&[("scope", "partner:outlet:read")]),
+        )
+        .await;
+    assert_oauth_error(&r, 400, "invalid_request");
+});
+
+both_dbs!(token_json_body_rejected, |app: TestApp| async move {
+    let fx = app.setup_facilitator().await;
+    let r = app
+        .send(
+            app.request(Method::POST, "/oauth2/token")
+                .basic_auth(&fx.client_id, Some(&fx.client_secret))
+                .json(&json!({ "grant_type": "client_credentials" })),
+        )
+        .await;
+    assert_oauth_error(&r, 400, "invalid_request");
+});
+
+both_dbs!(
+    token_scope_subset_keeps_requested_order,
+    |app: TestApp| async move {
+        let fx = app.setup_facilitator().await;
+        // Reverse of the allowed order: the granted scope is exactly what was requested.
+        let scope = "gofood:order:write gofood:catalog:read partner:outlet:read";
+        let r = app
+            .token_resp(&fx.client_id, &fx.client_secret, Some(scope))
+            .await;
+        assert_token_success(&r, scope);
+        // A scope that was not requested is not granted: catalog-only token cannot list outlets.
+        let tok = app
+            .access_token(&fx.client_id, &fx.client_secret, "gofood:catalog:read")
+            .await;
+        let r = app
+            .api_get("/integrations/partner/v1/linked-outlets", &tok)
+            .await;
+        assert_error(
+            &r,
+            403,
+            "Forbidden",
+            "Missing required scope: partner:outlet:read",
+        );
+    }
+);
+
+both_dbs!(token_scope_not_allowed, |app: TestApp| async move {
+    let fx = app.setup_facilitator().await;
+    // Known scope, but not allowed for this client.
+    let r = app
+        .token_resp(
+            &fx.client_id,
+            &fx.client_secret,
+            Some("partner:outlet:read payment:transaction:write"),
+        )
+        .await;
+    assert_oauth_error(&r, 400, "invalid_scope");
+    // Unknown scope.
+    let r = app
+        .token_resp(
+            &fx.client_id,
+            &fx.client_secret,
+            Some("partner:outlet:destroy"),
+        )
+        .await;
+    assert_oauth_error(&r, 400, "invalid_scope");
+});
+
+both_dbs!(token_empty_scope, |app: TestApp| async move {
+    let fx = app.setup_facilitator().await;
+    let r = app.token_resp(&fx.client_id, &fx.client_secret, None).await;
+    assert_token_success(&r, "");
+    // No scope granted → the token cannot read outlets.
+    let tok = r.json["access_token"].as_str().unwrap();
+    let r = app
+        .api_get("/integrations/partner/v1/linked-outlets", tok)
+        .await;
+    assert_error(
+        &r,
+        403,
+        "Forbidden",
+        "Missing required scope: partner:outlet:read",
+    );
+});
+
+both_dbs!(token_both_auth_methods, |app: TestApp| async move {
+    let fx = app.setup_facilitator().await;
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", fx.client_id.as_str()),
+        ("client_secret", fx.client_secret.as_str()),
+    ];
+    let r = app
+        .send(
+            app.request(Method::POST, "/oauth2/token")
+                .basic_auth(&fx.client_id, Some(&fx.client_secret))
+                .form(&form),
+        )
+        .await;
+    assert_oauth_error(&r, 400, "invalid_request");
+});
+
+both_dbs!(
+    token_openid_and_offline_with_client_credentials,
+    |app: TestApp| async move {
+        // A client that is allowed openid/offline still cannot get them with cc.
+        let fx = app.setup_facilitator().await;
+        let r = app
+            .admin_post(
+                &format!("/sandbox/v1/partners/{}/clients", fx.partner_id),
+                json!({ "allowed_scopes": ["openid", "offline", "partner:outlet:read"],
+                    "allowed_grants": ["client_credentials"] }),
+            )
+            .await;
+        let c = r.data(201)["client"].clone();
+        let (id, secret) = (
+            c["client_id"].as_str().unwrap(),
+            c["client_secret"].as_str().unwrap(),
+        );
+        for scope in [
+            "openid",
+            "openid partner:outlet:read",
+            "offline",
+            "offline_access",
+        ] {
+            let r = app.token_resp(id, secret, Some(scope)).await;
+            assert_oauth_error(&r, 400, "invalid_scope");
+        }
+        // The fixture's client (not allowed openid) too.
+        let r = app
+            .token_resp(&fx.client_id, &fx.client_secret, Some("openid"))
+            .await;
+        assert_oauth_error(&r, 400, "invalid_scope");
+        // Sanity: the same client does get a plain cc token.
+        let r = app
+            .token_resp(id, secret, Some("partner:outlet:read"))
+            .await;
+        assert_token_success(&r, "partner:outlet:read");
+    }
+);
