@@ -8,10 +8,8 @@ pub fn normalize(input: &str) -> Option<String> {
         r
     } else if let Some(r) = cleaned.strip_prefix("62") {
         r
-    } else if let Some(r) = cleaned.strip_prefix('0') {
-        r
     } else {
-        return None;
+        cleaned.strip_prefix('0')?
     };
     let ok = rest.starts_with('8')
         && (8..=13).contains(&rest.len())

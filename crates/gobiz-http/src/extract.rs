@@ -192,6 +192,70 @@ fn plain_type(serde_expected: &str) -> &str {
     }
 }
 
+/// Path parameters with an envelope rejection instead of axum's plain text.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| ApiPath(p.0))
+            .map_err(|e| ApiError::bad_request(vec![format!("path: {}", e.body_text())]))
+    }
+}
+
+/// Validated `page` and page-size query parameters (spec §1.13): integers, `page` ≥ 1
+/// (default 1), size 1..=`max` (default 20). Every bad parameter is reported.
+pub fn page_params(
+    raw_query: Option<&str>,
+    size_name: &str,
+    max: u64,
+) -> Result<gobiz_services::partner::Page, ApiError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw_query.unwrap_or("")).unwrap_or_default();
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let mut errors = Vec::new();
+    let mut number = |name: &str, default: u64, min: u64, max: u64| -> u64 {
+        match get(name) {
+            None => default,
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(n) if (min..=max).contains(&n) => n,
+                Ok(_) if max == u64::MAX => {
+                    errors.push(format!("{name}: must be an integer >= {min}"));
+                    default
+                }
+                Ok(_) => {
+                    errors.push(format!("{name}: must be an integer from {min} to {max}"));
+                    default
+                }
+                Err(_) => {
+                    errors.push(format!("{name}: expected integer"));
+                    default
+                }
+            },
+        }
+    };
+    let page = number("page", 1, 1, u64::MAX);
+    let per = number(size_name, 20, 1, max);
+    if errors.is_empty() {
+        Ok(gobiz_services::partner::Page { page, per })
+    } else {
+        Err(ApiError::bad_request(errors))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,69 +322,5 @@ mod tests {
         assert!(is_json_type("application/merge-patch+json"));
         assert!(!is_json_type("text/plain"));
         assert!(!is_json_type("application/x-www-form-urlencoded"));
-    }
-}
-
-/// Path parameters with an envelope rejection instead of axum's plain text.
-pub struct ApiPath<T>(pub T);
-
-impl<T, S> FromRequestParts<S> for ApiPath<T>
-where
-    T: DeserializeOwned + Send,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|p| ApiPath(p.0))
-            .map_err(|e| ApiError::bad_request(vec![format!("path: {}", e.body_text())]))
-    }
-}
-
-/// Validated `page` and page-size query parameters (spec §1.13): integers, `page` ≥ 1
-/// (default 1), size 1..=`max` (default 20). Every bad parameter is reported.
-pub fn page_params(
-    raw_query: Option<&str>,
-    size_name: &str,
-    max: u64,
-) -> Result<gobiz_services::partner::Page, ApiError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(raw_query.unwrap_or("")).unwrap_or_default();
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
-    let mut errors = Vec::new();
-    let mut number = |name: &str, default: u64, min: u64, max: u64| -> u64 {
-        match get(name) {
-            None => default,
-            Some(v) => match v.trim().parse::<u64>() {
-                Ok(n) if (min..=max).contains(&n) => n,
-                Ok(_) if max == u64::MAX => {
-                    errors.push(format!("{name}: must be an integer >= {min}"));
-                    default
-                }
-                Ok(_) => {
-                    errors.push(format!("{name}: must be an integer from {min} to {max}"));
-                    default
-                }
-                Err(_) => {
-                    errors.push(format!("{name}: expected integer"));
-                    default
-                }
-            },
-        }
-    };
-    let page = number("page", 1, 1, u64::MAX);
-    let per = number(size_name, 20, 1, max);
-    if errors.is_empty() {
-        Ok(gobiz_services::partner::Page { page, per })
-    } else {
-        Err(ApiError::bad_request(errors))
     }
 }

@@ -224,9 +224,7 @@ impl Services {
     }
 
     fn check_outlet_fields(v: &mut Violations, f: &OutletFields, creating: bool) {
-        if creating {
-            take_name(v, "name", &f.name);
-        } else if f.name.is_some() {
+        if creating || f.name.is_some() {
             take_name(v, "name", &f.name);
         }
         v.text("address", f.address.as_deref(), 0, 255);

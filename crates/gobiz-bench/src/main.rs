@@ -1,0 +1,287 @@
+//! `gobiz-bench`: load generators that print figures.
+//!
+//! `cargo run --release -p gobiz-bench -- token` starts `gobiz serve` (the release binary next
+//! to this one) on a fresh SQLite database (or `--database-url`), creates a partner and client
+//! through the sandbox API, then calls `POST /oauth2/token` from `--connections` concurrent
+//! clients for `--seconds` and prints requests/second and latency percentiles. `--url` targets
+//! an already running server instead (with `--admin-token`).
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use serde_json::{json, Value};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+#[derive(Parser)]
+#[command(name = "gobiz-bench")]
+struct Cli {
+    #[command(subcommand)]
+    what: What,
+}
+
+#[derive(Subcommand)]
+enum What {
+    /// Client-credentials token endpoint throughput.
+    Token(Target),
+    /// `GET /integrations/partner/v1/linked-outlets` throughput with one token.
+    LinkedOutlets(Target),
+}
+
+#[derive(clap::Args, Clone)]
+struct Target {
+    /// A running server (else one is started).
+    #[arg(long)]
+    url: Option<String>,
+    /// Admin token of the running server.
+    #[arg(long, default_value = "bench-admin-token")]
+    admin_token: String,
+    /// Database for the started server (default: a fresh SQLite file).
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// Duration of the measurement.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+}
+
+struct Server {
+    base: String,
+    _child: Option<Child>,
+}
+
+async fn start(t: &Target) -> anyhow::Result<Server> {
+    if let Some(url) = &t.url {
+        return Ok(Server {
+            base: url.trim_end_matches('/').to_string(),
+            _child: None,
+        });
+    }
+    let bin = std::env::current_exe()?.with_file_name("gobiz");
+    if !bin.exists() {
+        bail!(
+            "{} not found: build it with cargo build --release -p gobiz",
+            bin.display()
+        );
+    }
+    let db = match &t.database_url {
+        Some(u) => u.clone(),
+        None => {
+            let dir =
+                std::env::temp_dir().join(format!("gobiz-bench-{}", uuid::Uuid::new_v4().simple()));
+            std::fs::create_dir_all(&dir)?;
+            format!("sqlite://{}/gobiz.db?mode=rwc", dir.display())
+        }
+    };
+    let mut child = Command::new(bin)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            &db,
+            "--admin-token",
+            &t.admin_token,
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let base = loop {
+        let line = lines
+            .next_line()
+            .await?
+            .context("server exited before listening")?;
+        if let Some(addr) = line.strip_prefix("gobiz listening on ") {
+            break addr.to_string();
+        }
+    };
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok(Server {
+        base,
+        _child: Some(child),
+    })
+}
+
+async fn admin(
+    http: &reqwest::Client,
+    s: &Server,
+    token: &str,
+    path: &str,
+    body: Value,
+) -> anyhow::Result<Value> {
+    let resp = http
+        .post(format!("{}{path}", s.base))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await?;
+    let status = resp.status();
+    let v: Value = resp.json().await?;
+    if !status.is_success() {
+        bail!("{path}: {status} {v}");
+    }
+    Ok(v)
+}
+
+/// Creates a seeded facilitator (via `/sandbox/v1/seed`) and returns (client_id, secret).
+async fn fixture(
+    http: &reqwest::Client,
+    s: &Server,
+    t: &Target,
+) -> anyhow::Result<(String, String)> {
+    let v = admin(http, s, &t.admin_token, "/sandbox/v1/seed", json!({})).await?;
+    let id = v["data"]["client"]["client_id"]
+        .as_str()
+        .context("client_id")?
+        .to_string();
+    let secret = v["data"]["client"]["client_secret"]
+        .as_str()
+        .context("client_secret")?
+        .to_string();
+    Ok((id, secret))
+}
+
+struct Stats {
+    ok: u64,
+    failed: u64,
+    latencies_us: Vec<u64>,
+}
+
+async fn hammer<F, Fut>(connections: usize, seconds: u64, make: F) -> Stats
+where
+    F: Fn() -> Fut + Send + Sync + Clone + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let make = make.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut s = Stats {
+                ok: 0,
+                failed: 0,
+                latencies_us: Vec::new(),
+            };
+            while Instant::now() < deadline {
+                let t0 = Instant::now();
+                if make().await {
+                    s.ok += 1;
+                } else {
+                    s.failed += 1;
+                }
+                s.latencies_us.push(t0.elapsed().as_micros() as u64);
+            }
+            s
+        }));
+    }
+    let mut all = Stats {
+        ok: 0,
+        failed: 0,
+        latencies_us: Vec::new(),
+    };
+    for t in tasks {
+        if let Ok(s) = t.await {
+            all.ok += s.ok;
+            all.failed += s.failed;
+            all.latencies_us.extend(s.latencies_us);
+        }
+    }
+    all
+}
+
+fn report(name: &str, t: &Target, mut s: Stats) {
+    s.latencies_us.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if s.latencies_us.is_empty() {
+            return 0.0;
+        }
+        let i = ((s.latencies_us.len() as f64 - 1.0) * p).round() as usize;
+        s.latencies_us[i] as f64 / 1000.0
+    };
+    println!(
+        "{name}: {} ok, {} failed in {} s with {} connections -> {:.0} requests/second; latency ms p50 {:.2} p90 {:.2} p99 {:.2}",
+        s.ok,
+        s.failed,
+        t.seconds,
+        t.connections,
+        s.ok as f64 / t.seconds as f64,
+        pct(0.5),
+        pct(0.9),
+        pct(0.99)
+    );
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()?;
+    match cli.what {
+        What::Token(t) => {
+            let s = start(&t).await?;
+            let (id, secret) = fixture(&http, &s, &t).await?;
+            let url = format!("{}/oauth2/token", s.base);
+            let stats = hammer(t.connections, t.seconds, move || {
+                let (http, url, id, secret) =
+                    (http.clone(), url.clone(), id.clone(), secret.clone());
+                async move {
+                    match http
+                        .post(&url)
+                        .basic_auth(&id, Some(&secret))
+                        .form(&[
+                            ("grant_type", "client_credentials"),
+                            ("scope", "partner:outlet:read"),
+                        ])
+                        .send()
+                        .await
+                    {
+                        Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                        Err(_) => false,
+                    }
+                }
+            })
+            .await;
+            report("POST /oauth2/token (client_credentials)", &t, stats);
+        }
+        What::LinkedOutlets(t) => {
+            let s = start(&t).await?;
+            let (id, secret) = fixture(&http, &s, &t).await?;
+            let v: Value = http
+                .post(format!("{}/oauth2/token", s.base))
+                .basic_auth(&id, Some(&secret))
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("scope", "partner:outlet:read"),
+                ])
+                .send()
+                .await?
+                .json()
+                .await?;
+            let token = v["access_token"]
+                .as_str()
+                .context("access_token")?
+                .to_string();
+            let url = format!("{}/integrations/partner/v1/linked-outlets", s.base);
+            let stats = hammer(t.connections, t.seconds, move || {
+                let (http, url, token) = (http.clone(), url.clone(), token.clone());
+                async move {
+                    match http.get(&url).bearer_auth(&token).send().await {
+                        Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                        Err(_) => false,
+                    }
+                }
+            })
+            .await;
+            report("GET /integrations/partner/v1/linked-outlets", &t, stats);
+        }
+    }
+    Ok(())
+}
