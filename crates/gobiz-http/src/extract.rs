@@ -115,12 +115,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 ApiError::bad_request(vec![format!("body: could not be read ({rejection})")])
             }
         })?;
-        let slice: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-            b"{}"
-        } else {
-            &bytes
-        };
-        parse_json(slice).map(ApiJson)
+        match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            None => parse_json(b"{}").map(ApiJson),
+            Some(b'{') => parse_json(&bytes).map(ApiJson),
+            // Not JSON at all: report the syntax error.
+            Some(_) if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err() => {
+                parse_json(&bytes).map(ApiJson)
+            }
+            Some(_) => Err(ApiError::bad_request(vec!["body: expected object".into()])),
+        }
     }
 }
 

@@ -28,11 +28,40 @@ pub fn app(state: AppState, sandbox: bool) -> Router {
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(envelope_for_bare_errors))
+        .layer(middleware::from_fn(drain_oversized_body))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::internal().into_response()
         }))
         .layer(middleware::from_fn(request_id))
         .with_state(state)
+}
+
+/// Bodies above this are not drained; the connection is closed after the 413.
+const DRAIN_CAP: u64 = 4 * BODY_LIMIT as u64;
+
+/// A body declared larger than the limit is read and discarded here (up to `DRAIN_CAP`), so
+/// that the client, still sending, receives the 413 envelope instead of a broken pipe. The
+/// extractors still decide the status in the order of spec §1.7 from `Content-Length`.
+async fn drain_oversized_body(req: Request, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(n) if n > BODY_LIMIT as u64 && n <= DRAIN_CAP => {
+            let (parts, body) = req.into_parts();
+            let mut stream = body.into_data_stream();
+            while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+                if chunk.is_err() {
+                    break;
+                }
+            }
+            next.run(Request::from_parts(parts, axum::body::Body::empty()))
+                .await
+        }
+        _ => next.run(req).await,
+    }
 }
 
 async fn no_route(method: Method, uri: Uri) -> Response {
