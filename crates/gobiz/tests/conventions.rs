@@ -54,6 +54,19 @@ both_dbs!(accept_unsupported_is_406, |app: TestApp| async move {
         "UnsupportedAcceptType",
         "Invalid Accept header: text/html",
     );
+    // Accept is checked before the token (§1.7).
+    let r = app
+        .send(
+            app.request(Method::GET, LINKED)
+                .header("accept", "text/html"),
+        )
+        .await;
+    assert_error(
+        &r,
+        406,
+        "UnsupportedAcceptType",
+        "Invalid Accept header: text/html",
+    );
 });
 
 both_dbs!(accept_supported_values, |app: TestApp| async move {
