@@ -7,6 +7,20 @@ use gobiz_domain::entities::Client;
 use gobiz_domain::scope::Grant;
 use sea_query::{Expr, ExprTrait, Query};
 
+/// Every column, in insert order.
+const COLUMNS: [OauthClients; 10] = [
+    OauthClients::ClientId,
+    OauthClients::PartnerId,
+    OauthClients::Name,
+    OauthClients::SecretHash,
+    OauthClients::AllowedScopes,
+    OauthClients::AllowedGrants,
+    OauthClients::RedirectUris,
+    OauthClients::IsPublic,
+    OauthClients::RequirePkce,
+    OauthClients::CreatedAt,
+];
+
 /// Inserts a client.
 pub async fn insert<R: Runner>(r: &mut R, c: &Client) -> Result<()> {
     let grants: Vec<&str> = c.allowed_grants.iter().map(|g| g.as_str()).collect();
@@ -14,18 +28,7 @@ pub async fn insert<R: Runner>(r: &mut R, c: &Client) -> Result<()> {
         serde_json::to_string(&c.redirect_uris).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let stmt = Query::insert()
         .into_table(OauthClients::Table)
-        .columns([
-            OauthClients::ClientId,
-            OauthClients::PartnerId,
-            OauthClients::Name,
-            OauthClients::SecretHash,
-            OauthClients::AllowedScopes,
-            OauthClients::AllowedGrants,
-            OauthClients::RedirectUris,
-            OauthClients::IsPublic,
-            OauthClients::RequirePkce,
-            OauthClients::CreatedAt,
-        ])
+        .columns(COLUMNS)
         .values_panic([
             c.client_id.clone().into(),
             c.partner_id.clone().into(),
@@ -46,18 +49,7 @@ pub async fn insert<R: Runner>(r: &mut R, c: &Client) -> Result<()> {
 /// One client by `client_id`.
 pub async fn get<R: Runner>(r: &mut R, client_id: &str) -> Result<Option<Client>> {
     let stmt = Query::select()
-        .columns([
-            OauthClients::ClientId,
-            OauthClients::PartnerId,
-            OauthClients::Name,
-            OauthClients::SecretHash,
-            OauthClients::AllowedScopes,
-            OauthClients::AllowedGrants,
-            OauthClients::RedirectUris,
-            OauthClients::IsPublic,
-            OauthClients::RequirePkce,
-            OauthClients::CreatedAt,
-        ])
+        .columns(COLUMNS)
         .from(OauthClients::Table)
         .and_where(Expr::col(OauthClients::ClientId).eq(client_id))
         .to_owned();

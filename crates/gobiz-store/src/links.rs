@@ -7,20 +7,23 @@ use gobiz_domain::entities::Link;
 use gobiz_domain::model::Product;
 use sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Order, Query};
 
+/// Every column, in insert order.
+const COLUMNS: [OutletLinks; 7] = [
+    OutletLinks::PartnerId,
+    OutletLinks::OutletId,
+    OutletLinks::Product,
+    OutletLinks::ExternalOutletId,
+    OutletLinks::CreatedAt,
+    OutletLinks::UpdatedAt,
+    OutletLinks::LinkedAt,
+];
+
 /// Creates or refreshes a link. The `external_outlet_id` belongs to the (partner, outlet)
 /// pair, so it is rewritten on the pair's other product link too (spec §3.1).
 pub async fn upsert<R: Runner>(r: &mut R, l: &Link) -> Result<()> {
     let stmt = Query::insert()
         .into_table(OutletLinks::Table)
-        .columns([
-            OutletLinks::PartnerId,
-            OutletLinks::OutletId,
-            OutletLinks::Product,
-            OutletLinks::ExternalOutletId,
-            OutletLinks::CreatedAt,
-            OutletLinks::UpdatedAt,
-            OutletLinks::LinkedAt,
-        ])
+        .columns(COLUMNS)
         .values_panic([
             l.partner_id.clone().into(),
             l.outlet_id.clone().into(),
@@ -70,15 +73,7 @@ pub async fn get<R: Runner>(
     product: Product,
 ) -> Result<Option<Link>> {
     let stmt = Query::select()
-        .columns([
-            OutletLinks::PartnerId,
-            OutletLinks::OutletId,
-            OutletLinks::Product,
-            OutletLinks::ExternalOutletId,
-            OutletLinks::CreatedAt,
-            OutletLinks::UpdatedAt,
-            OutletLinks::LinkedAt,
-        ])
+        .columns(COLUMNS)
         .from(OutletLinks::Table)
         .and_where(Expr::col(OutletLinks::PartnerId).eq(partner_id))
         .and_where(Expr::col(OutletLinks::OutletId).eq(outlet_id))

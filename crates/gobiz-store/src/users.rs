@@ -8,15 +8,18 @@ use gobiz_domain::model::Role;
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use sqlx::any::AnyRow;
 
+/// Every column of `users`, in insert order.
+const COLUMNS: [Users; 5] = [
+    Users::Id,
+    Users::Phone,
+    Users::Name,
+    Users::PrimaryOutletId,
+    Users::CreatedAt,
+];
+
 fn select() -> SelectStatement {
     Query::select()
-        .columns([
-            Users::Id,
-            Users::Phone,
-            Users::Name,
-            Users::PrimaryOutletId,
-            Users::CreatedAt,
-        ])
+        .columns(COLUMNS)
         .from(Users::Table)
         .to_owned()
 }
@@ -62,13 +65,7 @@ async fn with_roles<R: Runner>(r: &mut R, row: Option<AnyRow>) -> Result<Option<
 pub async fn insert<R: Runner>(r: &mut R, u: &User) -> Result<()> {
     let stmt = Query::insert()
         .into_table(Users::Table)
-        .columns([
-            Users::Id,
-            Users::Phone,
-            Users::Name,
-            Users::PrimaryOutletId,
-            Users::CreatedAt,
-        ])
+        .columns(COLUMNS)
         .values_panic([
             u.id.clone().into(),
             u.phone.clone().into(),

@@ -447,6 +447,20 @@ impl TestApp {
         self.stderr = stderr;
     }
 
+    /// Sends SIGTERM and waits (at most 15 s) for the server to exit; returns its status.
+    pub async fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().expect("server pid");
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+        tokio::time::timeout(Duration::from_secs(15), self.child.wait())
+            .await
+            .expect("server did not exit within 15 s of SIGTERM")
+            .expect("wait for server")
+    }
+
     /// What the server wrote on stderr so far.
     pub fn server_stderr(&self) -> String {
         self.stderr.lock().expect("stderr lock").join("\n")
