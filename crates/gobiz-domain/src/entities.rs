@@ -137,6 +137,8 @@ pub struct AccessGrant {
     pub issued_at: Millis,
     /// Expiry instant.
     pub expires_at: Millis,
+    /// Family (authorization) the token descends from; `None` for `cc` tokens.
+    pub family_id: Option<String>,
 }
 
 /// A partner's link to an outlet for one product.

@@ -5,6 +5,7 @@
 
 pub mod clock;
 pub mod entities;
+pub mod goauth;
 pub mod ids;
 pub mod model;
 pub mod phone;

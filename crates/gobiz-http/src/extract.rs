@@ -9,6 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
+use gobiz_domain::validation::Violation;
 use gobiz_services::access::Principal;
 use gobiz_services::ServiceError;
 use serde::de::DeserializeOwned;
@@ -108,43 +109,38 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::too_large()
-            } else {
-                ApiError::bad_request(vec![format!("body: could not be read ({rejection})")])
-            }
-        })?;
-        match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-            None => parse_json(b"{}").map(ApiJson),
-            Some(b'{') => parse_json(&bytes).map(ApiJson),
-            // Not JSON at all: report the syntax error.
-            Some(_) if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err() => {
-                parse_json(&bytes).map(ApiJson)
-            }
-            Some(_) => Err(ApiError::bad_request(vec!["body: expected object".into()])),
-        }
+        let Deferred(parsed) = Deferred::<T>::from_request(req, state).await?;
+        parsed.map(ApiJson).map_err(ApiError::from)
     }
 }
 
 /// Parses JSON into `T`, describing the first problem as `<json path>: <problem>`.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    parse_json_violation(bytes).map_err(|v| ApiError::bad_request(vec![v.message()]))
+}
+
+/// Like [`parse_json`], giving the problem as a domain violation (for deferred checks).
+pub fn parse_json_violation<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Violation> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
-        ApiError::bad_request(vec![describe_json_error(&path, &inner)])
+        let (path, problem) = describe_json_error(&path, &inner);
+        Violation { path, problem }
     })
 }
 
-fn describe_json_error(path: &str, err: &serde_json::Error) -> String {
+fn describe_json_error(path: &str, err: &serde_json::Error) -> (String, String) {
     use serde_json::error::Category;
     let at_root = path.is_empty() || path == ".";
     match err.classify() {
-        Category::Syntax | Category::Eof | Category::Io => format!(
-            "body: malformed JSON at line {} column {}",
-            err.line(),
-            err.column()
+        Category::Syntax | Category::Eof | Category::Io => (
+            "body".into(),
+            format!(
+                "malformed JSON at line {} column {}",
+                err.line(),
+                err.column()
+            ),
         ),
         Category::Data => {
             let msg = err.to_string();
@@ -156,7 +152,7 @@ fn describe_json_error(path: &str, err: &serde_json::Error) -> String {
                 } else {
                     format!("{path}.{field}")
                 };
-                return format!("{full}: is required");
+                return (full, "is required".into());
             }
             let where_ = if at_root {
                 "body".to_string()
@@ -164,9 +160,9 @@ fn describe_json_error(path: &str, err: &serde_json::Error) -> String {
                 path.to_string()
             };
             if let Some((_, expected)) = msg.split_once(", expected ") {
-                return format!("{where_}: expected {}", plain_type(expected));
+                return (where_, format!("expected {}", plain_type(expected)));
             }
-            format!("{where_}: {msg}")
+            (where_, msg)
         }
     }
 }
@@ -192,6 +188,37 @@ fn plain_type(serde_expected: &str) -> &str {
         "number"
     } else {
         e
+    }
+}
+
+/// A JSON body whose syntax verdict is kept for later, so that a use case can check
+/// credentials, scope and the outlet first (spec §1.7 puts body syntax at step 7). Size and
+/// media-type problems still answer at once.
+pub struct Deferred<T>(pub Result<T, ServiceError>);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Deferred<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::too_large()
+            } else {
+                ApiError::bad_request(vec![format!("body: could not be read ({rejection})")])
+            }
+        })?;
+        let parsed = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            None => parse_json_violation(b"{}"),
+            Some(b'{') => parse_json_violation(&bytes),
+            Some(_) if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err() => {
+                parse_json_violation(&bytes)
+            }
+            Some(_) => Err(Violation {
+                path: "body".into(),
+                problem: "expected object".into(),
+            }),
+        };
+        Ok(Deferred(parsed.map_err(|v| ServiceError::Invalid(vec![v]))))
     }
 }
 
@@ -285,36 +312,27 @@ mod tests {
         format!("{resp:?}")
     }
 
+    fn described(body: &str) -> String {
+        parse_json_violation::<Outer>(body.as_bytes())
+            .unwrap_err()
+            .message()
+    }
+
     #[test]
     fn names_the_field() {
-        let de = &mut serde_json::Deserializer::from_str(
-            r#"{"name":"a","promo_detail":{"selling_price":"x"}}"#,
-        );
-        let err = serde_path_to_error::deserialize::<_, Outer>(de).unwrap_err();
-        let path = err.path().to_string();
         assert_eq!(
-            describe_json_error(&path, err.inner()),
+            described(r#"{"name":"a","promo_detail":{"selling_price":"x"}}"#),
             "promo_detail.selling_price: expected integer"
         );
-
-        let de = &mut serde_json::Deserializer::from_str(r#"{"promo_detail":{"selling_price":1}}"#);
-        let err = serde_path_to_error::deserialize::<_, Outer>(de).unwrap_err();
-        let path = err.path().to_string();
-        assert_eq!(describe_json_error(&path, err.inner()), "name: is required");
-
-        let de =
-            &mut serde_json::Deserializer::from_str(r#"{"name":"a","promo_detail":{},"tags":[1]}"#);
-        let err = serde_path_to_error::deserialize::<_, Outer>(de).unwrap_err();
-        let path = err.path().to_string();
         assert_eq!(
-            describe_json_error(&path, err.inner()),
+            described(r#"{"promo_detail":{"selling_price":1}}"#),
+            "name: is required"
+        );
+        assert_eq!(
+            described(r#"{"name":"a","promo_detail":{},"tags":[1]}"#),
             "promo_detail.selling_price: is required"
         );
-
-        let de = &mut serde_json::Deserializer::from_str("{\"name\": ");
-        let err = serde_path_to_error::deserialize::<_, Outer>(de).unwrap_err();
-        let path = err.path().to_string();
-        assert!(describe_json_error(&path, err.inner()).starts_with("body: malformed JSON"));
+        assert!(described("{\"name\": ").starts_with("body: malformed JSON"));
         assert!(message("[]").contains("400"));
     }
 

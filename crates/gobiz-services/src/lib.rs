@@ -4,11 +4,15 @@
 pub mod access;
 pub mod clock;
 pub mod error;
+pub mod goauth;
 pub mod linking;
 pub mod oauth;
+pub mod otp;
 pub mod partner;
+pub mod partner_user;
 pub mod sandbox;
 pub mod secrets;
+pub mod signing;
 
 use gobiz_domain::clock::Clock;
 use gobiz_domain::model::Mode;
@@ -39,6 +43,10 @@ pub struct Services {
     pub config: Arc<ServiceConfig>,
     /// Recently verified client secrets.
     pub secret_cache: Arc<secrets::VerifiedSecrets>,
+    /// The ID-token signing key in use on this node.
+    pub keys: Arc<signing::KeyCache>,
+    /// Where OTPs go.
+    pub otp_sender: Arc<dyn otp::OtpSender>,
 }
 
 impl Services {
@@ -50,6 +58,8 @@ impl Services {
             clock: Arc::new(clock),
             config: Arc::new(config),
             secret_cache: Arc::new(secrets::VerifiedSecrets::default()),
+            keys: Arc::new(signing::KeyCache::default()),
+            otp_sender: Arc::new(otp::LogAndSandboxSender),
         })
     }
 

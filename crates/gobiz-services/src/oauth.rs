@@ -17,7 +17,7 @@ pub struct OAuthError {
 }
 
 impl OAuthError {
-    fn new(error: &'static str, description: impl Into<String>) -> OAuthError {
+    pub(crate) fn new(error: &'static str, description: impl Into<String>) -> OAuthError {
         OAuthError {
             error,
             description: description.into(),
@@ -158,6 +158,7 @@ impl Services {
             user_id: None,
             issued_at: now,
             expires_at: now + ttl * 1000,
+            family_id: None,
         };
         let mut conn = self.db.conn().await?;
         tokens::insert(&mut conn, &token_hash(&token), &grant).await?;
@@ -172,5 +173,354 @@ impl Services {
 impl From<gobiz_store::StoreError> for OAuthError {
     fn from(e: gobiz_store::StoreError) -> Self {
         OAuthError::from(ServiceError::from(e))
+    }
+}
+
+/// Tokens issued to a merchant user's authorization (code or refresh grant).
+#[derive(Debug, Clone)]
+pub struct IssuedUserTokens {
+    /// The access token part.
+    pub access: IssuedToken,
+    /// A new refresh token when `offline` / `offline_access` was granted.
+    pub refresh_token: Option<String>,
+    /// The signed ID token when `openid` is in scope.
+    pub id_token: Option<String>,
+}
+
+/// Claims of our ID tokens (spec §2.6).
+#[derive(Debug, serde::Serialize)]
+struct IdTokenClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    exp: i64,
+    iat: i64,
+    auth_time: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nonce: Option<&'a str>,
+    at_hash: String,
+}
+
+/// Left half of SHA-256 of the access token, base64url (OIDC Core §3.1.3.6).
+pub fn at_hash(access_token: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(access_token.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
+}
+
+/// What the user-token issuer needs about the authorization.
+struct UserGrant<'a> {
+    client: &'a Client,
+    user_id: &'a str,
+    family_id: &'a str,
+    /// Scopes of the access token.
+    scopes: Vec<String>,
+    /// Scopes of the authorization (for a new refresh token).
+    granted: &'a [String],
+    auth_time: i64,
+    nonce: Option<&'a str>,
+}
+
+fn has_offline(scopes: &[String]) -> bool {
+    scopes
+        .iter()
+        .any(|s| s == "offline" || s == "offline_access")
+}
+
+/// PKCE S256: `BASE64URL(SHA256(verifier)) == challenge`.
+fn pkce_matches(verifier: &str, challenge: &str) -> bool {
+    use base64::Engine;
+    use sha2::Digest;
+    let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()));
+    subtle::ConstantTimeEq::ct_eq(computed.as_bytes(), challenge.as_bytes()).into()
+}
+
+fn invalid_grant(d: impl Into<String>) -> OAuthError {
+    OAuthError::new("invalid_grant", d)
+}
+
+fn require_grant(client: &Client, grant: Grant) -> Result<(), OAuthError> {
+    if client.allowed_grants.contains(&grant) {
+        Ok(())
+    } else {
+        Err(OAuthError::new(
+            "unauthorized_client",
+            format!("grant_type {grant} is not allowed for this client"),
+        ))
+    }
+}
+
+/// Introspection answer (RFC 7662).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Introspection {
+    /// `{"active": false}`.
+    Inactive,
+    /// An active token.
+    Active {
+        /// Client it was issued to.
+        client_id: String,
+        /// Space-separated scopes.
+        scope: String,
+        /// Expiry (Unix seconds).
+        exp: i64,
+        /// Issue time (Unix seconds).
+        iat: i64,
+        /// `access_token` or `refresh_token`.
+        token_use: &'static str,
+        /// Merchant user for `ac` tokens.
+        sub: Option<String>,
+    },
+}
+
+impl Services {
+    async fn issue_user_tokens(&self, g: UserGrant<'_>) -> Result<IssuedUserTokens, OAuthError> {
+        let now = self.clock.now_ms();
+        let ttl = self.config.access_token_ttl_secs;
+        let access_token = new_access_token();
+        let grant = AccessGrant {
+            client_id: g.client.client_id.clone(),
+            partner_id: g.client.partner_id.clone(),
+            kind: TokenKind::User,
+            scopes: g.scopes.clone(),
+            user_id: Some(g.user_id.to_string()),
+            issued_at: now,
+            expires_at: now + ttl * 1000,
+            family_id: Some(g.family_id.to_string()),
+        };
+        let refresh_token =
+            has_offline(g.granted).then(|| format!("gbz_rt_{}", crate::secrets::random_43()));
+        let mut tx = self.db.begin().await?;
+        tokens::insert(&mut tx, &token_hash(&access_token), &grant).await?;
+        if let Some(rt) = &refresh_token {
+            let record = gobiz_domain::goauth::RefreshRecord {
+                family_id: g.family_id.to_string(),
+                client_id: g.client.client_id.clone(),
+                partner_id: g.client.partner_id.clone(),
+                user_id: g.user_id.to_string(),
+                scopes: g.granted.to_vec(),
+                auth_time: g.auth_time,
+                issued_at: now,
+                expires_at: now + gobiz_domain::goauth::REFRESH_TTL_MS,
+                rotated_at: None,
+                revoked_at: None,
+            };
+            gobiz_store::refresh::insert(&mut tx, &token_hash(rt), &record).await?;
+        }
+        tx.commit().await?;
+        let id_token = if g.scopes.iter().any(|s| s == "openid") {
+            let claims = IdTokenClaims {
+                iss: &self.config.public_base_url,
+                sub: g.user_id,
+                aud: &g.client.client_id,
+                exp: now / 1000 + ttl,
+                iat: now / 1000,
+                auth_time: g.auth_time / 1000,
+                nonce: g.nonce,
+                at_hash: at_hash(&access_token),
+            };
+            Some(self.sign_jwt(&claims).await?)
+        } else {
+            None
+        };
+        Ok(IssuedUserTokens {
+            access: IssuedToken {
+                access_token,
+                expires_in: ttl,
+                scope: g.scopes.join(" "),
+            },
+            refresh_token,
+            id_token,
+        })
+    }
+
+    /// `grant_type=authorization_code` (spec §2.3): single use, 120 s, bound to client,
+    /// redirect URI and PKCE verifier; a replay revokes everything the code issued.
+    pub async fn authorization_code(
+        &self,
+        presented: &PresentedClient,
+        code: Option<&str>,
+        redirect_uri: Option<&str>,
+        verifier: Option<&str>,
+    ) -> Result<IssuedUserTokens, OAuthError> {
+        let client = self.authenticate_client(presented).await?;
+        require_grant(&client, Grant::AuthorizationCode)?;
+        let code = code.ok_or_else(|| OAuthError::invalid_request("code is required"))?;
+        let redirect_uri =
+            redirect_uri.ok_or_else(|| OAuthError::invalid_request("redirect_uri is required"))?;
+        let hash = token_hash(code);
+        let now = self.clock.now_ms();
+        let mut conn = self.db.conn().await?;
+        let record = gobiz_store::codes::get(&mut conn, &hash)
+            .await?
+            .ok_or_else(|| invalid_grant("the code is unknown"))?;
+        if record.client_id != client.client_id {
+            return Err(invalid_grant("the code was issued to another client"));
+        }
+        if record.used_at.is_some() {
+            gobiz_store::refresh::revoke_family(&mut conn, &record.family_id, now).await?;
+            return Err(invalid_grant(
+                "the code was already used; its tokens are revoked",
+            ));
+        }
+        if now >= record.expires_at {
+            return Err(invalid_grant("the code expired"));
+        }
+        if record.redirect_uri != redirect_uri {
+            return Err(invalid_grant(
+                "redirect_uri does not match the authorization request",
+            ));
+        }
+        match (&record.code_challenge, verifier) {
+            (Some(challenge), Some(v)) if pkce_matches(v, challenge) => {}
+            (Some(_), Some(_)) => return Err(invalid_grant("code_verifier does not match")),
+            (Some(_), None) => return Err(invalid_grant("code_verifier is required")),
+            (None, Some(_)) => {
+                return Err(invalid_grant(
+                    "code_verifier sent but no code_challenge was used",
+                ))
+            }
+            (None, None) => {}
+        }
+        if !gobiz_store::codes::mark_used(&mut conn, &hash, now).await? {
+            gobiz_store::refresh::revoke_family(&mut conn, &record.family_id, now).await?;
+            return Err(invalid_grant(
+                "the code was already used; its tokens are revoked",
+            ));
+        }
+        drop(conn);
+        self.issue_user_tokens(UserGrant {
+            client: &client,
+            user_id: &record.user_id,
+            family_id: &record.family_id,
+            scopes: record.scopes.clone(),
+            granted: &record.scopes,
+            auth_time: record.auth_time,
+            nonce: record.nonce.as_deref(),
+        })
+        .await
+    }
+
+    /// `grant_type=refresh_token` (spec §2.3): rotation on every use; presenting a retired
+    /// token revokes the whole family.
+    pub async fn refresh_token(
+        &self,
+        presented: &PresentedClient,
+        refresh_token: Option<&str>,
+        scope_param: Option<&str>,
+    ) -> Result<IssuedUserTokens, OAuthError> {
+        let client = self.authenticate_client(presented).await?;
+        require_grant(&client, Grant::RefreshToken)?;
+        let token = refresh_token
+            .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
+        let hash = token_hash(token);
+        let now = self.clock.now_ms();
+        let mut conn = self.db.conn().await?;
+        let record = gobiz_store::refresh::get(&mut conn, &hash)
+            .await?
+            .ok_or_else(|| invalid_grant("the refresh token is unknown"))?;
+        if record.client_id != client.client_id {
+            return Err(invalid_grant("the refresh token belongs to another client"));
+        }
+        if record.revoked_at.is_some() {
+            return Err(invalid_grant("the refresh token was revoked"));
+        }
+        if record.rotated_at.is_some() {
+            gobiz_store::refresh::revoke_family(&mut conn, &record.family_id, now).await?;
+            return Err(invalid_grant(
+                "the refresh token was already used; the grant is revoked",
+            ));
+        }
+        if now >= record.expires_at {
+            return Err(invalid_grant("the refresh token expired"));
+        }
+        let requested = match scope_param {
+            None => record.scopes.clone(),
+            Some(p) => {
+                let list = scope::split(p);
+                if let Some(wider) = list.iter().find(|s| !record.scopes.contains(s)) {
+                    return Err(OAuthError::new(
+                        "invalid_scope",
+                        format!("scope {wider} was not granted"),
+                    ));
+                }
+                list
+            }
+        };
+        if !gobiz_store::refresh::rotate(&mut conn, &hash, now).await? {
+            gobiz_store::refresh::revoke_family(&mut conn, &record.family_id, now).await?;
+            return Err(invalid_grant(
+                "the refresh token was already used; the grant is revoked",
+            ));
+        }
+        drop(conn);
+        self.issue_user_tokens(UserGrant {
+            client: &client,
+            user_id: &record.user_id,
+            family_id: &record.family_id,
+            scopes: requested,
+            granted: &record.scopes,
+            auth_time: record.auth_time,
+            nonce: None,
+        })
+        .await
+    }
+
+    /// `POST /oauth2/revoke` (RFC 7009): only the caller's own tokens; unknown ones are fine.
+    pub async fn revoke(&self, presented: &PresentedClient, token: &str) -> Result<(), OAuthError> {
+        let client = self.authenticate_client(presented).await?;
+        let hash = token_hash(token);
+        let now = self.clock.now_ms();
+        let mut conn = self.db.conn().await?;
+        if tokens::revoke(&mut conn, &hash, &client.client_id, now).await? {
+            return Ok(());
+        }
+        if let Some(rt) = gobiz_store::refresh::get(&mut conn, &hash).await? {
+            if rt.client_id == client.client_id {
+                gobiz_store::refresh::revoke_family(&mut conn, &rt.family_id, now).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `POST /oauth2/introspect` (RFC 7662): only the caller's own tokens are active.
+    pub async fn introspect(
+        &self,
+        presented: &PresentedClient,
+        token: &str,
+    ) -> Result<Introspection, OAuthError> {
+        let client = self.authenticate_client(presented).await?;
+        let hash = token_hash(token);
+        let now = self.clock.now_ms();
+        let mut conn = self.db.conn().await?;
+        if let Some((g, revoked)) = tokens::find(&mut conn, &hash).await? {
+            if revoked || now >= g.expires_at || g.client_id != client.client_id {
+                return Ok(Introspection::Inactive);
+            }
+            return Ok(Introspection::Active {
+                client_id: g.client_id,
+                scope: g.scopes.join(" "),
+                exp: g.expires_at / 1000,
+                iat: g.issued_at / 1000,
+                token_use: "access_token",
+                sub: g.user_id,
+            });
+        }
+        if let Some(rt) = gobiz_store::refresh::get(&mut conn, &hash).await? {
+            let live = rt.revoked_at.is_none() && rt.rotated_at.is_none() && now < rt.expires_at;
+            if !live || rt.client_id != client.client_id {
+                return Ok(Introspection::Inactive);
+            }
+            return Ok(Introspection::Active {
+                client_id: rt.client_id,
+                scope: rt.scopes.join(" "),
+                exp: rt.expires_at / 1000,
+                iat: rt.issued_at / 1000,
+                token_use: "refresh_token",
+                sub: Some(rt.user_id),
+            });
+        }
+        Ok(Introspection::Inactive)
     }
 }

@@ -870,7 +870,13 @@ impl Services {
                 &partner.partner.id,
                 NewClient {
                     client_id: fixed.then(|| demo::CLIENT_ID.to_string()),
-                    redirect_uris: Some(vec!["http://localhost:3000/callback".into()]),
+                    redirect_uris: Some(vec![
+                        format!(
+                            "{}/demo/callback",
+                            self.config.public_base_url.trim_end_matches('/')
+                        ),
+                        "http://localhost:3000/callback".into(),
+                    ]),
                     ..NewClient::default()
                 },
                 fixed.then_some(demo::CLIENT_SECRET),

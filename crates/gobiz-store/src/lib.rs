@@ -6,13 +6,17 @@
 //! [`db`] and commented.
 
 pub mod clients;
+pub mod codes;
 mod db;
 mod exec;
+pub mod flows;
+pub mod keys;
 pub mod links;
 pub mod maintenance;
 pub mod merchants;
 pub mod outlets;
 pub mod partners;
+pub mod refresh;
 pub mod schema;
 pub mod settings;
 pub mod tokens;

@@ -2,8 +2,8 @@
 
 use crate::exec::execute;
 use crate::schema::{
-    AccessTokens, Merchants, OauthClients, OutletLinks, Outlets, Partners, Settings, UserRoles,
-    Users,
+    AccessTokens, AuthCodes, LoginFlows, Merchants, OauthClients, OtpMessages, OutletLinks,
+    Outlets, Partners, RefreshTokens, Settings, UserRoles, Users,
 };
 use crate::{settings, Result, Runner};
 use sea_query::{Expr, ExprTrait, Query};
@@ -11,26 +11,23 @@ use sea_query::{Expr, ExprTrait, Query};
 /// Deletes all data except configuration (admin token) and signing keys; the clock returns
 /// to real time (spec §10.2 reset, §10.5). Children first, so foreign keys never object.
 pub async fn reset<R: Runner>(r: &mut R) -> Result<()> {
-    execute(
-        r,
-        &Query::delete().from_table(AccessTokens::Table).to_owned(),
-    )
-    .await?;
-    execute(
-        r,
-        &Query::delete().from_table(OutletLinks::Table).to_owned(),
-    )
-    .await?;
-    execute(
-        r,
-        &Query::delete().from_table(OauthClients::Table).to_owned(),
-    )
-    .await?;
-    execute(r, &Query::delete().from_table(Partners::Table).to_owned()).await?;
-    execute(r, &Query::delete().from_table(UserRoles::Table).to_owned()).await?;
-    execute(r, &Query::delete().from_table(Users::Table).to_owned()).await?;
-    execute(r, &Query::delete().from_table(Outlets::Table).to_owned()).await?;
-    execute(r, &Query::delete().from_table(Merchants::Table).to_owned()).await?;
+    let tables = [
+        Query::delete().from_table(AccessTokens::Table).to_owned(),
+        Query::delete().from_table(RefreshTokens::Table).to_owned(),
+        Query::delete().from_table(AuthCodes::Table).to_owned(),
+        Query::delete().from_table(OtpMessages::Table).to_owned(),
+        Query::delete().from_table(LoginFlows::Table).to_owned(),
+        Query::delete().from_table(OutletLinks::Table).to_owned(),
+        Query::delete().from_table(OauthClients::Table).to_owned(),
+        Query::delete().from_table(Partners::Table).to_owned(),
+        Query::delete().from_table(UserRoles::Table).to_owned(),
+        Query::delete().from_table(Users::Table).to_owned(),
+        Query::delete().from_table(Outlets::Table).to_owned(),
+        Query::delete().from_table(Merchants::Table).to_owned(),
+    ];
+    for stmt in &tables {
+        execute(r, stmt).await?;
+    }
     let clock = Query::delete()
         .from_table(Settings::Table)
         .and_where(Expr::col(Settings::Key).eq(settings::CLOCK_OFFSET_MS))

@@ -102,6 +102,7 @@ pub enum AccessTokens {
     IssuedAt,
     ExpiresAt,
     RevokedAt,
+    FamilyId,
 }
 
 /// `outlet_links`.
@@ -115,4 +116,88 @@ pub enum OutletLinks {
     CreatedAt,
     UpdatedAt,
     LinkedAt,
+}
+
+/// `login_flows`.
+#[derive(Iden, Clone, Copy)]
+pub enum LoginFlows {
+    Table,
+    Id,
+    BrowserHash,
+    CsrfToken,
+    ClientId,
+    RedirectUri,
+    Scopes,
+    State,
+    Nonce,
+    CodeChallenge,
+    Locale,
+    Stage,
+    Phone,
+    UserId,
+    OtpHash,
+    OtpExpiresAt,
+    OtpAttemptsLeft,
+    AuthTime,
+    CreatedAt,
+    ExpiresAt,
+}
+
+/// `otp_messages`: what the built-in OTP sender "sent" (sandbox only).
+#[derive(Iden, Clone, Copy)]
+pub enum OtpMessages {
+    Table,
+    Phone,
+    FlowId,
+    Code,
+    CreatedAt,
+    ExpiresAt,
+}
+
+/// `auth_codes`.
+#[derive(Iden, Clone, Copy)]
+pub enum AuthCodes {
+    Table,
+    CodeHash,
+    FamilyId,
+    ClientId,
+    RedirectUri,
+    UserId,
+    Scopes,
+    Nonce,
+    CodeChallenge,
+    AuthTime,
+    CreatedAt,
+    ExpiresAt,
+    UsedAt,
+}
+
+/// `refresh_tokens`.
+#[derive(Iden, Clone, Copy)]
+pub enum RefreshTokens {
+    Table,
+    TokenHash,
+    FamilyId,
+    ClientId,
+    PartnerId,
+    UserId,
+    Scopes,
+    AuthTime,
+    IssuedAt,
+    ExpiresAt,
+    RotatedAt,
+    RevokedAt,
+}
+
+/// `signing_keys`.
+#[derive(Iden, Clone, Copy)]
+pub enum SigningKeys {
+    Table,
+    Kid,
+    Alg,
+    PrivatePem,
+    PublicN,
+    PublicE,
+    CreatedAt,
+    RetiredAt,
 }

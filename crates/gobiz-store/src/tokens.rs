@@ -20,6 +20,7 @@ pub async fn insert<R: Runner>(r: &mut R, token_hash: &str, g: &AccessGrant) -> 
             AccessTokens::UserId,
             AccessTokens::IssuedAt,
             AccessTokens::ExpiresAt,
+            AccessTokens::FamilyId,
         ])
         .values_panic([
             token_hash.into(),
@@ -30,6 +31,7 @@ pub async fn insert<R: Runner>(r: &mut R, token_hash: &str, g: &AccessGrant) -> 
             g.user_id.clone().into(),
             g.issued_at.into(),
             g.expires_at.into(),
+            g.family_id.clone().into(),
         ])
         .to_owned();
     execute(r, &stmt).await?;
@@ -38,6 +40,13 @@ pub async fn insert<R: Runner>(r: &mut R, token_hash: &str, g: &AccessGrant) -> 
 
 /// A token by hash, unless revoked. Expiry is the caller's to judge (it owns the clock).
 pub async fn find_live<R: Runner>(r: &mut R, token_hash: &str) -> Result<Option<AccessGrant>> {
+    Ok(find(r, token_hash)
+        .await?
+        .and_then(|(g, revoked)| (!revoked).then_some(g)))
+}
+
+/// A token by hash with whether it was revoked.
+pub async fn find<R: Runner>(r: &mut R, token_hash: &str) -> Result<Option<(AccessGrant, bool)>> {
     let stmt = Query::select()
         .columns([
             AccessTokens::ClientId,
@@ -48,6 +57,7 @@ pub async fn find_live<R: Runner>(r: &mut R, token_hash: &str) -> Result<Option<
             AccessTokens::IssuedAt,
             AccessTokens::ExpiresAt,
             AccessTokens::RevokedAt,
+            AccessTokens::FamilyId,
         ])
         .from(AccessTokens::Table)
         .and_where(Expr::col(AccessTokens::TokenHash).eq(token_hash))
@@ -55,18 +65,37 @@ pub async fn find_live<R: Runner>(r: &mut R, token_hash: &str) -> Result<Option<
     let Some(row) = fetch_optional(r, &stmt).await? else {
         return Ok(None);
     };
-    if opt_int(&row, "revoked_at")?.is_some() {
-        return Ok(None);
-    }
-    Ok(Some(AccessGrant {
-        client_id: text(&row, "client_id")?,
-        partner_id: text(&row, "partner_id")?,
-        kind: parsed(text(&row, "kind")?, TokenKind::parse)?,
-        scopes: split_words(&text(&row, "scopes")?),
-        user_id: opt_text(&row, "user_id")?,
-        issued_at: int(&row, "issued_at")?,
-        expires_at: int(&row, "expires_at")?,
-    }))
+    let revoked = opt_int(&row, "revoked_at")?.is_some();
+    Ok(Some((
+        AccessGrant {
+            client_id: text(&row, "client_id")?,
+            partner_id: text(&row, "partner_id")?,
+            kind: parsed(text(&row, "kind")?, TokenKind::parse)?,
+            scopes: split_words(&text(&row, "scopes")?),
+            user_id: opt_text(&row, "user_id")?,
+            issued_at: int(&row, "issued_at")?,
+            expires_at: int(&row, "expires_at")?,
+            family_id: opt_text(&row, "family_id")?,
+        },
+        revoked,
+    )))
+}
+
+/// Revokes one access token of a client; `false` when there was none to revoke.
+pub async fn revoke<R: Runner>(
+    r: &mut R,
+    token_hash: &str,
+    client_id: &str,
+    now: i64,
+) -> Result<bool> {
+    let stmt = Query::update()
+        .table(AccessTokens::Table)
+        .value(AccessTokens::RevokedAt, now)
+        .and_where(Expr::col(AccessTokens::TokenHash).eq(token_hash))
+        .and_where(Expr::col(AccessTokens::ClientId).eq(client_id))
+        .and_where(Expr::col(AccessTokens::RevokedAt).is_null())
+        .to_owned();
+    Ok(execute(r, &stmt).await? == 1)
 }
 
 /// Deletes tokens that expired before `before` (housekeeping).

@@ -1,5 +1,6 @@
 //! The router: every path family of spec §1.1, plus 404/405 envelopes and panic safety.
 
+mod merchant;
 mod oauth;
 mod ops;
 mod partner;
@@ -20,7 +21,9 @@ pub fn app(state: AppState, sandbox: bool) -> Router {
     let mut router = Router::new()
         .merge(ops::router())
         .merge(oauth::router())
-        .merge(partner::router());
+        .merge(merchant::router())
+        .merge(partner::router())
+        .merge(partner::user_router());
     if sandbox {
         router = router.merge(sandbox::router());
     }

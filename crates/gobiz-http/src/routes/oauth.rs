@@ -2,19 +2,26 @@
 
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use gobiz_domain::scope::Grant;
-use gobiz_services::oauth::{OAuthError, PresentedClient};
+use gobiz_services::goauth::{Authorize, BROWSER_COOKIE};
+use gobiz_services::oauth::{Introspection, IssuedUserTokens, OAuthError, PresentedClient};
 use serde_json::json;
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/oauth2/token", post(token))
+    Router::new()
+        .route("/oauth2/token", post(token))
+        .route("/oauth2/revoke", post(revoke))
+        .route("/oauth2/introspect", post(introspect))
+        .route("/oauth2/auth", get(authorize))
+        .route("/.well-known/openid-configuration", get(discovery))
+        .route("/.well-known/jwks.json", get(jwks))
 }
 
 fn no_store(mut resp: Response) -> Response {
@@ -169,11 +176,179 @@ async fn issue(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Res
                 .into_response(),
             ))
         }
-        Grant::AuthorizationCode | Grant::RefreshToken => {
-            // The merchant login flow that issues codes and refresh tokens is not built yet;
-            // say so honestly rather than pretend.
-            state.services.authenticate_client(&presented).await?;
-            Err(OAuthError::unsupported_grant_type(grant_raw))
+        Grant::AuthorizationCode => {
+            let issued = state
+                .services
+                .authorization_code(
+                    &presented,
+                    param(&pairs, "code"),
+                    param(&pairs, "redirect_uri"),
+                    param(&pairs, "code_verifier"),
+                )
+                .await?;
+            Ok(user_tokens(issued))
+        }
+        Grant::RefreshToken => {
+            let issued = state
+                .services
+                .refresh_token(
+                    &presented,
+                    param(&pairs, "refresh_token"),
+                    param(&pairs, "scope"),
+                )
+                .await?;
+            Ok(user_tokens(issued))
+        }
+    }
+}
+
+fn user_tokens(t: IssuedUserTokens) -> Response {
+    let mut body = json!({
+        "access_token": t.access.access_token,
+        "expires_in": t.access.expires_in,
+        "scope": t.access.scope,
+        "token_type": "bearer",
+    });
+    if let Some(id) = t.id_token {
+        body["id_token"] = json!(id);
+    }
+    if let Some(rt) = t.refresh_token {
+        body["refresh_token"] = json!(rt);
+    }
+    no_store(Json(body).into_response())
+}
+
+/// Client authentication and the `token` parameter shared by revoke and introspect.
+fn token_request(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(PresentedClient, String), OAuthError> {
+    let pairs = parse_form(headers, body)?;
+    let presented = presented_client(headers, &pairs)?;
+    let token = param(&pairs, "token")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| OAuthError::invalid_request("token is required"))?
+        .to_string();
+    Ok((presented, token))
+}
+
+/// `POST /oauth2/revoke` (RFC 7009): 200 with an empty body, also for unknown tokens.
+async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let result = async {
+        let (presented, token) = token_request(&headers, &body)?;
+        // Client authentication comes first, so a missing token of an unknown client is 401.
+        state.services.revoke(&presented, &token).await
+    };
+    match result.await {
+        Ok(()) => no_store(StatusCode::OK.into_response()),
+        Err(e) => oauth_error(e),
+    }
+}
+
+/// `POST /oauth2/introspect` (RFC 7662).
+async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let result = async {
+        let (presented, token) = token_request(&headers, &body)?;
+        state.services.introspect(&presented, &token).await
+    };
+    match result.await {
+        Ok(Introspection::Inactive) => no_store(Json(json!({ "active": false })).into_response()),
+        Ok(Introspection::Active {
+            client_id,
+            scope,
+            exp,
+            iat,
+            token_use,
+            sub,
+        }) => {
+            let mut body = json!({
+                "active": true,
+                "client_id": client_id,
+                "scope": scope,
+                "exp": exp,
+                "iat": iat,
+                "iss": state.services.config.public_base_url,
+                "token_type": "bearer",
+                "token_use": token_use,
+            });
+            if let Some(sub) = sub {
+                body["sub"] = json!(sub);
+            }
+            no_store(Json(body).into_response())
+        }
+        Err(e) => oauth_error(e),
+    }
+}
+
+/// `GET /oauth2/auth` (spec §2.4).
+async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+    match state.services.authorize(&pairs).await {
+        Ok(Authorize::ErrorPage(message)) => {
+            crate::pages::error_page(StatusCode::BAD_REQUEST, &message)
+        }
+        Ok(Authorize::Redirect(url)) => crate::pages::redirect(StatusCode::FOUND, &url),
+        Ok(Authorize::Login { flow_id, cookie }) => {
+            let mut resp = crate::pages::redirect(
+                StatusCode::FOUND,
+                &format!("/merchant/login?flow={flow_id}"),
+            );
+            let set =
+                format!("{BROWSER_COOKIE}={cookie}; HttpOnly; SameSite=Lax; Path=/; Max-Age=600");
+            if let Ok(v) = HeaderValue::from_str(&set) {
+                resp.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            resp
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "authorization endpoint failure");
+            crate::pages::error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong. Please retry.",
+            )
+        }
+    }
+}
+
+/// `GET /.well-known/openid-configuration` (spec §2.9).
+async fn discovery(State(state): State<AppState>) -> Response {
+    let base = state
+        .services
+        .config
+        .public_base_url
+        .trim_end_matches('/')
+        .to_string();
+    Json(json!({
+        "issuer": state.services.config.public_base_url,
+        "authorization_endpoint": format!("{base}/oauth2/auth"),
+        "token_endpoint": format!("{base}/oauth2/token"),
+        "revocation_endpoint": format!("{base}/oauth2/revoke"),
+        "introspection_endpoint": format!("{base}/oauth2/introspect"),
+        "jwks_uri": format!("{base}/.well-known/jwks.json"),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": ["S256"],
+        "scopes_supported": gobiz_domain::scope::ALL_SCOPES,
+        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash"],
+        "ui_locales_supported": ["id", "en"],
+    }))
+    .into_response()
+}
+
+/// `GET /.well-known/jwks.json`.
+async fn jwks(State(state): State<AppState>) -> Response {
+    match state.services.jwks().await {
+        Ok(keys) => Json(json!({ "keys": keys })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "jwks failure");
+            oauth_error(OAuthError::server_error())
         }
     }
 }

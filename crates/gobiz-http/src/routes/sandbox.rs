@@ -3,12 +3,14 @@
 use crate::envelope::{created, ok, ApiResult};
 use crate::extract::{Admin, ApiJson, ApiPath};
 use crate::{views, AppState};
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::routing::{get, post};
 use axum::Router;
+use gobiz_domain::timefmt::rfc3339_seconds;
 use gobiz_services::sandbox::{
     AdvanceClock, LinkRequest, NewClient, NewMerchant, NewPartner, NewUser, OutletFields, Seeded,
 };
+use gobiz_services::ServiceError;
 use serde_json::{json, Value};
 
 pub(super) fn router() -> Router<AppState> {
@@ -45,6 +47,8 @@ pub(super) fn router() -> Router<AppState> {
         .route("/sandbox/v1/clock/advance", post(advance_clock))
         .route("/sandbox/v1/reset", post(reset))
         .route("/sandbox/v1/seed", post(seed))
+        .route("/sandbox/v1/otp", get(otp))
+        .route("/sandbox/v1/keys/rotate", post(rotate_keys))
 }
 
 async fn create_merchant(
@@ -225,4 +229,31 @@ pub fn seeded(s: &Seeded) -> Value {
 async fn seed(State(s): State<AppState>, _: Admin) -> ApiResult {
     let seeded_data = s.services.seed(false).await?;
     Ok(created(seeded(&seeded_data)))
+}
+
+/// `GET /sandbox/v1/otp?phone=`: the live OTP the built-in sender delivered (spec §10.2).
+async fn otp(State(s): State<AppState>, _: Admin, RawQuery(q): RawQuery) -> ApiResult {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(q.as_deref().unwrap_or("")).unwrap_or_default();
+    let phone = pairs
+        .iter()
+        .find(|(k, _)| k == "phone")
+        .map(|(_, v)| v.as_str())
+        .ok_or_else(|| ServiceError::invalid("phone", "is required"))?;
+    match s.services.sandbox_otp(phone).await? {
+        Some((msg, left)) => Ok(ok(json!({ "otp": {
+            "phone": msg.phone,
+            "code": msg.code,
+            "expires_at": rfc3339_seconds(msg.expires_at),
+            "attempts_left": left,
+        }}))),
+        None => Err(ServiceError::NotFound(format!("No live OTP for phone: {phone}")).into()),
+    }
+}
+
+/// `POST /sandbox/v1/keys/rotate`: a new ID-token signing key; the old one stays in the JWKS
+/// until the tokens it signed have expired.
+async fn rotate_keys(State(s): State<AppState>, _: Admin) -> ApiResult {
+    let kid = s.services.rotate_signing_key().await?;
+    Ok(ok(json!({ "key": { "kid": kid, "alg": "RS256" } })))
 }

@@ -1,0 +1,174 @@
+//! The merchant login and consent pages (spec §2.5) and the demo callback page.
+
+use crate::pages::{demo_callback, error_page, flow_page, redirect};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use gobiz_services::goauth::{FlowError, FlowPage, Step, BROWSER_COOKIE};
+use gobiz_services::ServiceResult;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/merchant/login", get(show).post(phone))
+        .route("/merchant/login/otp", post(otp))
+        .route("/merchant/login/resend", post(resend))
+        .route("/merchant/consent", get(show).post(consent))
+        .route("/demo/callback", get(callback))
+}
+
+fn cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == BROWSER_COOKIE)
+        .map(|(_, v)| v.to_string())
+}
+
+fn pairs(raw: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes(raw).unwrap_or_default()
+}
+
+fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn flow_error(e: FlowError) -> Response {
+    match e {
+        FlowError::Gone => error_page(
+            StatusCode::BAD_REQUEST,
+            "This login link is no longer valid. Start again from the application. / Tautan masuk ini tidak berlaku lagi.",
+        ),
+        FlowError::Forbidden => error_page(
+            StatusCode::FORBIDDEN,
+            "This form does not belong to this browser session. Start again from the application. / Formulir ini bukan milik sesi peramban ini.",
+        ),
+        FlowError::Expired(url) => redirect(StatusCode::FOUND, &url),
+    }
+}
+
+fn failure(e: gobiz_services::ServiceError) -> Response {
+    tracing::error!(error = %e, "login page failure");
+    error_page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong. Please retry.",
+    )
+}
+
+fn step(result: ServiceResult<Step>) -> Response {
+    match result {
+        Ok(Step::Page(page)) => flow_page(&page),
+        Ok(Step::Redirect(to)) if to.starts_with('/') => redirect(StatusCode::SEE_OTHER, &to),
+        Ok(Step::Redirect(to)) => redirect(StatusCode::FOUND, &to),
+        Err(e) => failure(e),
+    }
+}
+
+/// Opens the flow named in a form, checking cookie and CSRF token.
+async fn open(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &[(String, String)],
+) -> Result<FlowPage, Response> {
+    let flow_id = field(form, "flow").unwrap_or_default();
+    let csrf = field(form, "csrf_token").unwrap_or_default();
+    match state
+        .services
+        .open_flow(flow_id, cookie(headers).as_deref(), Some(csrf))
+        .await
+    {
+        Ok(Ok(page)) => Ok(page),
+        Ok(Err(e)) => Err(flow_error(e)),
+        Err(e) => Err(failure(e)),
+    }
+}
+
+/// `GET /merchant/login?flow=` and `GET /merchant/consent?flow=`: the current stage's page.
+async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let query = pairs(q.unwrap_or_default().as_bytes());
+    let flow_id = field(&query, "flow").unwrap_or_default();
+    match state
+        .services
+        .open_flow(flow_id, cookie(&headers).as_deref(), None)
+        .await
+    {
+        Ok(Ok(page)) => flow_page(&page),
+        Ok(Err(e)) => flow_error(e),
+        Err(e) => failure(e),
+    }
+}
+
+/// `POST /merchant/login` (`flow`, `csrf_token`, `phone`).
+async fn phone(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let form = pairs(&body);
+    match open(&state, &headers, &form).await {
+        Ok(page) => step(
+            state
+                .services
+                .submit_phone(page, field(&form, "phone").unwrap_or_default())
+                .await,
+        ),
+        Err(resp) => resp,
+    }
+}
+
+/// `POST /merchant/login/otp` (`flow`, `csrf_token`, `otp`).
+async fn otp(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let form = pairs(&body);
+    match open(&state, &headers, &form).await {
+        Ok(page) => step(
+            state
+                .services
+                .submit_otp(page, field(&form, "otp").unwrap_or_default())
+                .await,
+        ),
+        Err(resp) => resp,
+    }
+}
+
+/// `POST /merchant/login/resend` (`flow`, `csrf_token`).
+async fn resend(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let form = pairs(&body);
+    match open(&state, &headers, &form).await {
+        Ok(page) => step(state.services.resend_otp(page).await),
+        Err(resp) => resp,
+    }
+}
+
+/// `POST /merchant/consent` (`flow`, `csrf_token`, `decision` = `allow` | `deny`).
+async fn consent(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let form = pairs(&body);
+    let allow = match field(&form, "decision") {
+        Some("allow") => true,
+        Some("deny") => false,
+        _ => return error_page(StatusCode::BAD_REQUEST, "decision must be allow or deny."),
+    };
+    match open(&state, &headers, &form).await {
+        Ok(page) => step(state.services.decide(page, allow).await),
+        Err(resp) => resp,
+    }
+}
+
+/// `GET /demo/callback`: where the demo facilitator's redirect URI points.
+async fn callback(State(state): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let query = pairs(q.unwrap_or_default().as_bytes());
+    demo_callback(
+        state.services.config.public_base_url.trim_end_matches('/'),
+        field(&query, "code"),
+        field(&query, "state"),
+        field(&query, "error"),
+    )
+}
