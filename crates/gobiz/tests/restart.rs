@@ -100,18 +100,21 @@ both_dbs!(
     }
 );
 
-both_dbs!(sigterm_finishes_in_flight_requests_and_exits_zero, |app: TestApp| async move {
-    let fx = app.setup_facilitator().await;
-    let tok = app.fixture_token(&fx).await;
-    // A request in flight while the signal arrives still gets its answer.
-    let client = app.client.clone();
-    let url = app.url("/integrations/partner/v1/linked-outlets");
-    let in_flight = tokio::spawn(async move { client.get(url).bearer_auth(tok).send().await });
-    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    let status = app.terminate().await;
-    assert!(status.success(), "exit status {status:?}");
-    let resp = in_flight.await.unwrap();
-    if let Ok(r) = resp {
-        assert_eq!(r.status().as_u16(), 200);
+both_dbs!(
+    sigterm_finishes_in_flight_requests_and_exits_zero,
+    |app: TestApp| async move {
+        let fx = app.setup_facilitator().await;
+        let tok = app.fixture_token(&fx).await;
+        // A request in flight while the signal arrives still gets its answer.
+        let client = app.client.clone();
+        let url = app.url("/integrations/partner/v1/linked-outlets");
+        let in_flight = tokio::spawn(async move { client.get(url).bearer_auth(tok).send().await });
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let status = app.terminate().await;
+        assert!(status.success(), "exit status {status:?}");
+        let resp = in_flight.await.unwrap();
+        if let Ok(r) = resp {
+            assert_eq!(r.status().as_u16(), 200);
+        }
     }
-});
+);
