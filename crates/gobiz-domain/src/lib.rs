@@ -5,6 +5,7 @@
 
 pub mod clock;
 pub mod entities;
+pub mod events;
 pub mod goauth;
 pub mod ids;
 pub mod model;
@@ -12,3 +13,4 @@ pub mod phone;
 pub mod scope;
 pub mod timefmt;
 pub mod validation;
+pub mod webhook;

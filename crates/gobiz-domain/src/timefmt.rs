@@ -43,3 +43,49 @@ mod tests {
         );
     }
 }
+
+fn parts(ms: Millis, offset_hours: i64) -> String {
+    let shifted = ms + offset_hours * 3_600_000;
+    let secs = shifted.div_euclid(1000);
+    let millis = shifted.rem_euclid(1000);
+    match OffsetDateTime::from_unix_timestamp(secs) {
+        Ok(t) => format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            millis
+        ),
+        Err(_) => String::from("1970-01-01T00:00:00.000"),
+    }
+}
+
+/// UTC with milliseconds and `Z`, as troubleshooting and delivery records carry them.
+pub fn rfc3339_millis(ms: Millis) -> String {
+    format!("{}Z", parts(ms, 0))
+}
+
+/// Asia/Jakarta (`+07:00`) with milliseconds, as webhook payloads carry them.
+pub fn jakarta_millis(ms: Millis) -> String {
+    format!("{}+07:00", parts(ms, 7))
+}
+
+#[cfg(test)]
+mod millis_tests {
+    use super::*;
+
+    #[test]
+    fn webhook_and_log_formats() {
+        assert_eq!(
+            rfc3339_millis(1_566_656_122_557),
+            "2019-08-24T14:15:22.557Z"
+        );
+        assert_eq!(
+            jakarta_millis(1_566_656_122_557),
+            "2019-08-24T21:15:22.557+07:00"
+        );
+    }
+}

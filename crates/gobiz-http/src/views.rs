@@ -137,3 +137,54 @@ pub fn linked_outlet(l: &LinkedOutletView) -> Value {
 pub fn clock(c: &ClockView) -> Value {
     json!({ "now": ts(c.now), "offset_seconds": c.offset_seconds })
 }
+
+/// A notification subscription (spec §9.2).
+pub fn subscription(s: &gobiz_services::subscriptions::Subscription) -> Value {
+    json!({
+        "id": s.id,
+        "event": s.event,
+        "url": s.url,
+        "active": s.active,
+        "created_at": ts(s.created_at),
+        "updated_at": ts(s.updated_at),
+    })
+}
+
+/// A delivery as troubleshooting shows it (spec §9.10); `with_id` adds the sandbox `id`.
+pub fn delivery(v: &gobiz_services::subscriptions::DeliveryView, with_id: bool) -> Value {
+    use gobiz_domain::timefmt::rfc3339_millis;
+    let d = &v.delivery;
+    let headers: Value = serde_json::from_str(&d.headers).unwrap_or_else(|_| json!({}));
+    let history: Vec<Value> = v
+        .history
+        .iter()
+        .map(|a| {
+            json!({
+                "time": rfc3339_millis(a.at),
+                "exception_message": a.exception_message,
+                "delivered": a.delivered,
+                "status_code": a.status_code,
+            })
+        })
+        .collect();
+    let mut out = json!({
+        "entity_id": d.entity_id,
+        "created_at": rfc3339_millis(d.created_at),
+        "partner_id": d.partner_id,
+        "event_type": d.event_name,
+        "event_id": d.event_id,
+        "subscription_id": d.subscription_id,
+        "delivery_status": d.status,
+        "endpoint": d.endpoint,
+        "headers": headers,
+        "payload": d.payload,
+        "history": history,
+    });
+    if with_id {
+        out["id"] = json!(d.id);
+        out["idempotency_key"] = json!(d.idempotency_key);
+        out["retries"] = json!(d.retries);
+        out["next_attempt_at"] = json!(rfc3339_millis(d.next_attempt_at));
+    }
+    out
+}

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod clock;
 pub mod error;
+pub mod events;
 pub mod goauth;
 pub mod linking;
 pub mod oauth;
@@ -11,8 +12,10 @@ pub mod otp;
 pub mod partner;
 pub mod partner_user;
 pub mod sandbox;
+pub mod sandbox_events;
 pub mod secrets;
 pub mod signing;
+pub mod subscriptions;
 
 use gobiz_domain::clock::Clock;
 use gobiz_domain::model::Mode;
@@ -30,6 +33,8 @@ pub struct ServiceConfig {
     pub access_token_ttl_secs: i64,
     /// Base URL for absolute URLs we emit.
     pub public_base_url: String,
+    /// Webhook delivery settings.
+    pub webhooks: gobiz_webhooks::WebhookConfig,
 }
 
 /// Everything a use case may touch. Cheap to clone.
@@ -47,15 +52,28 @@ pub struct Services {
     pub keys: Arc<signing::KeyCache>,
     /// Where OTPs go.
     pub otp_sender: Arc<dyn otp::OtpSender>,
+    /// Wakes the local webhook dispatcher when deliveries may be due.
+    pub wake: Arc<tokio::sync::Notify>,
+    /// The webhook engine (run by the binary; used here for immediate redeliveries).
+    pub dispatcher: Arc<gobiz_webhooks::Dispatcher>,
 }
 
 impl Services {
     /// Wires the services; loads the persisted sandbox clock offset.
     pub async fn new(db: Db, config: ServiceConfig) -> ServiceResult<Services> {
-        let clock = clock::AppClock::load(&db, config.mode).await?;
+        let clock = Arc::new(clock::AppClock::load(&db, config.mode).await?);
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let dispatcher = gobiz_webhooks::Dispatcher::new(
+            db.clone(),
+            clock.clone(),
+            config.webhooks.clone(),
+            wake.clone(),
+        );
         Ok(Services {
             db,
-            clock: Arc::new(clock),
+            clock,
+            wake,
+            dispatcher,
             config: Arc::new(config),
             secret_cache: Arc::new(secrets::VerifiedSecrets::default()),
             keys: Arc::new(signing::KeyCache::default()),

@@ -552,6 +552,13 @@ impl Services {
             .ok_or_else(|| partner_not_found(id))
     }
 
+    /// A partner's notification secret (sandbox only: integrators need it to verify).
+    pub async fn notification_secret(&self, id: &str) -> ServiceResult<String> {
+        partners::secret(&mut self.db.conn().await?, id)
+            .await?
+            .ok_or_else(|| partner_not_found(id))
+    }
+
     /// Replaces a partner's notification secret and returns the new one once.
     pub async fn rotate_notification_secret(&self, id: &str) -> ServiceResult<PartnerWithSecret> {
         let secret = new_notification_secret();
@@ -801,6 +808,7 @@ impl Services {
             Some(s) => s,
         };
         self.clock.advance(&self.db, seconds).await?;
+        self.wake_dispatcher();
         Ok(self.clock_view())
     }
 

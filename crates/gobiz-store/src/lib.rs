@@ -14,11 +14,13 @@ pub mod keys;
 pub mod links;
 pub mod maintenance;
 pub mod merchants;
+pub mod outbox;
 pub mod outlets;
 pub mod partners;
 pub mod refresh;
 pub mod schema;
 pub mod settings;
+pub mod subscriptions;
 pub mod tokens;
 pub mod users;
 

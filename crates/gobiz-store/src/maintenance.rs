@@ -2,8 +2,9 @@
 
 use crate::exec::execute;
 use crate::schema::{
-    AccessTokens, AuthCodes, LoginFlows, Merchants, OauthClients, OtpMessages, OutletLinks,
-    Outlets, Partners, RefreshTokens, Settings, UserRoles, Users,
+    AccessTokens, AuthCodes, Deliveries, DeliveryAttempts, Events, LoginFlows, Merchants,
+    OauthClients, OtpMessages, OutletLinks, Outlets, Partners, RefreshTokens, Settings,
+    Subscriptions, UserRoles, Users,
 };
 use crate::{settings, Result, Runner};
 use sea_query::{Expr, ExprTrait, Query};
@@ -12,6 +13,12 @@ use sea_query::{Expr, ExprTrait, Query};
 /// to real time (spec §10.2 reset, §10.5). Children first, so foreign keys never object.
 pub async fn reset<R: Runner>(r: &mut R) -> Result<()> {
     let tables = [
+        Query::delete()
+            .from_table(DeliveryAttempts::Table)
+            .to_owned(),
+        Query::delete().from_table(Deliveries::Table).to_owned(),
+        Query::delete().from_table(Events::Table).to_owned(),
+        Query::delete().from_table(Subscriptions::Table).to_owned(),
         Query::delete().from_table(AccessTokens::Table).to_owned(),
         Query::delete().from_table(RefreshTokens::Table).to_owned(),
         Query::delete().from_table(AuthCodes::Table).to_owned(),

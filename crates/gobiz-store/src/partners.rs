@@ -94,3 +94,16 @@ pub async fn list<R: Runner>(r: &mut R) -> Result<Vec<Partner>> {
         .to_owned();
     fetch_all(r, &stmt).await?.iter().map(from_row).collect()
 }
+
+/// A partner's notification secret.
+pub async fn secret<R: Runner>(r: &mut R, id: &str) -> Result<Option<String>> {
+    let stmt = Query::select()
+        .column(Partners::NotificationSecret)
+        .from(Partners::Table)
+        .and_where(Expr::col(Partners::Id).eq(id))
+        .to_owned();
+    match fetch_optional(r, &stmt).await? {
+        Some(row) => Ok(Some(text(&row, "notification_secret")?)),
+        None => Ok(None),
+    }
+}

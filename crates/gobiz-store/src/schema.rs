@@ -201,3 +201,65 @@ pub enum SigningKeys {
     CreatedAt,
     RetiredAt,
 }
+
+/// `subscriptions`.
+#[derive(Iden, Clone, Copy)]
+pub enum Subscriptions {
+    Table,
+    Id,
+    PartnerId,
+    OutletKey,
+    Event,
+    Url,
+    Active,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// `events`: the outbox.
+#[derive(Iden, Clone, Copy)]
+pub enum Events {
+    Table,
+    Id,
+    Name,
+    OutletId,
+    EntityId,
+    RequestId,
+    Payload,
+    CreatedAt,
+}
+
+/// `deliveries`.
+#[derive(Iden, Clone, Copy)]
+pub enum Deliveries {
+    Table,
+    Id,
+    EventId,
+    SubscriptionId,
+    PartnerId,
+    EventName,
+    EntityId,
+    Endpoint,
+    IdempotencyKey,
+    Payload,
+    Headers,
+    Status,
+    Retries,
+    NextAttemptAt,
+    LeaseUntil,
+    LeaseOwner,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// `delivery_attempts`.
+#[derive(Iden, Clone, Copy)]
+pub enum DeliveryAttempts {
+    Table,
+    DeliveryId,
+    Seq,
+    At,
+    StatusCode,
+    ExceptionMessage,
+    Delivered,
+}

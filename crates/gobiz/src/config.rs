@@ -26,6 +26,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate(CommonArgs),
+    /// Run only the webhook dispatcher (no HTTP listener), e.g. as extra delivery capacity.
+    Worker(ServeArgs),
 }
 
 /// Options shared by every subcommand.
@@ -62,6 +64,19 @@ pub struct ServeArgs {
     /// Seed the demo data set on an empty database and print its credentials
     #[arg(long, env = "GOBIZ_DEMO")]
     pub demo: bool,
+    /// Webhook retry waits in ms, five comma-separated values
+    /// [default: 120000,600000,1800000,5400000,12600000]
+    #[arg(long, env = "GOBIZ_WEBHOOK_RETRY_SCHEDULE_MS")]
+    pub webhook_retry_schedule_ms: Option<String>,
+    /// Webhook request timeout in ms [default: 15000]
+    #[arg(long, env = "GOBIZ_WEBHOOK_TIMEOUT_MS")]
+    pub webhook_timeout_ms: Option<u64>,
+    /// How long a claimed delivery stays leased, in ms [default: 30000]
+    #[arg(long, env = "GOBIZ_WEBHOOK_LEASE_MS")]
+    pub webhook_lease_ms: Option<i64>,
+    /// Webhook requests in flight at most [default: 256]
+    #[arg(long, env = "GOBIZ_WEBHOOK_CONCURRENCY")]
+    pub webhook_concurrency: Option<usize>,
 }
 
 /// The config file's keys (all optional).
@@ -82,6 +97,14 @@ pub struct FileConfig {
     pub sandbox: Option<bool>,
     /// Access-token lifetime in seconds (default 3599).
     pub access_token_ttl_secs: Option<i64>,
+    /// Same as `--webhook-retry-schedule-ms` (a list of 5 integers).
+    pub webhook_retry_schedule_ms: Option<Vec<i64>>,
+    /// Same as `--webhook-timeout-ms`.
+    pub webhook_timeout_ms: Option<u64>,
+    /// Same as `--webhook-lease-ms`.
+    pub webhook_lease_ms: Option<i64>,
+    /// Same as `--webhook-concurrency`.
+    pub webhook_concurrency: Option<usize>,
 }
 
 /// Fully resolved settings.
@@ -101,6 +124,8 @@ pub struct Settings {
     pub sandbox: bool,
     /// Access-token lifetime.
     pub access_token_ttl_secs: i64,
+    /// Webhook delivery settings.
+    pub webhooks: gobiz_webhooks::WebhookConfig,
 }
 
 /// Default SQLite location, relative to the working directory.
@@ -141,7 +166,36 @@ pub fn resolve_serve(a: &ServeArgs) -> anyhow::Result<Settings> {
     if !(60..=86_400).contains(&ttl) {
         bail!("access_token_ttl_secs must be 60..=86400");
     }
+    let mut webhooks = gobiz_webhooks::WebhookConfig {
+        production: mode == Mode::Production,
+        ..gobiz_webhooks::WebhookConfig::default()
+    };
+    let schedule = match &a.webhook_retry_schedule_ms {
+        Some(list) => Some(
+            list.split(',')
+                .map(|v| v.trim().parse::<i64>())
+                .collect::<Result<Vec<_>, _>>()
+                .context("--webhook-retry-schedule-ms must be comma-separated integers")?,
+        ),
+        None => file.webhook_retry_schedule_ms.clone(),
+    };
+    if let Some(s) = schedule {
+        if s.len() != 5 || s.iter().any(|v| *v < 0) {
+            bail!("the webhook retry schedule needs five non-negative values");
+        }
+        webhooks.schedule_ms = s;
+    }
+    if let Some(t) = a.webhook_timeout_ms.or(file.webhook_timeout_ms) {
+        webhooks.timeout = std::time::Duration::from_millis(t.max(1));
+    }
+    if let Some(l) = a.webhook_lease_ms.or(file.webhook_lease_ms) {
+        webhooks.lease_ms = l.max(1);
+    }
+    if let Some(c) = a.webhook_concurrency.or(file.webhook_concurrency) {
+        webhooks.concurrency = c.clamp(1, 4096);
+    }
     Ok(Settings {
+        webhooks,
         listen: a
             .listen
             .clone()

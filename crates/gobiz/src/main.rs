@@ -21,6 +21,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::serve(args).await,
         Command::Migrate(args) => serve::migrate(args).await,
+        Command::Worker(args) => serve::worker(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -57,6 +57,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             mode: settings.mode,
             access_token_ttl_secs: settings.access_token_ttl_secs,
             public_base_url: base_url.clone(),
+            webhooks: settings.webhooks.clone(),
         },
     )
     .await
@@ -87,6 +88,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         seed_demo(&services, &base_url, admin.as_deref().unwrap_or("")).await?;
     }
 
+    let dispatcher = services.dispatcher.clone();
     let state = AppState {
         services,
         admin_token: admin.unwrap_or_default().into(),
@@ -96,17 +98,22 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(%addr, mode = %settings.mode, sandbox, "serving");
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(dispatcher.clone().run(stop_rx.clone()));
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
     let mut grace = stop_rx;
     tokio::select! {
-        r = server => r.context("server error")?,
+        r = async {
+            let served = server.await;
+            let _ = worker.await;
+            served
+        } => r.context("server error")?,
         _ = async {
             let _ = grace.wait_for(|stopping| *stopping).await;
             tokio::time::sleep(SHUTDOWN_GRACE).await;
-        } => tracing::warn!("grace period over; exiting with requests still in flight"),
+        } => tracing::warn!("grace period over; exiting with work still in flight"),
     }
     db.close().await;
     tracing::info!("stopped");
@@ -157,5 +164,34 @@ async fn seed_demo(services: &Services, base: &str, admin: &str) -> anyhow::Resu
         demo::CLIENT_ID,
         demo::CLIENT_SECRET
     ));
+    Ok(())
+}
+
+/// `gobiz worker`: only the webhook dispatcher, until SIGTERM / Ctrl-C.
+pub async fn worker(args: ServeArgs) -> anyhow::Result<()> {
+    let settings = config::resolve_serve(&args)?;
+    let db = open_db(&settings.database_url).await?;
+    let services = Services::new(
+        db.clone(),
+        ServiceConfig {
+            mode: settings.mode,
+            access_token_ttl_secs: settings.access_token_ttl_secs,
+            public_base_url: settings.public_base_url.clone().unwrap_or_default(),
+            webhooks: settings.webhooks.clone(),
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(services.dispatcher.clone().run(stop_rx));
+    say("gobiz worker running");
+    shutdown_signal().await;
+    let _ = stop_tx.send(true);
+    if tokio::time::timeout(SHUTDOWN_GRACE, worker).await.is_err() {
+        tracing::warn!(
+            "grace period over; exiting with deliveries in flight (their leases will expire)"
+        );
+    }
+    db.close().await;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The router: every path family of spec §1.1, plus 404/405 envelopes and panic safety.
 
 mod merchant;
+mod notifications;
 mod oauth;
 mod ops;
 mod partner;
@@ -23,7 +24,8 @@ pub fn app(state: AppState, sandbox: bool) -> Router {
         .merge(oauth::router())
         .merge(merchant::router())
         .merge(partner::router())
-        .merge(partner::user_router());
+        .merge(partner::user_router())
+        .merge(notifications::router());
     if sandbox {
         router = router.merge(sandbox::router());
     }

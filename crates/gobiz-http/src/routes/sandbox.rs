@@ -10,6 +10,8 @@ use gobiz_domain::timefmt::rfc3339_seconds;
 use gobiz_services::sandbox::{
     AdvanceClock, LinkRequest, NewClient, NewMerchant, NewPartner, NewUser, OutletFields, Seeded,
 };
+use gobiz_services::sandbox_events::NewEvent;
+use gobiz_services::subscriptions::DeliveryFilter;
 use gobiz_services::ServiceError;
 use serde_json::{json, Value};
 
@@ -35,10 +37,6 @@ pub(super) fn router() -> Router<AppState> {
         )
         .route("/sandbox/v1/partners/{partner_id}", get(get_partner))
         .route(
-            "/sandbox/v1/partners/{partner_id}/notification-secret",
-            post(rotate_secret),
-        )
-        .route(
             "/sandbox/v1/partners/{partner_id}/clients",
             post(create_client),
         )
@@ -48,6 +46,17 @@ pub(super) fn router() -> Router<AppState> {
         .route("/sandbox/v1/reset", post(reset))
         .route("/sandbox/v1/seed", post(seed))
         .route("/sandbox/v1/otp", get(otp))
+        .route("/sandbox/v1/events", post(emit_event))
+        .route("/sandbox/v1/deliveries", get(list_deliveries))
+        .route("/sandbox/v1/deliveries/{delivery_id}", get(get_delivery))
+        .route(
+            "/sandbox/v1/deliveries/{delivery_id}/redeliver",
+            post(redeliver),
+        )
+        .route(
+            "/sandbox/v1/partners/{partner_id}/notification-secret",
+            get(read_secret).post(rotate_secret),
+        )
         .route("/sandbox/v1/keys/rotate", post(rotate_keys))
 }
 
@@ -256,4 +265,68 @@ async fn otp(State(s): State<AppState>, _: Admin, RawQuery(q): RawQuery) -> ApiR
 async fn rotate_keys(State(s): State<AppState>, _: Admin) -> ApiResult {
     let kid = s.services.rotate_signing_key().await?;
     Ok(ok(json!({ "key": { "kid": kid, "alg": "RS256" } })))
+}
+
+/// `GET /sandbox/v1/partners/{id}/notification-secret`: the secret receivers verify with.
+async fn read_secret(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult {
+    let secret = s.services.notification_secret(&id).await?;
+    Ok(ok(
+        json!({ "partner_id": id, "notification_secret": secret }),
+    ))
+}
+
+/// `POST /sandbox/v1/events`: emits an event through the normal outbox and routing.
+async fn emit_event(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiJson(b): ApiJson<NewEvent>,
+) -> ApiResult {
+    let (emitted, event, outlet_id) = s.services.sandbox_emit(b).await?;
+    Ok(created(json!({ "event": {
+        "event_id": emitted.event_id,
+        "event": event,
+        "outlet_id": outlet_id,
+        "deliveries": emitted.deliveries,
+    }})))
+}
+
+/// `GET /sandbox/v1/deliveries`: the delivery log with filters and paging.
+async fn list_deliveries(State(s): State<AppState>, _: Admin, RawQuery(q): RawQuery) -> ApiResult {
+    let page = crate::extract::page_params(q.as_deref(), "per_page", 100)?;
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(q.as_deref().unwrap_or("")).unwrap_or_default();
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let filter = DeliveryFilter {
+        partner_id: get("partner_id"),
+        event: get("event"),
+        status: get("status"),
+        entity_id: get("entity_id"),
+        subscription_id: get("subscription_id"),
+    };
+    let list = s
+        .services
+        .delivery_views(&filter, page.per, (page.page - 1).saturating_mul(page.per))
+        .await?;
+    let out: Vec<Value> = list.iter().map(|d| views::delivery(d, true)).collect();
+    Ok(ok(json!({ "deliveries": out })))
+}
+
+/// `GET /sandbox/v1/deliveries/{id}`.
+async fn get_delivery(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult {
+    let d = s.services.delivery_view(&id).await?;
+    Ok(ok(json!({ "delivery": views::delivery(&d, true) })))
+}
+
+/// `POST /sandbox/v1/deliveries/{id}/redeliver`: one immediate attempt.
+async fn redeliver(State(s): State<AppState>, _: Admin, ApiPath(id): ApiPath<String>) -> ApiResult {
+    let d = s.services.redeliver(&id).await?;
+    Ok(ok(json!({ "delivery": views::delivery(&d, true) })))
 }

@@ -1,0 +1,170 @@
+//! Writing events into the outbox with their fan-out (spec §9.6), inside the caller's
+//! transaction: the event, its deliveries and the state change commit together or not at all.
+
+use crate::{ServiceResult, Services};
+use gobiz_domain::clock::Clock;
+use gobiz_domain::entities::Partner;
+use gobiz_domain::events::{entity_id_of, product_of, read_scope_of};
+use gobiz_domain::model::PartnerType;
+use gobiz_domain::timefmt::jakarta_millis;
+use gobiz_domain::webhook::idempotency_key;
+use gobiz_store::outbox::{self, Delivery, EventRow};
+use gobiz_store::{clients, links, outlets, partners, subscriptions, Tx};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// An event to emit.
+#[derive(Debug, Clone)]
+pub struct EventDraft {
+    /// One of the eleven event names.
+    pub name: String,
+    /// Outlet it concerns.
+    pub outlet_id: String,
+    /// The `body` of the payload; `body.outlet.external_outlet_id`, when present, is set per
+    /// recipient from its link.
+    pub body: Value,
+    /// Catalog push request id, if any.
+    pub request_id: Option<String>,
+}
+
+/// What was written.
+#[derive(Debug, Clone)]
+pub struct Emitted {
+    /// `header.event_id`.
+    pub event_id: String,
+    /// Deliveries created.
+    pub deliveries: usize,
+}
+
+/// Per-partner routing facts gathered once per event.
+struct Recipient {
+    allowed: bool,
+    external_outlet_id: Option<String>,
+}
+
+impl Services {
+    async fn recipient(
+        &self,
+        tx: &mut Tx,
+        partner: &Partner,
+        draft: &EventDraft,
+        merchant_id: &str,
+    ) -> ServiceResult<Recipient> {
+        let scope = read_scope_of(&draft.name);
+        let mut holds = partner.read_scopes.iter().any(|s| s == scope);
+        if !holds {
+            holds = clients::scopes_of_partner(tx, &partner.id)
+                .await?
+                .iter()
+                .any(|s| s == scope);
+        }
+        let (reachable, external) = match partner.kind {
+            PartnerType::Direct => (partner.merchant_id.as_deref() == Some(merchant_id), None),
+            PartnerType::Facilitator => {
+                match links::get(tx, &partner.id, &draft.outlet_id, product_of(&draft.name)).await?
+                {
+                    Some(l) => (true, Some(l.external_outlet_id)),
+                    None => (false, None),
+                }
+            }
+        };
+        Ok(Recipient {
+            allowed: holds && reachable,
+            external_outlet_id: external,
+        })
+    }
+
+    /// Writes the event and one delivery per matching subscription in `tx`. Call
+    /// [`Services::wake_dispatcher`] after committing.
+    pub async fn emit(&self, tx: &mut Tx, draft: EventDraft) -> ServiceResult<Emitted> {
+        let now = self.clock.now_ms();
+        let event_id = uuid::Uuid::new_v4().to_string();
+        let header = json!({
+            "event_name": draft.name,
+            "event_id": event_id,
+            "version": 1,
+            "timestamp": jakarta_millis(now),
+        });
+        let entity_id = entity_id_of(&draft.name, &draft.body);
+        let template = json!({ "header": header, "body": draft.body });
+        outbox::insert_event(
+            tx,
+            &EventRow {
+                id: event_id.clone(),
+                name: draft.name.clone(),
+                outlet_id: draft.outlet_id.clone(),
+                entity_id: entity_id.clone(),
+                request_id: draft.request_id.clone(),
+                payload: template.to_string(),
+                created_at: now,
+            },
+        )
+        .await?;
+        let Some(outlet) = outlets::get(tx, &draft.outlet_id).await? else {
+            return Ok(Emitted {
+                event_id,
+                deliveries: 0,
+            });
+        };
+        let mut routing: HashMap<String, Option<(Recipient, String)>> = HashMap::new();
+        let mut count = 0;
+        for sub in subscriptions::candidates(tx, &draft.name, &draft.outlet_id).await? {
+            if !routing.contains_key(&sub.partner_id) {
+                let entry = match partners::get(tx, &sub.partner_id).await? {
+                    Some(p) => {
+                        let r = self.recipient(tx, &p, &draft, &outlet.merchant_id).await?;
+                        let mut payload = template.clone();
+                        if let Some(o) = payload
+                            .pointer_mut("/body/outlet")
+                            .and_then(Value::as_object_mut)
+                        {
+                            if o.contains_key("external_outlet_id") {
+                                o.insert("external_outlet_id".into(), json!(r.external_outlet_id));
+                            }
+                        }
+                        Some((r, payload.to_string()))
+                    }
+                    None => None,
+                };
+                routing.insert(sub.partner_id.clone(), entry);
+            }
+            let Some(Some((recipient, payload))) = routing.get(&sub.partner_id) else {
+                continue;
+            };
+            if !recipient.allowed {
+                continue;
+            }
+            outbox::insert_delivery(
+                tx,
+                &Delivery {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    event_id: event_id.clone(),
+                    subscription_id: sub.id.clone(),
+                    partner_id: sub.partner_id.clone(),
+                    event_name: draft.name.clone(),
+                    entity_id: entity_id.clone(),
+                    endpoint: sub.url.clone(),
+                    idempotency_key: idempotency_key(&event_id, &sub.id),
+                    payload: payload.clone(),
+                    headers: "{}".into(),
+                    status: "pending".into(),
+                    retries: 0,
+                    next_attempt_at: now,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+            .await?;
+            count += 1;
+        }
+        Ok(Emitted {
+            event_id,
+            deliveries: count,
+        })
+    }
+
+    /// Tells the local dispatcher that deliveries may be due (after a commit or a clock move).
+    pub fn wake_dispatcher(&self) {
+        self.wake.notify_one();
+    }
+}

@@ -1,0 +1,483 @@
+//! The transactional outbox: events are written in the same transaction as the state change
+//! that caused them, each with one delivery per matching subscription. The dispatcher claims
+//! due deliveries with a lease and records every attempt.
+
+use crate::exec::{execute, fetch_all, fetch_optional, flag, int, opt_int, opt_text, text};
+use crate::schema::{Deliveries, DeliveryAttempts, Events, Partners};
+use crate::{Result, Runner};
+use sea_query::{Alias, Expr, ExprTrait, LockBehavior, LockType, Order, Query, SelectStatement};
+use sqlx::any::AnyRow;
+
+/// An event as written to the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    /// `header.event_id`.
+    pub id: String,
+    /// Event name.
+    pub name: String,
+    /// Outlet it concerns.
+    pub outlet_id: String,
+    /// Troubleshooting entity id.
+    pub entity_id: String,
+    /// Catalog push request id, if any.
+    pub request_id: Option<String>,
+    /// The payload template (before per-recipient fields).
+    pub payload: String,
+    /// Creation.
+    pub created_at: i64,
+}
+
+/// One delivery of an event to one subscription.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// UUID.
+    pub id: String,
+    /// Event delivered.
+    pub event_id: String,
+    /// Subscription delivered to.
+    pub subscription_id: String,
+    /// Receiving partner.
+    pub partner_id: String,
+    /// Event name.
+    pub event_name: String,
+    /// Troubleshooting entity id.
+    pub entity_id: String,
+    /// URL at creation.
+    pub endpoint: String,
+    /// `X-Go-Idempotency-Key`.
+    pub idempotency_key: String,
+    /// Exact body.
+    pub payload: String,
+    /// JSON object of the headers last sent (`{}` before the first attempt).
+    pub headers: String,
+    /// `pending`, `retrying`, `delivered`, `dead`.
+    pub status: String,
+    /// Retries done so far.
+    pub retries: i64,
+    /// When the next attempt is due.
+    pub next_attempt_at: i64,
+    /// Creation.
+    pub created_at: i64,
+    /// Last change.
+    pub updated_at: i64,
+}
+
+/// One history entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// Position in the history.
+    pub seq: i64,
+    /// When.
+    pub at: i64,
+    /// HTTP status, if any.
+    pub status_code: Option<i64>,
+    /// `exception_message`.
+    pub exception_message: Option<String>,
+    /// True on 2xx.
+    pub delivered: bool,
+}
+
+/// A claimed delivery with what sending needs from its partner.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    /// The delivery.
+    pub delivery: Delivery,
+    /// The partner's notification secret.
+    pub secret: String,
+    /// Whether to add Standard Webhooks headers.
+    pub standard_webhooks: bool,
+}
+
+/// Writes an event.
+pub async fn insert_event<R: Runner>(r: &mut R, e: &EventRow) -> Result<()> {
+    let stmt = Query::insert()
+        .into_table(Events::Table)
+        .columns([
+            Events::Id,
+            Events::Name,
+            Events::OutletId,
+            Events::EntityId,
+            Events::RequestId,
+            Events::Payload,
+            Events::CreatedAt,
+        ])
+        .values_panic([
+            e.id.clone().into(),
+            e.name.clone().into(),
+            e.outlet_id.clone().into(),
+            e.entity_id.clone().into(),
+            e.request_id.clone().into(),
+            e.payload.clone().into(),
+            e.created_at.into(),
+        ])
+        .to_owned();
+    execute(r, &stmt).await?;
+    Ok(())
+}
+
+const COLUMNS: [Deliveries; 15] = [
+    Deliveries::Id,
+    Deliveries::EventId,
+    Deliveries::SubscriptionId,
+    Deliveries::PartnerId,
+    Deliveries::EventName,
+    Deliveries::EntityId,
+    Deliveries::Endpoint,
+    Deliveries::IdempotencyKey,
+    Deliveries::Payload,
+    Deliveries::Headers,
+    Deliveries::Status,
+    Deliveries::Retries,
+    Deliveries::NextAttemptAt,
+    Deliveries::CreatedAt,
+    Deliveries::UpdatedAt,
+];
+
+fn delivery_from(row: &AnyRow) -> Result<Delivery> {
+    Ok(Delivery {
+        id: text(row, "id")?,
+        event_id: text(row, "event_id")?,
+        subscription_id: text(row, "subscription_id")?,
+        partner_id: text(row, "partner_id")?,
+        event_name: text(row, "event_name")?,
+        entity_id: text(row, "entity_id")?,
+        endpoint: text(row, "endpoint")?,
+        idempotency_key: text(row, "idempotency_key")?,
+        payload: text(row, "payload")?,
+        headers: text(row, "headers")?,
+        status: text(row, "status")?,
+        retries: int(row, "retries")?,
+        next_attempt_at: int(row, "next_attempt_at")?,
+        created_at: int(row, "created_at")?,
+        updated_at: int(row, "updated_at")?,
+    })
+}
+
+fn select_deliveries() -> SelectStatement {
+    Query::select()
+        .columns(COLUMNS.map(|c| (Deliveries::Table, c)))
+        .from(Deliveries::Table)
+        .to_owned()
+}
+
+/// Writes a delivery (status `pending`, due at `next_attempt_at`).
+pub async fn insert_delivery<R: Runner>(r: &mut R, d: &Delivery) -> Result<()> {
+    let stmt = Query::insert()
+        .into_table(Deliveries::Table)
+        .columns(COLUMNS)
+        .values_panic([
+            d.id.clone().into(),
+            d.event_id.clone().into(),
+            d.subscription_id.clone().into(),
+            d.partner_id.clone().into(),
+            d.event_name.clone().into(),
+            d.entity_id.clone().into(),
+            d.endpoint.clone().into(),
+            d.idempotency_key.clone().into(),
+            d.payload.clone().into(),
+            d.headers.clone().into(),
+            d.status.clone().into(),
+            d.retries.into(),
+            d.next_attempt_at.into(),
+            d.created_at.into(),
+            d.updated_at.into(),
+        ])
+        .to_owned();
+    execute(r, &stmt).await?;
+    Ok(())
+}
+
+/// Claims up to `limit` due deliveries for `owner` until `lease_until`.
+///
+/// Engine-specific: on PostgreSQL the inner SELECT carries `FOR UPDATE SKIP LOCKED`, so
+/// several nodes claim disjoint batches; SQLite has a single writer, and sea-query's SQLite
+/// renderer leaves the lock clause out. One statement either way: an UPDATE of the rows the
+/// subquery picks, so a row is leased by exactly one claimer.
+pub async fn claim_due<R: Runner>(
+    r: &mut R,
+    now: i64,
+    lease_until: i64,
+    owner: &str,
+    limit: u64,
+) -> Result<Vec<Claimed>> {
+    let due = Query::select()
+        .column(Deliveries::Id)
+        .from(Deliveries::Table)
+        .and_where(Expr::col(Deliveries::Status).is_in(["pending", "retrying"]))
+        .and_where(Expr::col(Deliveries::NextAttemptAt).lte(now))
+        .and_where(
+            Expr::col(Deliveries::LeaseUntil)
+                .is_null()
+                .or(Expr::col(Deliveries::LeaseUntil).lt(now)),
+        )
+        .order_by(Deliveries::NextAttemptAt, Order::Asc)
+        .limit(limit)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .to_owned();
+    let claim = Query::update()
+        .table(Deliveries::Table)
+        .values([
+            (Deliveries::LeaseUntil, lease_until.into()),
+            (Deliveries::LeaseOwner, owner.into()),
+        ])
+        .and_where(Expr::col(Deliveries::Id).in_subquery(due))
+        .to_owned();
+    execute(r, &claim).await?;
+    let stmt = select_deliveries()
+        .expr_as(
+            Expr::col((Partners::Table, Partners::NotificationSecret)),
+            Alias::new("secret"),
+        )
+        .expr_as(
+            Expr::col((Partners::Table, Partners::StandardWebhooks)),
+            Alias::new("standard_webhooks"),
+        )
+        .inner_join(
+            Partners::Table,
+            Expr::col((Partners::Table, Partners::Id))
+                .equals((Deliveries::Table, Deliveries::PartnerId)),
+        )
+        .and_where(Expr::col((Deliveries::Table, Deliveries::LeaseOwner)).eq(owner))
+        .and_where(Expr::col((Deliveries::Table, Deliveries::LeaseUntil)).eq(lease_until))
+        .and_where(
+            Expr::col((Deliveries::Table, Deliveries::Status)).is_in(["pending", "retrying"]),
+        )
+        .to_owned();
+    fetch_all(r, &stmt)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(Claimed {
+                delivery: delivery_from(row)?,
+                secret: text(row, "secret")?,
+                standard_webhooks: flag(row, "standard_webhooks")?,
+            })
+        })
+        .collect()
+}
+
+/// One delivery with its partner's signing details (for an immediate redelivery).
+pub async fn claimed_by_id<R: Runner>(r: &mut R, id: &str) -> Result<Option<Claimed>> {
+    let stmt = select_deliveries()
+        .expr_as(
+            Expr::col((Partners::Table, Partners::NotificationSecret)),
+            Alias::new("secret"),
+        )
+        .expr_as(
+            Expr::col((Partners::Table, Partners::StandardWebhooks)),
+            Alias::new("standard_webhooks"),
+        )
+        .inner_join(
+            Partners::Table,
+            Expr::col((Partners::Table, Partners::Id))
+                .equals((Deliveries::Table, Deliveries::PartnerId)),
+        )
+        .and_where(Expr::col((Deliveries::Table, Deliveries::Id)).eq(id))
+        .to_owned();
+    let Some(row) = fetch_optional(r, &stmt).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Claimed {
+        delivery: delivery_from(&row)?,
+        secret: text(&row, "secret")?,
+        standard_webhooks: flag(&row, "standard_webhooks")?,
+    }))
+}
+
+/// The result of one attempt, to be recorded.
+#[derive(Debug, Clone)]
+pub struct AttemptRecord {
+    /// Delivery attempted.
+    pub delivery_id: String,
+    /// History entries to append (the attempt, and `Failed after…` when it died).
+    pub entries: Vec<Attempt>,
+    /// Headers sent (JSON object).
+    pub headers: String,
+    /// New status.
+    pub status: String,
+    /// Retries done.
+    pub retries: i64,
+    /// Next due time (unchanged when final).
+    pub next_attempt_at: i64,
+    /// Now.
+    pub updated_at: i64,
+}
+
+/// Number of history entries a delivery has.
+pub async fn history_len<R: Runner>(r: &mut R, delivery_id: &str) -> Result<i64> {
+    let stmt = Query::select()
+        .expr_as(Expr::col(DeliveryAttempts::Seq).max(), Alias::new("last"))
+        .from(DeliveryAttempts::Table)
+        .and_where(Expr::col(DeliveryAttempts::DeliveryId).eq(delivery_id))
+        .to_owned();
+    match fetch_optional(r, &stmt).await? {
+        Some(row) => Ok(opt_int(&row, "last")?.unwrap_or(0)),
+        None => Ok(0),
+    }
+}
+
+/// Records an attempt: appends history, updates the delivery and releases its lease.
+pub async fn record<R: Runner>(r: &mut R, a: &AttemptRecord) -> Result<()> {
+    let mut seq = history_len(r, &a.delivery_id).await?;
+    for e in &a.entries {
+        seq += 1;
+        let stmt = Query::insert()
+            .into_table(DeliveryAttempts::Table)
+            .columns([
+                DeliveryAttempts::DeliveryId,
+                DeliveryAttempts::Seq,
+                DeliveryAttempts::At,
+                DeliveryAttempts::StatusCode,
+                DeliveryAttempts::ExceptionMessage,
+                DeliveryAttempts::Delivered,
+            ])
+            .values_panic([
+                a.delivery_id.clone().into(),
+                seq.into(),
+                e.at.into(),
+                e.status_code.into(),
+                e.exception_message.clone().into(),
+                i64::from(e.delivered).into(),
+            ])
+            .to_owned();
+        execute(r, &stmt).await?;
+    }
+    let stmt = Query::update()
+        .table(Deliveries::Table)
+        .values([
+            (Deliveries::Headers, a.headers.clone().into()),
+            (Deliveries::Status, a.status.clone().into()),
+            (Deliveries::Retries, a.retries.into()),
+            (Deliveries::NextAttemptAt, a.next_attempt_at.into()),
+            (Deliveries::UpdatedAt, a.updated_at.into()),
+            (Deliveries::LeaseUntil, Option::<i64>::None.into()),
+            (Deliveries::LeaseOwner, Option::<String>::None.into()),
+        ])
+        .and_where(Expr::col(Deliveries::Id).eq(a.delivery_id.as_str()))
+        .to_owned();
+    execute(r, &stmt).await?;
+    Ok(())
+}
+
+/// Releases a lease without an attempt (e.g. the endpoint is at its concurrency cap).
+pub async fn release<R: Runner>(r: &mut R, id: &str, next_attempt_at: i64) -> Result<()> {
+    let stmt = Query::update()
+        .table(Deliveries::Table)
+        .values([
+            (Deliveries::LeaseUntil, Option::<i64>::None.into()),
+            (Deliveries::LeaseOwner, Option::<String>::None.into()),
+            (Deliveries::NextAttemptAt, next_attempt_at.into()),
+        ])
+        .and_where(Expr::col(Deliveries::Id).eq(id))
+        .to_owned();
+    execute(r, &stmt).await?;
+    Ok(())
+}
+
+/// The history of a delivery, in order.
+pub async fn history<R: Runner>(r: &mut R, delivery_id: &str) -> Result<Vec<Attempt>> {
+    let stmt = Query::select()
+        .columns([
+            DeliveryAttempts::Seq,
+            DeliveryAttempts::At,
+            DeliveryAttempts::StatusCode,
+            DeliveryAttempts::ExceptionMessage,
+            DeliveryAttempts::Delivered,
+        ])
+        .from(DeliveryAttempts::Table)
+        .and_where(Expr::col(DeliveryAttempts::DeliveryId).eq(delivery_id))
+        .order_by(DeliveryAttempts::Seq, Order::Asc)
+        .to_owned();
+    fetch_all(r, &stmt)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(Attempt {
+                seq: int(row, "seq")?,
+                at: int(row, "at")?,
+                status_code: opt_int(row, "status_code")?,
+                exception_message: opt_text(row, "exception_message")?,
+                delivered: flag(row, "delivered")?,
+            })
+        })
+        .collect()
+}
+
+/// Filters of the sandbox delivery log.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryFilter {
+    /// Receiving partner.
+    pub partner_id: Option<String>,
+    /// Event name.
+    pub event: Option<String>,
+    /// Delivery status.
+    pub status: Option<String>,
+    /// Entity id.
+    pub entity_id: Option<String>,
+    /// Subscription.
+    pub subscription_id: Option<String>,
+}
+
+/// Deliveries matching `f`, newest first, one page.
+pub async fn list<R: Runner>(
+    r: &mut R,
+    f: &DeliveryFilter,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<Delivery>> {
+    let mut stmt = select_deliveries();
+    let eq = |stmt: &mut SelectStatement, col: Deliveries, v: &Option<String>| {
+        if let Some(v) = v {
+            stmt.and_where(Expr::col((Deliveries::Table, col)).eq(v.as_str()));
+        }
+    };
+    eq(&mut stmt, Deliveries::PartnerId, &f.partner_id);
+    eq(&mut stmt, Deliveries::EventName, &f.event);
+    eq(&mut stmt, Deliveries::Status, &f.status);
+    eq(&mut stmt, Deliveries::EntityId, &f.entity_id);
+    eq(&mut stmt, Deliveries::SubscriptionId, &f.subscription_id);
+    stmt.order_by((Deliveries::Table, Deliveries::CreatedAt), Order::Desc)
+        .order_by((Deliveries::Table, Deliveries::Id), Order::Desc)
+        .limit(limit)
+        .offset(offset);
+    fetch_all(r, &stmt)
+        .await?
+        .iter()
+        .map(delivery_from)
+        .collect()
+}
+
+/// One delivery.
+pub async fn get<R: Runner>(r: &mut R, id: &str) -> Result<Option<Delivery>> {
+    let stmt = select_deliveries()
+        .and_where(Expr::col((Deliveries::Table, Deliveries::Id)).eq(id))
+        .to_owned();
+    fetch_optional(r, &stmt)
+        .await?
+        .as_ref()
+        .map(delivery_from)
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_query::{
+        Expr, ExprTrait, LockBehavior, LockType, PostgresQueryBuilder, Query, SqliteQueryBuilder,
+    };
+
+    /// The claim's lock clause exists on PostgreSQL only.
+    #[test]
+    fn skip_locked_only_on_postgres() {
+        let due = Query::select()
+            .column(super::Deliveries::Id)
+            .from(super::Deliveries::Table)
+            .and_where(Expr::col(super::Deliveries::NextAttemptAt).lte(1))
+            .limit(10)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .to_owned();
+        assert!(due
+            .to_string(PostgresQueryBuilder)
+            .contains("FOR UPDATE SKIP LOCKED"));
+        assert!(!due.to_string(SqliteQueryBuilder).contains("FOR UPDATE"));
+    }
+}

@@ -1,0 +1,160 @@
+//! Notification subscriptions (partner-wide when `outlet_id` is `None`).
+
+use crate::exec::{execute, fetch_all, fetch_optional, flag, int, text};
+use crate::schema::Subscriptions;
+use crate::{Result, Runner};
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sqlx::any::AnyRow;
+
+/// A subscription.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscription {
+    /// UUID (`notification_id`).
+    pub id: String,
+    /// Owning partner.
+    pub partner_id: String,
+    /// `None` = partner-wide.
+    pub outlet_id: Option<String>,
+    /// Event name.
+    pub event: String,
+    /// Receiver URL.
+    pub url: String,
+    /// Whether anything is sent.
+    pub active: bool,
+    /// Creation.
+    pub created_at: i64,
+    /// Last change.
+    pub updated_at: i64,
+}
+
+const COLUMNS: [Subscriptions; 8] = [
+    Subscriptions::Id,
+    Subscriptions::PartnerId,
+    Subscriptions::OutletKey,
+    Subscriptions::Event,
+    Subscriptions::Url,
+    Subscriptions::Active,
+    Subscriptions::CreatedAt,
+    Subscriptions::UpdatedAt,
+];
+
+fn select() -> SelectStatement {
+    Query::select()
+        .columns(COLUMNS)
+        .from(Subscriptions::Table)
+        .to_owned()
+}
+
+fn from_row(row: &AnyRow) -> Result<Subscription> {
+    let key = text(row, "outlet_key")?;
+    Ok(Subscription {
+        id: text(row, "id")?,
+        partner_id: text(row, "partner_id")?,
+        outlet_id: (!key.is_empty()).then_some(key),
+        event: text(row, "event")?,
+        url: text(row, "url")?,
+        active: flag(row, "active")?,
+        created_at: int(row, "created_at")?,
+        updated_at: int(row, "updated_at")?,
+    })
+}
+
+fn key(outlet_id: Option<&str>) -> String {
+    outlet_id.unwrap_or_default().to_string()
+}
+
+/// Inserts a subscription (duplicate event + url at the same level → `Duplicate`).
+pub async fn insert<R: Runner>(r: &mut R, s: &Subscription) -> Result<()> {
+    let stmt = Query::insert()
+        .into_table(Subscriptions::Table)
+        .columns(COLUMNS)
+        .values_panic([
+            s.id.clone().into(),
+            s.partner_id.clone().into(),
+            key(s.outlet_id.as_deref()).into(),
+            s.event.clone().into(),
+            s.url.clone().into(),
+            i64::from(s.active).into(),
+            s.created_at.into(),
+            s.updated_at.into(),
+        ])
+        .to_owned();
+    execute(r, &stmt).await?;
+    Ok(())
+}
+
+/// Writes event, url, active and updated_at.
+pub async fn update<R: Runner>(r: &mut R, s: &Subscription) -> Result<()> {
+    let stmt = Query::update()
+        .table(Subscriptions::Table)
+        .values([
+            (Subscriptions::Event, s.event.clone().into()),
+            (Subscriptions::Url, s.url.clone().into()),
+            (Subscriptions::Active, i64::from(s.active).into()),
+            (Subscriptions::UpdatedAt, s.updated_at.into()),
+        ])
+        .and_where(Expr::col(Subscriptions::Id).eq(s.id.as_str()))
+        .to_owned();
+    execute(r, &stmt).await?;
+    Ok(())
+}
+
+/// Deletes a subscription.
+pub async fn delete<R: Runner>(r: &mut R, id: &str) -> Result<()> {
+    let stmt = Query::delete()
+        .from_table(Subscriptions::Table)
+        .and_where(Expr::col(Subscriptions::Id).eq(id))
+        .to_owned();
+    execute(r, &stmt).await?;
+    Ok(())
+}
+
+/// One subscription of a partner at one level (partner-wide or that outlet).
+pub async fn get<R: Runner>(
+    r: &mut R,
+    partner_id: &str,
+    outlet_id: Option<&str>,
+    id: &str,
+) -> Result<Option<Subscription>> {
+    let stmt = select()
+        .and_where(Expr::col(Subscriptions::Id).eq(id))
+        .and_where(Expr::col(Subscriptions::PartnerId).eq(partner_id))
+        .and_where(Expr::col(Subscriptions::OutletKey).eq(key(outlet_id)))
+        .to_owned();
+    fetch_optional(r, &stmt)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// A partner's subscriptions at one level, oldest first.
+pub async fn list<R: Runner>(
+    r: &mut R,
+    partner_id: &str,
+    outlet_id: Option<&str>,
+) -> Result<Vec<Subscription>> {
+    let stmt = select()
+        .and_where(Expr::col(Subscriptions::PartnerId).eq(partner_id))
+        .and_where(Expr::col(Subscriptions::OutletKey).eq(key(outlet_id)))
+        .order_by(Subscriptions::CreatedAt, Order::Asc)
+        .order_by(Subscriptions::Id, Order::Asc)
+        .to_owned();
+    fetch_all(r, &stmt).await?.iter().map(from_row).collect()
+}
+
+/// Active subscriptions to `event` that are partner-wide or for `outlet_id` (spec §9.6
+/// rules 1–2; the caller applies the link and scope rules).
+pub async fn candidates<R: Runner>(
+    r: &mut R,
+    event: &str,
+    outlet_id: &str,
+) -> Result<Vec<Subscription>> {
+    let stmt = select()
+        .and_where(Expr::col(Subscriptions::Event).eq(event))
+        .and_where(Expr::col(Subscriptions::Active).eq(1))
+        .and_where(Expr::col(Subscriptions::OutletKey).is_in(["", outlet_id]))
+        .order_by(Subscriptions::CreatedAt, Order::Asc)
+        .to_owned();
+    fetch_all(r, &stmt).await?.iter().map(from_row).collect()
+}

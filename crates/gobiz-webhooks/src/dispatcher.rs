@@ -1,0 +1,300 @@
+//! The dispatcher: claims due deliveries with a lease, sends them concurrently (bounded, and
+//! bounded per endpoint so one slow receiver cannot starve the others), and records each
+//! attempt with the next step of the retry policy. Several dispatchers (nodes) may run on one
+//! PostgreSQL; a crashed one's leases simply run out and its deliveries are sent again.
+
+use crate::send::{Outgoing, Sender};
+use gobiz_domain::clock::{Clock, Millis};
+use gobiz_domain::webhook::{next_step, Next, Outcome, DEAD_MESSAGE, DEFAULT_SCHEDULE_MS};
+use gobiz_store::outbox::{self, Attempt, AttemptRecord, Claimed};
+use gobiz_store::Db;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, watch, Notify, Semaphore};
+
+/// Delivery settings.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// Waits before retries 1..=5.
+    pub schedule_ms: Vec<Millis>,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// How long a claim is exclusive.
+    pub lease_ms: Millis,
+    /// Requests in flight at most.
+    pub concurrency: usize,
+    /// Requests in flight per endpoint at most.
+    pub per_endpoint: usize,
+    /// Idle polling interval (new local events wake the dispatcher at once).
+    pub poll: Duration,
+    /// Production URL rules.
+    pub production: bool,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig {
+            schedule_ms: DEFAULT_SCHEDULE_MS.to_vec(),
+            timeout: Duration::from_secs(15),
+            lease_ms: 30_000,
+            concurrency: 256,
+            per_endpoint: 32,
+            poll: Duration::from_millis(200),
+            production: false,
+        }
+    }
+}
+
+/// The delivery engine of one node.
+pub struct Dispatcher {
+    db: Db,
+    clock: Arc<dyn Clock>,
+    cfg: WebhookConfig,
+    sender: Sender,
+    wake: Arc<Notify>,
+    owner: String,
+    in_flight: Mutex<HashMap<String, usize>>,
+}
+
+const CLAIM_BATCH: usize = 128;
+
+/// Builds the record of an attempt made at `now` on a delivery that had `retries` retries.
+pub fn attempt_record(
+    claimed: &Claimed,
+    outcome: &Outcome,
+    headers: &std::collections::BTreeMap<String, String>,
+    now: Millis,
+    schedule: &[Millis],
+) -> AttemptRecord {
+    let d = &claimed.delivery;
+    let mut entries = vec![Attempt {
+        seq: 0,
+        at: now,
+        status_code: outcome.status_code().map(i64::from),
+        exception_message: outcome.message(),
+        delivered: outcome.delivered(),
+    }];
+    let (status, retries, next_at) = match next_step(outcome, d.retries, now, schedule) {
+        Next::Delivered => ("delivered", d.retries, d.next_attempt_at),
+        Next::Retry { retries, at } => ("retrying", retries, at),
+        Next::Dead => {
+            entries.push(Attempt {
+                seq: 0,
+                at: now,
+                status_code: None,
+                exception_message: Some(DEAD_MESSAGE.to_string()),
+                delivered: false,
+            });
+            ("dead", d.retries, d.next_attempt_at)
+        }
+    };
+    AttemptRecord {
+        delivery_id: d.id.clone(),
+        entries,
+        headers: serde_json::to_string(headers).unwrap_or_else(|_| "{}".into()),
+        status: status.to_string(),
+        retries,
+        next_attempt_at: next_at,
+        updated_at: now,
+    }
+}
+
+impl Dispatcher {
+    /// A dispatcher; `wake` is notified whenever events are written or the clock moves.
+    pub fn new(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        cfg: WebhookConfig,
+        wake: Arc<Notify>,
+    ) -> Arc<Dispatcher> {
+        let sender = Sender::new(cfg.timeout, cfg.production);
+        Arc::new(Dispatcher {
+            db,
+            clock,
+            sender,
+            wake,
+            owner: uuid::Uuid::new_v4().to_string(),
+            in_flight: Mutex::new(HashMap::new()),
+            cfg,
+        })
+    }
+
+    /// The sender (for immediate redeliveries).
+    pub fn sender(&self) -> &Sender {
+        &self.sender
+    }
+
+    fn outgoing<'a>(&self, c: &'a Claimed, now: Millis) -> Outgoing<'a> {
+        Outgoing {
+            url: &c.delivery.endpoint,
+            body: &c.delivery.payload,
+            secret: &c.secret,
+            idempotency_key: &c.delivery.idempotency_key,
+            standard_webhooks: c.standard_webhooks,
+            now_secs: now / 1000,
+        }
+    }
+
+    fn enter(&self, endpoint: &str) -> bool {
+        let Ok(mut map) = self.in_flight.lock() else {
+            return true;
+        };
+        let n = map.entry(endpoint.to_string()).or_insert(0);
+        if *n >= self.cfg.per_endpoint {
+            return false;
+        }
+        *n += 1;
+        true
+    }
+
+    fn leave(&self, endpoint: &str) {
+        if let Ok(mut map) = self.in_flight.lock() {
+            if let Some(n) = map.get_mut(endpoint) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    map.remove(endpoint);
+                }
+            }
+        }
+    }
+
+    /// Runs until `shutdown` turns true, then lets in-flight attempts finish and records them.
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let permits = Arc::new(Semaphore::new(self.cfg.concurrency));
+        let (tx, rx) = mpsc::channel::<AttemptRecord>(4096);
+        let recorder = tokio::spawn(record_loop(self.db.clone(), rx));
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let free = permits.available_permits().min(CLAIM_BATCH);
+            let mut claimed_count = 0;
+            if free > 0 {
+                let now = self.clock.now_ms();
+                let claimed = async {
+                    let mut conn = self.db.conn().await?;
+                    outbox::claim_due(
+                        &mut conn,
+                        now,
+                        now + self.cfg.lease_ms,
+                        &self.owner,
+                        free as u64,
+                    )
+                    .await
+                }
+                .await;
+                match claimed {
+                    Ok(batch) => {
+                        claimed_count = batch.len();
+                        for c in batch {
+                            let Ok(permit) = permits.clone().acquire_owned().await else {
+                                break;
+                            };
+                            let me = self.clone();
+                            let tx = tx.clone();
+                            tokio::spawn(async move {
+                                me.handle(c, tx).await;
+                                drop(permit);
+                            });
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "claiming deliveries failed");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+            if claimed_count == free && free > 0 {
+                continue;
+            }
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(self.cfg.poll) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        // Wait for in-flight attempts (bounded by the request timeout), then flush records.
+        let _ = permits.acquire_many(self.cfg.concurrency as u32).await;
+        drop(tx);
+        let _ = recorder.await;
+    }
+
+    async fn handle(&self, c: Claimed, tx: mpsc::Sender<AttemptRecord>) {
+        if !self.enter(&c.delivery.endpoint) {
+            // The endpoint is busy: hand the delivery back for a moment.
+            let later = self.clock.now_ms() + 100;
+            if let Ok(mut conn) = self.db.conn().await {
+                let _ = outbox::release(
+                    &mut conn,
+                    &c.delivery.id,
+                    later.max(c.delivery.next_attempt_at),
+                )
+                .await;
+            }
+            return;
+        }
+        let now = self.clock.now_ms();
+        let sent = self.sender.attempt(&self.outgoing(&c, now)).await;
+        self.leave(&c.delivery.endpoint);
+        let done = self.clock.now_ms();
+        let record = attempt_record(
+            &c,
+            &sent.outcome,
+            &sent.headers,
+            done,
+            &self.cfg.schedule_ms,
+        );
+        if tx.send(record).await.is_err() {
+            tracing::warn!(delivery = %c.delivery.id, "recorder gone; the lease will expire and the delivery retried");
+        }
+    }
+
+    /// One immediate attempt outside the schedule (sandbox redeliver): recorded in history;
+    /// success marks the delivery delivered, failure leaves its status and schedule alone.
+    pub async fn redeliver(&self, c: &Claimed) -> Result<(), gobiz_store::StoreError> {
+        let now = self.clock.now_ms();
+        let sent = self.sender.attempt(&self.outgoing(c, now)).await;
+        let done = self.clock.now_ms();
+        let mut record =
+            attempt_record(c, &sent.outcome, &sent.headers, done, &self.cfg.schedule_ms);
+        if !sent.outcome.delivered() {
+            record.entries.truncate(1);
+            record.status = c.delivery.status.clone();
+            record.retries = c.delivery.retries;
+            record.next_attempt_at = c.delivery.next_attempt_at;
+        }
+        let mut tx = self.db.begin().await?;
+        outbox::record(&mut tx, &record).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Writes attempt records in batches (one transaction per batch), so that the single SQLite
+/// writer is not the bottleneck.
+async fn record_loop(db: Db, mut rx: mpsc::Receiver<AttemptRecord>) {
+    let mut batch = Vec::with_capacity(256);
+    while let Some(first) = rx.recv().await {
+        batch.push(first);
+        while batch.len() < 256 {
+            match rx.try_recv() {
+                Ok(r) => batch.push(r),
+                Err(_) => break,
+            }
+        }
+        let result = async {
+            let mut tx = db.begin().await?;
+            for r in &batch {
+                outbox::record(&mut tx, r).await?;
+            }
+            tx.commit().await
+        }
+        .await;
+        if let Err(e) = result {
+            // The leases run out and the deliveries are attempted again: at least once holds.
+            tracing::error!(error = %e, count = batch.len(), "recording attempts failed");
+        }
+        batch.clear();
+    }
+}

@@ -1,0 +1,142 @@
+//! Receiver URL rules of spec §9.3. Production: https, port 443 or 80, and no host that
+//! resolves to a loopback, private, link-local, unique-local, shared or metadata address —
+//! checked at subscription time and again before every request (DNS rebinding). Sandbox:
+//! http too, any port, loopback allowed.
+
+use std::net::IpAddr;
+
+/// Why a URL is refused, phrased for `url: <reason>`.
+pub type Refusal = String;
+
+/// True for addresses a production server must never call.
+pub fn is_forbidden_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || o[0] == 0
+                || (o[0] == 100 && (64..128).contains(&o[1]))
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+                || (o[0] == 198 && (18..20).contains(&o[1]))
+                || o[0] >= 240
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_forbidden_ip(IpAddr::V4(v4));
+            }
+            let seg = v6.segments();
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (seg[0] & 0xfe00) == 0xfc00
+                || (seg[0] & 0xffc0) == 0xfe80
+                || (seg[0] == 0xfd00 && seg[1] == 0x0ec2)
+        }
+    }
+}
+
+/// Checks the URL's shape (both modes) and scheme/port (production).
+pub fn check_shape(raw: &str, production: bool) -> Result<url::Url, Refusal> {
+    let url = url::Url::parse(raw).map_err(|_| "must be an absolute http(s) URL".to_string())?;
+    if raw.len() > 2000 {
+        return Err("must be at most 2000 characters".into());
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("must have a host".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not carry credentials".into());
+    }
+    if url.fragment().is_some() {
+        return Err("must not have a fragment".into());
+    }
+    match (url.scheme(), production) {
+        ("https", true) => {}
+        ("http" | "https", false) => {}
+        _ if production => return Err("must be an https URL on port 80 or 443".into()),
+        _ => return Err("must be an http or https URL".into()),
+    }
+    if production && !matches!(url.port_or_known_default(), Some(80 | 443)) {
+        return Err("must be an https URL on port 80 or 443".into());
+    }
+    Ok(url)
+}
+
+/// Full check in production: shape, then every resolved address.
+pub async fn check(raw: &str, production: bool) -> Result<url::Url, Refusal> {
+    let url = check_shape(raw, production)?;
+    if production {
+        let host = url
+            .host_str()
+            .unwrap_or_default()
+            .trim_matches(['[', ']'])
+            .to_string();
+        let port = url.port_or_known_default().unwrap_or(443);
+        let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
+            Ok(ip) => vec![ip],
+            Err(_) => tokio::net::lookup_host((host.as_str(), port))
+                .await
+                .map_err(|_| "host does not resolve".to_string())?
+                .map(|a| a.ip())
+                .collect(),
+        };
+        if addrs.is_empty() || addrs.into_iter().any(is_forbidden_ip) {
+            return Err(
+                "must not point at a loopback, private, link-local or metadata address".into(),
+            );
+        }
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forbidden_addresses() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(is_forbidden_ip(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111"] {
+            assert!(!is_forbidden_ip(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[test]
+    fn shapes_by_mode() {
+        assert!(check_shape("http://127.0.0.1:9000/hook", false).is_ok());
+        assert!(check_shape("http://example.com/hook", true).is_err());
+        assert!(check_shape("https://example.com:8443/hook", true).is_err());
+        assert!(check_shape("https://example.com/hook", true).is_ok());
+        assert!(check_shape("ftp://example.com/", false).is_err());
+        assert!(check_shape("not a url", false).is_err());
+        assert!(check_shape("https://u:p@example.com/", false).is_err());
+    }
+
+    #[tokio::test]
+    async fn production_refuses_loopback_literals() {
+        assert!(check("https://127.0.0.1/hook", true).await.is_err());
+        assert!(check("https://[::1]/hook", true).await.is_err());
+        assert!(check("https://169.254.169.254/latest", true).await.is_err());
+        assert!(check("https://8.8.8.8/hook", true).await.is_ok());
+    }
+}
