@@ -27,6 +27,20 @@ enum What {
     Token(Target),
     /// `GET /integrations/partner/v1/linked-outlets` throughput with one token.
     LinkedOutlets(Target),
+    /// Webhook deliveries/second and event-to-delivery latency to a loopback receiver.
+    Webhooks(WebhookBench),
+}
+
+#[derive(clap::Args, Clone)]
+struct WebhookBench {
+    #[command(flatten)]
+    target: Target,
+    /// Events pushed as fast as possible for the throughput figure.
+    #[arg(long, default_value_t = 5000)]
+    events: usize,
+    /// Event rate of the latency run (events/second).
+    #[arg(long, default_value_t = 200)]
+    rate: u64,
 }
 
 #[derive(clap::Args, Clone)]
@@ -218,6 +232,8 @@ fn report(name: &str, t: &Target, mut s: Stats) {
     );
 }
 
+mod webhooks;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -281,6 +297,27 @@ async fn main() -> anyhow::Result<()> {
             })
             .await;
             report("GET /integrations/partner/v1/linked-outlets", &t, stats);
+        }
+        What::Webhooks(w) => {
+            let s = start(&w.target).await?;
+            let v = admin(
+                &http,
+                &s,
+                &w.target.admin_token,
+                "/sandbox/v1/seed",
+                json!({}),
+            )
+            .await?;
+            webhooks::run(
+                &http,
+                &s.base,
+                &w.target.admin_token,
+                &v["data"],
+                w.events,
+                w.rate,
+                w.target.seconds,
+            )
+            .await?;
         }
     }
     Ok(())

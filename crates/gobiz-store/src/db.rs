@@ -129,8 +129,15 @@ impl Db {
 
     /// Starts a transaction; dropped without [`Tx::commit`] it rolls back.
     pub async fn begin(&self) -> Result<Tx> {
+        let tx = match self.backend {
+            // Engine-specific: take SQLite's write lock up front. A deferred transaction that
+            // reads first and writes later fails with SQLITE_BUSY (no busy wait) when another
+            // writer committed in between; IMMEDIATE makes writers queue on the busy timeout.
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
         Ok(Tx {
-            tx: self.pool.begin().await?,
+            tx,
             backend: self.backend,
         })
     }

@@ -1,0 +1,205 @@
+//! Webhook throughput and latency: a loopback receiver (axum) records arrivals; events are
+//! emitted through `POST /sandbox/v1/events`; latency = arrival − the payload's
+//! `header.timestamp` (the event's creation on the server clock, which is real time on a
+//! fresh database).
+
+use anyhow::Context;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::routing::post;
+use axum::Router;
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+#[derive(Default)]
+struct Seen {
+    arrivals: Vec<(i64, i64)>,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn event_ms(body: &[u8]) -> Option<i64> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let ts = v.pointer("/header/timestamp")?.as_str()?;
+    let t = time::OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339).ok()?;
+    Some((t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+async fn receive(State(seen): State<Arc<Mutex<Seen>>>, body: Bytes) -> &'static str {
+    let arrived = now_ms();
+    if let (Some(created), Ok(mut s)) = (event_ms(&body), seen.lock()) {
+        s.arrivals.push((created, arrived));
+    }
+    "ok"
+}
+
+fn pct(sorted: &[i64], p: f64) -> i64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+async fn wait_for(seen: &Arc<Mutex<Seen>>, n: usize, limit: Duration) -> usize {
+    let start = Instant::now();
+    loop {
+        let got = seen.lock().map(|s| s.arrivals.len()).unwrap_or(0);
+        if got >= n || start.elapsed() > limit {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn emit(http: &reqwest::Client, base: &str, admin: &str, outlet: &str, i: usize) -> bool {
+    let body = json!({
+        "event": "gofood.order.placed",
+        "outlet_id": outlet,
+        "body": { "order": { "order_number": format!("F-{:09}", i) }, "outlet": { "id": outlet, "external_outlet_id": null } },
+    });
+    match http
+        .post(format!("{base}/sandbox/v1/events"))
+        .bearer_auth(admin)
+        .json(&body)
+        .send()
+        .await
+    {
+        Ok(r) => r.status().is_success(),
+        Err(_) => false,
+    }
+}
+
+/// Runs the throughput phase (`events` as fast as possible) and the latency phase (`rate`
+/// events/second for `seconds`), printing both figures.
+pub async fn run(
+    http: &reqwest::Client,
+    base: &str,
+    admin: &str,
+    seeded: &Value,
+    events: usize,
+    rate: u64,
+    seconds: u64,
+) -> anyhow::Result<()> {
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let app = Router::new()
+        .route("/hook", post(receive))
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let client_id = seeded["client"]["client_id"]
+        .as_str()
+        .context("client_id")?;
+    let secret = seeded["client"]["client_secret"]
+        .as_str()
+        .context("secret")?;
+    let outlet = seeded["outlet"]["id"]
+        .as_str()
+        .context("outlet")?
+        .to_string();
+    let tok: Value = http
+        .post(format!("{base}/oauth2/token"))
+        .basic_auth(client_id, Some(secret))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "gofood:order:read"),
+        ])
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = tok["access_token"].as_str().context("access_token")?;
+    let sub = http
+        .post(format!(
+            "{base}/integrations/partner/v1/notification-subscriptions"
+        ))
+        .bearer_auth(token)
+        .json(&json!({ "event": "gofood.order.placed", "url": format!("http://{addr}/hook") }))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        sub.status().is_success(),
+        "subscribe failed: {}",
+        sub.text().await?
+    );
+
+    // Throughput: push `events` with 16 concurrent emitters.
+    let started = Instant::now();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let (http, base, admin, outlet, next) = (
+            http.clone(),
+            base.to_string(),
+            admin.to_string(),
+            outlet.clone(),
+            next.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= events {
+                    break;
+                }
+                emit(&http, &base, &admin, &outlet, i).await;
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    let emitted_in = started.elapsed();
+    let got = wait_for(&seen, events, Duration::from_secs(120)).await;
+    let total = started.elapsed();
+    println!(
+        "webhooks throughput: {events} events emitted in {:.2} s, {got} delivered in {:.2} s -> {:.0} deliveries/second end to end",
+        emitted_in.as_secs_f64(),
+        total.as_secs_f64(),
+        got as f64 / total.as_secs_f64()
+    );
+
+    // Latency at a fixed rate.
+    if let Ok(mut s) = seen.lock() {
+        s.arrivals.clear();
+    }
+    let n = (rate * seconds) as usize;
+    let interval = Duration::from_micros(1_000_000 / rate.max(1));
+    let mut ticker = tokio::time::interval(interval);
+    let mut handles = Vec::with_capacity(n);
+    for i in 0..n {
+        ticker.tick().await;
+        let (http, base, admin, outlet) = (
+            http.clone(),
+            base.to_string(),
+            admin.to_string(),
+            outlet.clone(),
+        );
+        handles.push(tokio::spawn(async move {
+            emit(&http, &base, &admin, &outlet, events + i).await
+        }));
+    }
+    for h in handles {
+        let _ = h.await;
+    }
+    let got = wait_for(&seen, n, Duration::from_secs(60)).await;
+    let mut lat: Vec<i64> = seen
+        .lock()
+        .map(|s| s.arrivals.iter().map(|(c, a)| a - c).collect())
+        .unwrap_or_default();
+    lat.sort_unstable();
+    println!(
+        "webhooks latency at {rate} events/s for {seconds} s: {got}/{n} delivered; event-to-delivery ms p50 {} p90 {} p99 {} max {}",
+        pct(&lat, 0.5),
+        pct(&lat, 0.9),
+        pct(&lat, 0.99),
+        lat.last().copied().unwrap_or(0)
+    );
+    Ok(())
+}
