@@ -3,6 +3,7 @@
 //! Nothing here performs I/O, knows about HTTP or SQL, or reads the system time: callers pass
 //! the current instant in (it comes from the `Clock`).
 
+pub mod catalog;
 pub mod clock;
 pub mod entities;
 pub mod events;

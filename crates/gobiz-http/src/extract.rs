@@ -196,17 +196,22 @@ fn plain_type(serde_expected: &str) -> &str {
 /// media-type problems still answer at once.
 pub struct Deferred<T>(pub Result<T, ServiceError>);
 
+/// Reads the body within the size limit (413 envelope beyond it).
+async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::too_large()
+        } else {
+            ApiError::bad_request(vec![format!("body: could not be read ({rejection})")])
+        }
+    })
+}
+
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Deferred<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::too_large()
-            } else {
-                ApiError::bad_request(vec![format!("body: could not be read ({rejection})")])
-            }
-        })?;
+        let bytes = body_bytes(req, state).await?;
         let parsed = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
             None => parse_json_violation(b"{}"),
             Some(b'{') => parse_json_violation(&bytes),
@@ -219,6 +224,30 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Deferred<T> {
             }),
         };
         Ok(Deferred(parsed.map_err(|v| ServiceError::Invalid(vec![v]))))
+    }
+}
+
+/// Any JSON document (object or array) as a `Value`, its syntax verdict deferred like
+/// [`Deferred`]; used where the use case validates the whole tree itself and reports every
+/// violation (catalog, stock).
+pub struct DeferredValue(pub Result<serde_json::Value, ServiceError>);
+
+impl<S: Send + Sync> FromRequest<S> for DeferredValue {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = body_bytes(req, state).await?;
+        let parsed = if bytes.iter().all(u8::is_ascii_whitespace) {
+            Err(Violation {
+                path: "body".into(),
+                problem: "is required".into(),
+            })
+        } else {
+            parse_json_violation::<serde_json::Value>(&bytes)
+        };
+        Ok(DeferredValue(
+            parsed.map_err(|v| ServiceError::Invalid(vec![v])),
+        ))
     }
 }
 

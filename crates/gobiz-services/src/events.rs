@@ -25,6 +25,11 @@ pub struct EventDraft {
     pub body: Value,
     /// Catalog push request id, if any.
     pub request_id: Option<String>,
+    /// Deliver only to this partner's subscriptions (e.g. the partner that pushed a catalog).
+    pub only_partner: Option<String>,
+    /// When the event happens, if later than now (e.g. a mapping finishing after a push):
+    /// its timestamp and the first delivery attempt.
+    pub at: Option<i64>,
 }
 
 /// What was written.
@@ -77,7 +82,7 @@ impl Services {
     /// Writes the event and one delivery per matching subscription in `tx`. Call
     /// [`Services::wake_dispatcher`] after committing.
     pub async fn emit(&self, tx: &mut Tx, draft: EventDraft) -> ServiceResult<Emitted> {
-        let now = self.clock.now_ms();
+        let now = draft.at.unwrap_or_else(|| self.clock.now_ms());
         let event_id = uuid::Uuid::new_v4().to_string();
         let header = json!({
             "event_name": draft.name,
@@ -109,6 +114,13 @@ impl Services {
         let mut routing: HashMap<String, Option<(Recipient, String)>> = HashMap::new();
         let mut count = 0;
         for sub in subscriptions::candidates(tx, &draft.name, &draft.outlet_id).await? {
+            if draft
+                .only_partner
+                .as_ref()
+                .is_some_and(|p| *p != sub.partner_id)
+            {
+                continue;
+            }
             if !routing.contains_key(&sub.partner_id) {
                 let entry = match partners::get(tx, &sub.partner_id).await? {
                     Some(p) => {

@@ -2,6 +2,7 @@
 //! and runs one store transaction. Nothing here knows about HTTP.
 
 pub mod access;
+pub mod catalog;
 pub mod clock;
 pub mod error;
 pub mod events;
@@ -35,6 +36,8 @@ pub struct ServiceConfig {
     pub public_base_url: String,
     /// Webhook delivery settings.
     pub webhooks: gobiz_webhooks::WebhookConfig,
+    /// How long after a catalog push its menu mapping completes (spec §4.2: about 1 s).
+    pub catalog_mapping_delay_ms: i64,
 }
 
 /// Everything a use case may touch. Cheap to clone.

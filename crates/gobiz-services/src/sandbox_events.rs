@@ -154,6 +154,8 @@ impl Services {
                     outlet_id: outlet.id.clone(),
                     body,
                     request_id,
+                    only_partner: None,
+                    at: None,
                 },
             )
             .await?;

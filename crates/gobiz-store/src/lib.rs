@@ -5,6 +5,7 @@
 //! decode alike through `Any` (TEXT, BIGINT). Engine-specific statements are isolated in
 //! [`db`] and commented.
 
+pub mod catalogs;
 pub mod clients;
 pub mod codes;
 mod db;

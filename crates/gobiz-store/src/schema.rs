@@ -263,3 +263,25 @@ pub enum DeliveryAttempts {
     ExceptionMessage,
     Delivered,
 }
+
+/// `catalogs`.
+#[derive(Iden, Clone, Copy)]
+pub enum Catalogs {
+    Table,
+    OutletId,
+    Document,
+    ReadJson,
+    PushedBy,
+    UpdatedAt,
+}
+
+/// `catalog_mappings`.
+#[derive(Iden, Clone, Copy)]
+pub enum CatalogMappings {
+    Table,
+    OutletId,
+    PartnerId,
+    RequestId,
+    Document,
+    UpdatedAt,
+}

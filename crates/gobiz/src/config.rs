@@ -77,6 +77,9 @@ pub struct ServeArgs {
     /// Webhook requests in flight at most [default: 256]
     #[arg(long, env = "GOBIZ_WEBHOOK_CONCURRENCY")]
     pub webhook_concurrency: Option<usize>,
+    /// Delay between a catalog push and its menu-mapping webhook, in ms [default: 1000]
+    #[arg(long, env = "GOBIZ_CATALOG_MAPPING_DELAY_MS")]
+    pub catalog_mapping_delay_ms: Option<i64>,
 }
 
 /// The config file's keys (all optional).
@@ -105,6 +108,8 @@ pub struct FileConfig {
     pub webhook_lease_ms: Option<i64>,
     /// Same as `--webhook-concurrency`.
     pub webhook_concurrency: Option<usize>,
+    /// Same as `--catalog-mapping-delay-ms`.
+    pub catalog_mapping_delay_ms: Option<i64>,
 }
 
 /// Fully resolved settings.
@@ -126,6 +131,8 @@ pub struct Settings {
     pub access_token_ttl_secs: i64,
     /// Webhook delivery settings.
     pub webhooks: gobiz_webhooks::WebhookConfig,
+    /// Catalog push → mapping webhook delay.
+    pub catalog_mapping_delay_ms: i64,
 }
 
 /// Default SQLite location, relative to the working directory.
@@ -194,8 +201,14 @@ pub fn resolve_serve(a: &ServeArgs) -> anyhow::Result<Settings> {
     if let Some(c) = a.webhook_concurrency.or(file.webhook_concurrency) {
         webhooks.concurrency = c.clamp(1, 4096);
     }
+    let catalog_mapping_delay_ms = a
+        .catalog_mapping_delay_ms
+        .or(file.catalog_mapping_delay_ms)
+        .unwrap_or(1000)
+        .clamp(0, 3_600_000);
     Ok(Settings {
         webhooks,
+        catalog_mapping_delay_ms,
         listen: a
             .listen
             .clone()

@@ -58,6 +58,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             access_token_ttl_secs: settings.access_token_ttl_secs,
             public_base_url: base_url.clone(),
             webhooks: settings.webhooks.clone(),
+            catalog_mapping_delay_ms: settings.catalog_mapping_delay_ms,
         },
     )
     .await
@@ -178,6 +179,7 @@ pub async fn worker(args: ServeArgs) -> anyhow::Result<()> {
             access_token_ttl_secs: settings.access_token_ttl_secs,
             public_base_url: settings.public_base_url.clone().unwrap_or_default(),
             webhooks: settings.webhooks.clone(),
+            catalog_mapping_delay_ms: settings.catalog_mapping_delay_ms,
         },
     )
     .await

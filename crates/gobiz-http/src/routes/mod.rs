@@ -1,5 +1,6 @@
 //! The router: every path family of spec §1.1, plus 404/405 envelopes and panic safety.
 
+mod catalog;
 mod merchant;
 mod notifications;
 mod oauth;
@@ -25,7 +26,8 @@ pub fn app(state: AppState, sandbox: bool) -> Router {
         .merge(merchant::router())
         .merge(partner::router())
         .merge(partner::user_router())
-        .merge(notifications::router());
+        .merge(notifications::router())
+        .merge(catalog::router());
     if sandbox {
         router = router.merge(sandbox::router());
     }

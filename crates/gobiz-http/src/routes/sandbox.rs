@@ -1,11 +1,12 @@
 //! Sandbox control API (spec §10): fixtures, links, clock, reset, seed. Admin token only.
 
 use crate::envelope::{created, ok, ApiResult};
-use crate::extract::{Admin, ApiJson, ApiPath};
+use crate::extract::{Admin, ApiJson, ApiPath, DeferredValue};
 use crate::{views, AppState};
 use axum::extract::{RawQuery, State};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::Router;
+use gobiz_domain::catalog::StockTarget;
 use gobiz_domain::timefmt::rfc3339_seconds;
 use gobiz_services::sandbox::{
     AdvanceClock, LinkRequest, NewClient, NewMerchant, NewPartner, NewUser, OutletFields, Seeded,
@@ -46,6 +47,18 @@ pub(super) fn router() -> Router<AppState> {
         .route("/sandbox/v1/reset", post(reset))
         .route("/sandbox/v1/seed", post(seed))
         .route("/sandbox/v1/otp", get(otp))
+        .route(
+            "/sandbox/v1/outlets/{outlet_id}/catalog",
+            get(sandbox_catalog).put(sandbox_put_catalog),
+        )
+        .route(
+            "/sandbox/v1/outlets/{outlet_id}/menu_item_stocks",
+            patch(sandbox_item_stock).put(sandbox_item_stock),
+        )
+        .route(
+            "/sandbox/v1/outlets/{outlet_id}/variant_stocks",
+            patch(sandbox_variant_stock).put(sandbox_variant_stock),
+        )
         .route("/sandbox/v1/events", post(emit_event))
         .route("/sandbox/v1/deliveries", get(list_deliveries))
         .route("/sandbox/v1/deliveries/{delivery_id}", get(get_delivery))
@@ -329,4 +342,49 @@ async fn get_delivery(
 async fn redeliver(State(s): State<AppState>, _: Admin, ApiPath(id): ApiPath<String>) -> ApiResult {
     let d = s.services.redeliver(&id).await?;
     Ok(ok(json!({ "delivery": views::delivery(&d, true) })))
+}
+
+/// `GET /sandbox/v1/outlets/{id}/catalog`: any outlet's read model.
+async fn sandbox_catalog(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult {
+    let json = s.services.sandbox_catalog(&id).await?;
+    Ok(super::catalog::raw_data(&json))
+}
+
+/// `PUT /sandbox/v1/outlets/{id}/catalog`: the merchant sets the menu (no partner mapping).
+async fn sandbox_put_catalog(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(id): ApiPath<String>,
+    DeferredValue(body): DeferredValue,
+) -> ApiResult {
+    s.services.sandbox_put_catalog(&id, &body?).await?;
+    Ok(ok(json!({})))
+}
+
+async fn sandbox_item_stock(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(id): ApiPath<String>,
+    DeferredValue(body): DeferredValue,
+) -> ApiResult {
+    s.services
+        .sandbox_stock(&id, StockTarget::Items, &body?)
+        .await?;
+    Ok(ok(json!({})))
+}
+
+async fn sandbox_variant_stock(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(id): ApiPath<String>,
+    DeferredValue(body): DeferredValue,
+) -> ApiResult {
+    s.services
+        .sandbox_stock(&id, StockTarget::Variants, &body?)
+        .await?;
+    Ok(ok(json!({})))
 }

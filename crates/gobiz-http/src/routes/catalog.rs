@@ -1,0 +1,98 @@
+//! GoFood catalog and stock (spec §4).
+
+use crate::envelope::{ok, ApiResult};
+use crate::extract::{ApiPath, DeferredValue, Partner};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{patch, put};
+use axum::Router;
+use gobiz_domain::catalog::StockTarget;
+use serde_json::json;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/integrations/gofood/outlets/{outlet_id}/v1/catalog",
+            put(push).get(write_model),
+        )
+        .route(
+            "/integrations/gofood/outlets/{outlet_id}/v2/catalog",
+            put(push).get(read_model),
+        )
+        .route(
+            "/integrations/gofood/outlets/{outlet_id}/v2/menu_item_stocks",
+            patch(item_stock).put(item_stock),
+        )
+        .route(
+            "/integrations/gofood/outlets/{outlet_id}/v2/variant_stocks",
+            patch(variant_stock).put(variant_stock),
+        )
+}
+
+/// `{"success":true,"data":<stored read model>}` without parsing the stored JSON again.
+pub(crate) fn raw_data(read_json: &str) -> Response {
+    let body = format!("{{\"success\":true,\"data\":{read_json}}}");
+    let mut resp = (StatusCode::OK, body).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+/// `PUT .../v1/catalog` (and `v2`).
+async fn push(
+    State(s): State<AppState>,
+    Partner(who): Partner,
+    ApiPath(outlet_id): ApiPath<String>,
+    DeferredValue(body): DeferredValue,
+) -> ApiResult {
+    s.services.push_catalog(&who, &outlet_id, body).await?;
+    Ok(ok(json!({})))
+}
+
+/// `GET .../v2/catalog`.
+async fn read_model(
+    State(s): State<AppState>,
+    Partner(who): Partner,
+    ApiPath(outlet_id): ApiPath<String>,
+) -> ApiResult {
+    let json = s.services.catalog_read_json(&who, &outlet_id).await?;
+    Ok(raw_data(&json))
+}
+
+/// `GET .../v1/catalog`: the write model.
+async fn write_model(
+    State(s): State<AppState>,
+    Partner(who): Partner,
+    ApiPath(outlet_id): ApiPath<String>,
+) -> ApiResult {
+    let model = s.services.catalog_write_model(&who, &outlet_id).await?;
+    Ok(ok(model))
+}
+
+async fn item_stock(
+    State(s): State<AppState>,
+    Partner(who): Partner,
+    ApiPath(outlet_id): ApiPath<String>,
+    DeferredValue(body): DeferredValue,
+) -> ApiResult {
+    s.services
+        .update_stock(&who, &outlet_id, StockTarget::Items, body)
+        .await?;
+    Ok(ok(json!({})))
+}
+
+async fn variant_stock(
+    State(s): State<AppState>,
+    Partner(who): Partner,
+    ApiPath(outlet_id): ApiPath<String>,
+    DeferredValue(body): DeferredValue,
+) -> ApiResult {
+    s.services
+        .update_stock(&who, &outlet_id, StockTarget::Variants, body)
+        .await?;
+    Ok(ok(json!({})))
+}

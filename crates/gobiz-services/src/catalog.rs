@@ -1,0 +1,228 @@
+//! GoFood catalog use cases (spec §4): push, read, stock; the sandbox's merchant variants.
+
+use crate::access::Principal;
+use crate::events::EventDraft;
+use crate::{ServiceError, ServiceResult, Services};
+use gobiz_domain::catalog::{apply_stock, parse_push, Catalog, PreviousIds, StockTarget};
+use gobiz_domain::clock::Clock;
+use gobiz_domain::model::Product;
+use gobiz_store::catalogs::{self, StoredCatalog};
+use gobiz_store::{links, Tx};
+use serde_json::{json, Value};
+
+/// The read model of an outlet with no catalog yet.
+pub const EMPTY_READ_MODEL: &str = r#"{"menus":[],"variant_categories":[]}"#;
+
+fn corrupt(e: serde_json::Error) -> ServiceError {
+    ServiceError::Internal(format!("stored catalog unreadable: {e}"))
+}
+
+async fn load(tx: &mut Tx, outlet_id: &str) -> ServiceResult<Option<Catalog>> {
+    match catalogs::get(tx, outlet_id).await? {
+        Some(s) => Ok(Some(serde_json::from_str(&s.document).map_err(corrupt)?)),
+        None => Ok(None),
+    }
+}
+
+fn stored(
+    outlet_id: &str,
+    catalog: &Catalog,
+    pushed_by: Option<String>,
+    now: i64,
+) -> ServiceResult<StoredCatalog> {
+    Ok(StoredCatalog {
+        outlet_id: outlet_id.to_string(),
+        document: serde_json::to_string(catalog).map_err(corrupt)?,
+        read_json: catalog.read_model().to_string(),
+        pushed_by,
+        updated_at: now,
+    })
+}
+
+impl Services {
+    /// Replaces an outlet's catalog. With a partner, the push becomes its menu mapping and
+    /// `gofood.catalog.menu_mapping_updated` goes to its subscribers once the mapping is
+    /// done (after the configured delay), written in the same transaction.
+    async fn replace_catalog(
+        &self,
+        outlet_id: &str,
+        raw: &Value,
+        partner: Option<&str>,
+    ) -> ServiceResult<Catalog> {
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin().await?;
+        let previous = load(&mut tx, outlet_id).await?;
+        let ids = previous.as_ref().map(PreviousIds::of).unwrap_or_default();
+        let mut new_id = || uuid::Uuid::new_v4().to_string();
+        let catalog = parse_push(raw, &ids, &mut new_id).map_err(ServiceError::Invalid)?;
+        catalogs::put(
+            &mut tx,
+            &stored(outlet_id, &catalog, partner.map(String::from), now)?,
+        )
+        .await?;
+        if let Some(partner_id) = partner {
+            let (menus, categories) = catalog.mapping_body();
+            let mapping = json!({ "menus": menus, "variant_categories": categories });
+            catalogs::put_mapping(
+                &mut tx,
+                outlet_id,
+                partner_id,
+                &catalog.request_id,
+                &mapping.to_string(),
+                now,
+            )
+            .await?;
+            let external = links::get(&mut tx, partner_id, outlet_id, Product::Gofood)
+                .await?
+                .map(|l| l.external_outlet_id);
+            let body = json!({
+                "request_id": catalog.request_id,
+                "outlet": { "id": outlet_id, "external_outlet_id": external },
+                "menus": menus,
+                "variant_categories": categories,
+            });
+            self.emit(
+                &mut tx,
+                EventDraft {
+                    name: "gofood.catalog.menu_mapping_updated".into(),
+                    outlet_id: outlet_id.to_string(),
+                    body,
+                    request_id: Some(catalog.request_id.clone()),
+                    only_partner: Some(partner_id.to_string()),
+                    at: Some(now + self.config.catalog_mapping_delay_ms),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.wake_dispatcher();
+        Ok(catalog)
+    }
+
+    /// `PUT .../v1/catalog` (and `v2`): validate everything, then replace (spec §4.2).
+    pub async fn push_catalog(
+        &self,
+        who: &Principal,
+        outlet_id: &str,
+        body: ServiceResult<Value>,
+    ) -> ServiceResult<()> {
+        who.require_scope("gofood:catalog:write")?;
+        self.accessible_outlet(who, outlet_id, Some(Product::Gofood))
+            .await?;
+        let raw = body?;
+        self.replace_catalog(outlet_id, &raw, Some(&who.partner.id))
+            .await?;
+        Ok(())
+    }
+
+    /// `GET .../v2/catalog`: the stored read model, as JSON text.
+    pub async fn catalog_read_json(
+        &self,
+        who: &Principal,
+        outlet_id: &str,
+    ) -> ServiceResult<String> {
+        who.require_scope("gofood:catalog:read")?;
+        self.accessible_outlet(who, outlet_id, Some(Product::Gofood))
+            .await?;
+        self.outlet_read_json(outlet_id).await
+    }
+
+    async fn outlet_read_json(&self, outlet_id: &str) -> ServiceResult<String> {
+        Ok(catalogs::read_json(&mut self.db.conn().await?, outlet_id)
+            .await?
+            .unwrap_or_else(|| EMPTY_READ_MODEL.to_string()))
+    }
+
+    /// `GET .../v1/catalog`: the write model (our superset).
+    pub async fn catalog_write_model(
+        &self,
+        who: &Principal,
+        outlet_id: &str,
+    ) -> ServiceResult<Value> {
+        who.require_scope("gofood:catalog:read")?;
+        self.accessible_outlet(who, outlet_id, Some(Product::Gofood))
+            .await?;
+        let mut tx = self.db.begin().await?;
+        let catalog = load(&mut tx, outlet_id).await?;
+        tx.commit().await?;
+        Ok(match catalog {
+            Some(c) => c.write_model(),
+            None => json!({ "request_id": null, "menus": [], "variant_categories": [] }),
+        })
+    }
+
+    async fn set_stock(
+        &self,
+        outlet_id: &str,
+        target: StockTarget,
+        raw: &Value,
+    ) -> ServiceResult<()> {
+        let mut tx = self.db.begin().await?;
+        let Some(mut catalog) = load(&mut tx, outlet_id).await? else {
+            // No catalog: every referenced id is unknown; an empty list changes nothing.
+            let mut empty = Catalog::default();
+            apply_stock(&mut empty, target, raw).map_err(ServiceError::Invalid)?;
+            return Ok(());
+        };
+        let changed = apply_stock(&mut catalog, target, raw).map_err(ServiceError::Invalid)?;
+        if changed > 0 {
+            let previous = catalogs::get(&mut tx, outlet_id)
+                .await?
+                .and_then(|s| s.pushed_by);
+            catalogs::put(
+                &mut tx,
+                &stored(outlet_id, &catalog, previous, self.clock.now_ms())?,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `PATCH|PUT .../v2/menu_item_stocks` and `.../v2/variant_stocks` (spec §4.4).
+    pub async fn update_stock(
+        &self,
+        who: &Principal,
+        outlet_id: &str,
+        target: StockTarget,
+        body: ServiceResult<Value>,
+    ) -> ServiceResult<()> {
+        who.require_scope("gofood:catalog:write")?;
+        self.accessible_outlet(who, outlet_id, Some(Product::Gofood))
+            .await?;
+        let raw = body?;
+        self.set_stock(outlet_id, target, &raw).await
+    }
+
+    /// Sandbox: the merchant sets the catalog (no partner mapping, no webhook).
+    pub async fn sandbox_put_catalog(&self, outlet_id: &str, raw: &Value) -> ServiceResult<()> {
+        self.get_outlet(outlet_id).await?;
+        self.replace_catalog(outlet_id, raw, None).await?;
+        Ok(())
+    }
+
+    /// Sandbox: any outlet's read model.
+    pub async fn sandbox_catalog(&self, outlet_id: &str) -> ServiceResult<String> {
+        self.get_outlet(outlet_id).await?;
+        self.outlet_read_json(outlet_id).await
+    }
+
+    /// Sandbox: the merchant toggles stock in the GoBiz app.
+    pub async fn sandbox_stock(
+        &self,
+        outlet_id: &str,
+        target: StockTarget,
+        raw: &Value,
+    ) -> ServiceResult<()> {
+        self.get_outlet(outlet_id).await?;
+        self.set_stock(outlet_id, target, raw).await
+    }
+
+    /// The live catalog of an outlet (order simulation reads prices, stock and hours here).
+    pub async fn catalog_of(&self, outlet_id: &str) -> ServiceResult<Option<Catalog>> {
+        let mut tx = self.db.begin().await?;
+        let c = load(&mut tx, outlet_id).await?;
+        tx.commit().await?;
+        Ok(c)
+    }
+}

@@ -1,0 +1,149 @@
+//! Outlet catalogs and partners' menu mappings.
+
+use crate::exec::{execute, fetch_optional, int, opt_text, text};
+use crate::schema::{CatalogMappings, Catalogs};
+use crate::{Result, Runner};
+use sea_query::{Expr, ExprTrait, OnConflict, Query};
+
+/// A stored catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCatalog {
+    /// Outlet.
+    pub outlet_id: String,
+    /// The full document (JSON of the domain `Catalog`).
+    pub document: String,
+    /// The v2 read model, rendered.
+    pub read_json: String,
+    /// Partner whose push produced it (`None`: the merchant via the sandbox).
+    pub pushed_by: Option<String>,
+    /// Last change.
+    pub updated_at: i64,
+}
+
+/// Writes (replaces) an outlet's catalog.
+pub async fn put<R: Runner>(r: &mut R, c: &StoredCatalog) -> Result<()> {
+    let stmt = Query::insert()
+        .into_table(Catalogs::Table)
+        .columns([
+            Catalogs::OutletId,
+            Catalogs::Document,
+            Catalogs::ReadJson,
+            Catalogs::PushedBy,
+            Catalogs::UpdatedAt,
+        ])
+        .values_panic([
+            c.outlet_id.clone().into(),
+            c.document.clone().into(),
+            c.read_json.clone().into(),
+            c.pushed_by.clone().into(),
+            c.updated_at.into(),
+        ])
+        .on_conflict(
+            OnConflict::column(Catalogs::OutletId)
+                .update_columns([
+                    Catalogs::Document,
+                    Catalogs::ReadJson,
+                    Catalogs::PushedBy,
+                    Catalogs::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .to_owned();
+    execute(r, &stmt).await?;
+    Ok(())
+}
+
+/// An outlet's catalog.
+pub async fn get<R: Runner>(r: &mut R, outlet_id: &str) -> Result<Option<StoredCatalog>> {
+    let stmt = Query::select()
+        .columns([
+            Catalogs::OutletId,
+            Catalogs::Document,
+            Catalogs::ReadJson,
+            Catalogs::PushedBy,
+            Catalogs::UpdatedAt,
+        ])
+        .from(Catalogs::Table)
+        .and_where(Expr::col(Catalogs::OutletId).eq(outlet_id))
+        .to_owned();
+    let Some(row) = fetch_optional(r, &stmt).await? else {
+        return Ok(None);
+    };
+    Ok(Some(StoredCatalog {
+        outlet_id: text(&row, "outlet_id")?,
+        document: text(&row, "document")?,
+        read_json: text(&row, "read_json")?,
+        pushed_by: opt_text(&row, "pushed_by")?,
+        updated_at: int(&row, "updated_at")?,
+    }))
+}
+
+/// Only the rendered read model (the hot path of `GET v2/catalog`).
+pub async fn read_json<R: Runner>(r: &mut R, outlet_id: &str) -> Result<Option<String>> {
+    let stmt = Query::select()
+        .column(Catalogs::ReadJson)
+        .from(Catalogs::Table)
+        .and_where(Expr::col(Catalogs::OutletId).eq(outlet_id))
+        .to_owned();
+    match fetch_optional(r, &stmt).await? {
+        Some(row) => Ok(Some(text(&row, "read_json")?)),
+        None => Ok(None),
+    }
+}
+
+/// Records a partner's menu mapping for an outlet (the ids its push mapped).
+pub async fn put_mapping<R: Runner>(
+    r: &mut R,
+    outlet_id: &str,
+    partner_id: &str,
+    request_id: &str,
+    document: &str,
+    now: i64,
+) -> Result<()> {
+    let stmt = Query::insert()
+        .into_table(CatalogMappings::Table)
+        .columns([
+            CatalogMappings::OutletId,
+            CatalogMappings::PartnerId,
+            CatalogMappings::RequestId,
+            CatalogMappings::Document,
+            CatalogMappings::UpdatedAt,
+        ])
+        .values_panic([
+            outlet_id.into(),
+            partner_id.into(),
+            request_id.into(),
+            document.into(),
+            now.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns([CatalogMappings::OutletId, CatalogMappings::PartnerId])
+                .update_columns([
+                    CatalogMappings::RequestId,
+                    CatalogMappings::Document,
+                    CatalogMappings::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .to_owned();
+    execute(r, &stmt).await?;
+    Ok(())
+}
+
+/// A partner's menu mapping document for an outlet.
+pub async fn mapping<R: Runner>(
+    r: &mut R,
+    outlet_id: &str,
+    partner_id: &str,
+) -> Result<Option<String>> {
+    let stmt = Query::select()
+        .column(CatalogMappings::Document)
+        .from(CatalogMappings::Table)
+        .and_where(Expr::col(CatalogMappings::OutletId).eq(outlet_id))
+        .and_where(Expr::col(CatalogMappings::PartnerId).eq(partner_id))
+        .to_owned();
+    match fetch_optional(r, &stmt).await? {
+        Some(row) => Ok(Some(text(&row, "document")?)),
+        None => Ok(None),
+    }
+}
