@@ -29,6 +29,8 @@ enum What {
     LinkedOutlets(Target),
     /// Webhook deliveries/second and event-to-delivery latency to a loopback receiver.
     Webhooks(WebhookBench),
+    /// Catalog sync of a large menu, and GET v2/catalog against a bare axum baseline.
+    Catalog(Target),
 }
 
 #[derive(clap::Args, Clone)]
@@ -162,13 +164,13 @@ async fn fixture(
     Ok((id, secret))
 }
 
-struct Stats {
+pub(crate) struct Stats {
     ok: u64,
     failed: u64,
     latencies_us: Vec<u64>,
 }
 
-async fn hammer<F, Fut>(connections: usize, seconds: u64, make: F) -> Stats
+pub(crate) async fn hammer<F, Fut>(connections: usize, seconds: u64, make: F) -> Stats
 where
     F: Fn() -> Fut + Send + Sync + Clone + 'static,
     Fut: std::future::Future<Output = bool> + Send,
@@ -210,7 +212,7 @@ where
     all
 }
 
-fn report(name: &str, t: &Target, mut s: Stats) {
+pub(crate) fn report_raw(name: &str, seconds: u64, connections: usize, mut s: Stats) -> f64 {
     s.latencies_us.sort_unstable();
     let pct = |p: f64| -> f64 {
         if s.latencies_us.is_empty() {
@@ -219,19 +221,26 @@ fn report(name: &str, t: &Target, mut s: Stats) {
         let i = ((s.latencies_us.len() as f64 - 1.0) * p).round() as usize;
         s.latencies_us[i] as f64 / 1000.0
     };
+    let rps = s.ok as f64 / seconds as f64;
     println!(
         "{name}: {} ok, {} failed in {} s with {} connections -> {:.0} requests/second; latency ms p50 {:.2} p90 {:.2} p99 {:.2}",
         s.ok,
         s.failed,
-        t.seconds,
-        t.connections,
-        s.ok as f64 / t.seconds as f64,
+        seconds,
+        connections,
+        rps,
         pct(0.5),
         pct(0.9),
         pct(0.99)
     );
+    rps
 }
 
+fn report(name: &str, t: &Target, s: Stats) {
+    report_raw(name, t.seconds, t.connections, s);
+}
+
+mod catalog;
 mod webhooks;
 
 #[tokio::main]
@@ -297,6 +306,11 @@ async fn main() -> anyhow::Result<()> {
             })
             .await;
             report("GET /integrations/partner/v1/linked-outlets", &t, stats);
+        }
+        What::Catalog(t) => {
+            let s = start(&t).await?;
+            let v = admin(&http, &s, &t.admin_token, "/sandbox/v1/seed", json!({})).await?;
+            catalog::run(&http, &s.base, &v["data"], t.connections, t.seconds).await?;
         }
         What::Webhooks(w) => {
             let s = start(&w.target).await?;

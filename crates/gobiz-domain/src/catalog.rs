@@ -486,16 +486,31 @@ pub fn parse_push(
                 .get("variants")
                 .and_then(Value::as_array)
                 .map_or(0, Vec::len) as i64;
-            let sp = format!("{p}.rules.selection");
-            let selection = o
-                .get("rules")
-                .and_then(|r| r.get("selection"))
-                .and_then(Value::as_object);
-            let (min, max) = match selection {
-                None => {
-                    c.add(sp, "is required");
-                    (None, None)
+            let rp = format!("{p}.rules");
+            let sp = format!("{rp}.selection");
+            let selection = match o.get("rules") {
+                None | Some(Value::Null) => {
+                    c.add(rp, "is required");
+                    None
                 }
+                Some(Value::Object(r)) => match r.get("selection") {
+                    None | Some(Value::Null) => {
+                        c.add(sp.clone(), "is required");
+                        None
+                    }
+                    Some(Value::Object(sel)) => Some(sel),
+                    Some(_) => {
+                        c.add(sp.clone(), "expected object");
+                        None
+                    }
+                },
+                Some(_) => {
+                    c.add(rp, "expected object");
+                    None
+                }
+            };
+            let (min, max) = match selection {
+                None => (None, None),
                 Some(sel) => {
                     let min = c.integer(
                         sel.get("min_quantity"),

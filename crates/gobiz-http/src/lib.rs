@@ -21,6 +21,10 @@ pub struct AppState {
     pub services: Services,
     /// The sandbox admin bearer token.
     pub admin_token: Arc<str>,
+    /// Rendered `GET v2/catalog` responses by outlet, with the catalog etag they show. Safe to
+    /// lose; every request still checks the etag against the database.
+    pub catalog_cache:
+        Arc<std::sync::Mutex<std::collections::HashMap<String, (String, axum::body::Bytes)>>>,
 }
 
 /// Largest accepted request body (spec §1.2).

@@ -6,7 +6,7 @@ use gobiz_domain::clock::Clock;
 use gobiz_domain::entities::{Outlet, Partner};
 use gobiz_domain::model::{PartnerType, Product};
 use gobiz_domain::scope::TokenKind;
-use gobiz_store::{links, outlets, partners, tokens};
+use gobiz_store::{links, outlets, tokens};
 
 /// The resolved bearer token: partner, client, grant kind, scopes and (for `ac`) the user.
 #[derive(Debug, Clone)]
@@ -45,16 +45,21 @@ impl Services {
         if !token.starts_with("gbz_at_") {
             return Err(ServiceError::SessionExpired);
         }
-        let mut conn = self.db.conn().await?;
-        let grant = tokens::find_live(&mut conn, &token_hash(token))
-            .await?
-            .ok_or(ServiceError::SessionExpired)?;
+        let hash = token_hash(token);
+        let (grant, partner) = match self.principals.get(&hash) {
+            Some(hit) => hit,
+            None => {
+                let mut conn = self.db.conn().await?;
+                let found = tokens::find_live_with_partner(&mut conn, &hash)
+                    .await?
+                    .ok_or(ServiceError::SessionExpired)?;
+                self.principals.put(hash, found.clone());
+                found
+            }
+        };
         if grant.expires_at <= self.clock.now_ms() {
             return Err(ServiceError::SessionExpired);
         }
-        let partner = partners::get(&mut conn, &grant.partner_id)
-            .await?
-            .ok_or(ServiceError::SessionExpired)?;
         Ok(Principal {
             partner,
             client_id: grant.client_id,
@@ -88,6 +93,51 @@ impl Services {
             Ok(outlet)
         } else {
             Err(ServiceError::UnregisteredOutlet)
+        }
+    }
+}
+
+/// Live tokens resolved in the last second, so that an API call costs no token query.
+///
+/// Safe to lose. Expiry is still judged on every call; this node forgets everything at once
+/// whenever it revokes anything, so its own revocations apply immediately. Another node may
+/// accept a token it revoked for at most [`PRINCIPAL_TTL`].
+#[derive(Default)]
+pub struct PrincipalCache {
+    entries:
+        std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, CachedPrincipal)>>,
+}
+
+/// What the cache keeps per token.
+pub type CachedPrincipal = (gobiz_domain::entities::AccessGrant, Partner);
+
+/// How long a resolved token is trusted without asking the database.
+pub const PRINCIPAL_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl PrincipalCache {
+    fn get(&self, hash: &str) -> Option<CachedPrincipal> {
+        let map = self.entries.lock().ok()?;
+        map.get(hash)
+            .filter(|(at, _)| at.elapsed() < PRINCIPAL_TTL)
+            .map(|(_, p)| p.clone())
+    }
+
+    fn put(&self, hash: String, p: CachedPrincipal) {
+        if let Ok(mut map) = self.entries.lock() {
+            if map.len() >= 10_000 {
+                map.retain(|_, (at, _)| at.elapsed() < PRINCIPAL_TTL);
+                if map.len() >= 10_000 {
+                    map.clear();
+                }
+            }
+            map.insert(hash, (std::time::Instant::now(), p));
+        }
+    }
+
+    /// Forgets every entry (after any revocation or a sandbox reset).
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.entries.lock() {
+            map.clear();
         }
     }
 }

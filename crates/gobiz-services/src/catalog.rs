@@ -5,10 +5,26 @@ use crate::events::EventDraft;
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::catalog::{apply_stock, parse_push, Catalog, PreviousIds, StockTarget};
 use gobiz_domain::clock::Clock;
-use gobiz_domain::model::Product;
-use gobiz_store::catalogs::{self, StoredCatalog};
+use gobiz_domain::model::{PartnerType, Product};
+use gobiz_store::catalogs::{self, CatalogAccess, StoredCatalog};
 use gobiz_store::{links, Tx};
 use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// Answer of [`Services::catalog_read`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogRead {
+    /// The caller's cached rendering (same etag) is current.
+    Unchanged,
+    /// The current rendering; `etag` is empty when no catalog exists.
+    Changed {
+        /// Version tag.
+        etag: String,
+        /// The read model JSON.
+        json: String,
+    },
+}
 
 /// The read model of an outlet with no catalog yet.
 pub const EMPTY_READ_MODEL: &str = r#"{"menus":[],"variant_categories":[]}"#;
@@ -34,6 +50,7 @@ fn stored(
         outlet_id: outlet_id.to_string(),
         document: serde_json::to_string(catalog).map_err(corrupt)?,
         read_json: catalog.read_model().to_string(),
+        etag: uuid::Uuid::new_v4().to_string(),
         pushed_by,
         updated_at: now,
     })
@@ -95,6 +112,7 @@ impl Services {
             .await?;
         }
         tx.commit().await?;
+        self.catalog_memo.clear();
         self.wake_dispatcher();
         Ok(catalog)
     }
@@ -115,21 +133,56 @@ impl Services {
         Ok(())
     }
 
-    /// `GET .../v2/catalog`: the stored read model, as JSON text.
-    pub async fn catalog_read_json(
+    /// `GET .../v2/catalog` in one query: access checks plus the catalog version. When the
+    /// caller already holds the rendered model of `known_etag`, only that is confirmed.
+    pub async fn catalog_read(
         &self,
         who: &Principal,
         outlet_id: &str,
-    ) -> ServiceResult<String> {
+        known_etag: Option<&str>,
+    ) -> ServiceResult<CatalogRead> {
         who.require_scope("gofood:catalog:read")?;
-        self.accessible_outlet(who, outlet_id, Some(Product::Gofood))
-            .await?;
-        self.outlet_read_json(outlet_id).await
+        let key = (who.partner.id.clone(), outlet_id.to_string());
+        let memo = self.catalog_memo.get(&key);
+        let access = match memo {
+            Some(a) => a,
+            None => {
+                let mut conn = self.db.conn().await?;
+                let found =
+                    catalogs::access(&mut conn, outlet_id, &who.partner.id, Product::Gofood)
+                        .await?;
+                self.catalog_memo.put(key, found.clone());
+                found
+            }
+        }
+        .ok_or_else(|| ServiceError::OutletNotFound(outlet_id.to_string()))?;
+        let allowed = match who.partner.kind {
+            PartnerType::Direct => {
+                who.partner.merchant_id.as_deref() == Some(access.merchant_id.as_str())
+            }
+            PartnerType::Facilitator => access.linked,
+        };
+        if !allowed {
+            return Err(ServiceError::UnregisteredOutlet);
+        }
+        let empty = || CatalogRead::Changed {
+            etag: String::new(),
+            json: EMPTY_READ_MODEL.to_string(),
+        };
+        match access.etag {
+            None => Ok(empty()),
+            Some(etag) if known_etag == Some(etag.as_str()) => Ok(CatalogRead::Unchanged),
+            Some(_) => match catalogs::read_json(&mut self.db.conn().await?, outlet_id).await? {
+                Some((json, etag)) => Ok(CatalogRead::Changed { etag, json }),
+                None => Ok(empty()),
+            },
+        }
     }
 
     async fn outlet_read_json(&self, outlet_id: &str) -> ServiceResult<String> {
         Ok(catalogs::read_json(&mut self.db.conn().await?, outlet_id)
             .await?
+            .map(|(json, _)| json)
             .unwrap_or_else(|| EMPTY_READ_MODEL.to_string()))
     }
 
@@ -176,6 +229,7 @@ impl Services {
             .await?;
         }
         tx.commit().await?;
+        self.catalog_memo.clear();
         Ok(())
     }
 
@@ -224,5 +278,46 @@ impl Services {
         let c = load(&mut tx, outlet_id).await?;
         tx.commit().await?;
         Ok(c)
+    }
+}
+
+/// Per (partner, outlet): the outcome of the access query of the last second, so that a hot
+/// `GET v2/catalog` served from a node's rendered cache costs no query at all.
+///
+/// Safe to lose. This node forgets everything whenever it changes a catalog, stock or a link;
+/// another node's change shows here within [`MEMO_TTL`].
+#[derive(Default)]
+pub struct CatalogMemo {
+    entries: std::sync::Mutex<HashMap<MemoKey, (Instant, Option<CatalogAccess>)>>,
+}
+
+/// (partner id, outlet id).
+type MemoKey = (String, String);
+
+/// How long an access check is reused.
+pub const MEMO_TTL: Duration = Duration::from_secs(1);
+
+impl CatalogMemo {
+    fn get(&self, key: &(String, String)) -> Option<Option<CatalogAccess>> {
+        let map = self.entries.lock().ok()?;
+        map.get(key)
+            .filter(|(at, _)| at.elapsed() < MEMO_TTL)
+            .map(|(_, a)| a.clone())
+    }
+
+    fn put(&self, key: (String, String), value: Option<CatalogAccess>) {
+        if let Ok(mut map) = self.entries.lock() {
+            if map.len() >= 10_000 {
+                map.clear();
+            }
+            map.insert(key, (Instant::now(), value));
+        }
+    }
+
+    /// Forgets everything (after any local catalog, stock or link change).
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.entries.lock() {
+            map.clear();
+        }
     }
 }

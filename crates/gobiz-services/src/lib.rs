@@ -57,6 +57,10 @@ pub struct Services {
     pub otp_sender: Arc<dyn otp::OtpSender>,
     /// Wakes the local webhook dispatcher when deliveries may be due.
     pub wake: Arc<tokio::sync::Notify>,
+    /// Recent catalog access checks.
+    pub catalog_memo: Arc<catalog::CatalogMemo>,
+    /// Recently resolved bearer tokens.
+    pub principals: Arc<access::PrincipalCache>,
     /// The webhook engine (run by the binary; used here for immediate redeliveries).
     pub dispatcher: Arc<gobiz_webhooks::Dispatcher>,
 }
@@ -77,6 +81,8 @@ impl Services {
             clock,
             wake,
             dispatcher,
+            principals: Arc::new(access::PrincipalCache::default()),
+            catalog_memo: Arc::new(catalog::CatalogMemo::default()),
             config: Arc::new(config),
             secret_cache: Arc::new(secrets::VerifiedSecrets::default()),
             keys: Arc::new(signing::KeyCache::default()),

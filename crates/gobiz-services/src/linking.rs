@@ -87,6 +87,7 @@ impl Services {
             first.get_or_insert(link);
         }
         tx.commit().await?;
+        self.catalog_memo.clear();
         first.ok_or_else(|| ServiceError::Internal("no product to link".into()))
     }
 
@@ -106,6 +107,7 @@ impl Services {
             links::delete(&mut tx, &partner.id, outlet_id, product).await?;
         }
         tx.commit().await?;
+        self.catalog_memo.clear();
         Ok(())
     }
 }

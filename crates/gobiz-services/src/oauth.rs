@@ -360,6 +360,7 @@ impl Services {
         }
         if record.used_at.is_some() {
             gobiz_store::refresh::revoke_family(&mut conn, &record.family_id, now).await?;
+            self.principals.clear();
             return Err(invalid_grant(
                 "the code was already used; its tokens are revoked",
             ));
@@ -385,6 +386,7 @@ impl Services {
         }
         if !gobiz_store::codes::mark_used(&mut conn, &hash, now).await? {
             gobiz_store::refresh::revoke_family(&mut conn, &record.family_id, now).await?;
+            self.principals.clear();
             return Err(invalid_grant(
                 "the code was already used; its tokens are revoked",
             ));
@@ -428,6 +430,7 @@ impl Services {
         }
         if record.rotated_at.is_some() {
             gobiz_store::refresh::revoke_family(&mut conn, &record.family_id, now).await?;
+            self.principals.clear();
             return Err(invalid_grant(
                 "the refresh token was already used; the grant is revoked",
             ));
@@ -450,6 +453,7 @@ impl Services {
         };
         if !gobiz_store::refresh::rotate(&mut conn, &hash, now).await? {
             gobiz_store::refresh::revoke_family(&mut conn, &record.family_id, now).await?;
+            self.principals.clear();
             return Err(invalid_grant(
                 "the refresh token was already used; the grant is revoked",
             ));
@@ -474,11 +478,13 @@ impl Services {
         let now = self.clock.now_ms();
         let mut conn = self.db.conn().await?;
         if tokens::revoke(&mut conn, &hash, &client.client_id, now).await? {
+            self.principals.clear();
             return Ok(());
         }
         if let Some(rt) = gobiz_store::refresh::get(&mut conn, &hash).await? {
             if rt.client_id == client.client_id {
                 gobiz_store::refresh::revoke_family(&mut conn, &rt.family_id, now).await?;
+                self.principals.clear();
             }
         }
         Ok(())

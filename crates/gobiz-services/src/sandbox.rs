@@ -818,6 +818,8 @@ impl Services {
         maintenance::reset(&mut tx).await?;
         tx.commit().await?;
         self.clock.reset();
+        self.principals.clear();
+        self.catalog_memo.clear();
         Ok(())
     }
 

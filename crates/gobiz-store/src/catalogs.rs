@@ -1,9 +1,10 @@
 //! Outlet catalogs and partners' menu mappings.
 
 use crate::exec::{execute, fetch_optional, int, opt_text, text};
-use crate::schema::{CatalogMappings, Catalogs};
+use crate::schema::{CatalogMappings, Catalogs, OutletLinks, Outlets};
 use crate::{Result, Runner};
-use sea_query::{Expr, ExprTrait, OnConflict, Query};
+use gobiz_domain::model::Product;
+use sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 
 /// A stored catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +15,8 @@ pub struct StoredCatalog {
     pub document: String,
     /// The v2 read model, rendered.
     pub read_json: String,
+    /// Version tag, new on every write.
+    pub etag: String,
     /// Partner whose push produced it (`None`: the merchant via the sandbox).
     pub pushed_by: Option<String>,
     /// Last change.
@@ -28,6 +31,7 @@ pub async fn put<R: Runner>(r: &mut R, c: &StoredCatalog) -> Result<()> {
             Catalogs::OutletId,
             Catalogs::Document,
             Catalogs::ReadJson,
+            Catalogs::Etag,
             Catalogs::PushedBy,
             Catalogs::UpdatedAt,
         ])
@@ -35,6 +39,7 @@ pub async fn put<R: Runner>(r: &mut R, c: &StoredCatalog) -> Result<()> {
             c.outlet_id.clone().into(),
             c.document.clone().into(),
             c.read_json.clone().into(),
+            c.etag.clone().into(),
             c.pushed_by.clone().into(),
             c.updated_at.into(),
         ])
@@ -43,6 +48,7 @@ pub async fn put<R: Runner>(r: &mut R, c: &StoredCatalog) -> Result<()> {
                 .update_columns([
                     Catalogs::Document,
                     Catalogs::ReadJson,
+                    Catalogs::Etag,
                     Catalogs::PushedBy,
                     Catalogs::UpdatedAt,
                 ])
@@ -60,6 +66,7 @@ pub async fn get<R: Runner>(r: &mut R, outlet_id: &str) -> Result<Option<StoredC
             Catalogs::OutletId,
             Catalogs::Document,
             Catalogs::ReadJson,
+            Catalogs::Etag,
             Catalogs::PushedBy,
             Catalogs::UpdatedAt,
         ])
@@ -73,22 +80,73 @@ pub async fn get<R: Runner>(r: &mut R, outlet_id: &str) -> Result<Option<StoredC
         outlet_id: text(&row, "outlet_id")?,
         document: text(&row, "document")?,
         read_json: text(&row, "read_json")?,
+        etag: text(&row, "etag")?,
         pushed_by: opt_text(&row, "pushed_by")?,
         updated_at: int(&row, "updated_at")?,
     }))
 }
 
-/// Only the rendered read model (the hot path of `GET v2/catalog`).
-pub async fn read_json<R: Runner>(r: &mut R, outlet_id: &str) -> Result<Option<String>> {
+/// The rendered read model and its etag.
+pub async fn read_json<R: Runner>(r: &mut R, outlet_id: &str) -> Result<Option<(String, String)>> {
     let stmt = Query::select()
-        .column(Catalogs::ReadJson)
+        .columns([Catalogs::ReadJson, Catalogs::Etag])
         .from(Catalogs::Table)
         .and_where(Expr::col(Catalogs::OutletId).eq(outlet_id))
         .to_owned();
     match fetch_optional(r, &stmt).await? {
-        Some(row) => Ok(Some(text(&row, "read_json")?)),
+        Some(row) => Ok(Some((text(&row, "read_json")?, text(&row, "etag")?))),
         None => Ok(None),
     }
+}
+
+/// What the hot read path needs in one query: the outlet's merchant, whether `partner_id`
+/// has it linked for `product`, and the catalog's etag (if any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogAccess {
+    /// Owning merchant.
+    pub merchant_id: String,
+    /// Linked to the partner for the product.
+    pub linked: bool,
+    /// Current catalog version, `None` before the first push.
+    pub etag: Option<String>,
+}
+
+/// One query for outlet existence, link and catalog version.
+pub async fn access<R: Runner>(
+    r: &mut R,
+    outlet_id: &str,
+    partner_id: &str,
+    product: Product,
+) -> Result<Option<CatalogAccess>> {
+    let link = Query::select()
+        .expr(Expr::val(1))
+        .from(OutletLinks::Table)
+        .and_where(Expr::col((OutletLinks::Table, OutletLinks::PartnerId)).eq(partner_id))
+        .and_where(Expr::col((OutletLinks::Table, OutletLinks::OutletId)).eq(outlet_id))
+        .and_where(Expr::col((OutletLinks::Table, OutletLinks::Product)).eq(product.as_str()))
+        .to_owned();
+    let stmt = Query::select()
+        .column((Outlets::Table, Outlets::MerchantId))
+        .column((Catalogs::Table, Catalogs::Etag))
+        .expr_as(
+            Expr::case(Expr::exists(link), Expr::val(1i64)).finally(Expr::val(0i64)),
+            Alias::new("linked"),
+        )
+        .from(Outlets::Table)
+        .left_join(
+            Catalogs::Table,
+            Expr::col((Catalogs::Table, Catalogs::OutletId)).equals((Outlets::Table, Outlets::Id)),
+        )
+        .and_where(Expr::col((Outlets::Table, Outlets::Id)).eq(outlet_id))
+        .to_owned();
+    let Some(row) = fetch_optional(r, &stmt).await? else {
+        return Ok(None);
+    };
+    Ok(Some(CatalogAccess {
+        merchant_id: text(&row, "merchant_id")?,
+        linked: int(&row, "linked")? != 0,
+        etag: opt_text(&row, "etag")?,
+    }))
 }
 
 /// Records a partner's menu mapping for an outlet (the ids its push mapped).

@@ -271,6 +271,7 @@ pub enum Catalogs {
     OutletId,
     Document,
     ReadJson,
+    Etag,
     PushedBy,
     UpdatedAt,
 }

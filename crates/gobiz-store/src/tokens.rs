@@ -106,3 +106,76 @@ pub async fn purge_expired<R: Runner>(r: &mut R, before: i64) -> Result<u64> {
         .to_owned();
     execute(r, &stmt).await
 }
+
+/// A live (unrevoked) token and its partner, in one query (the hot path of every API call).
+pub async fn find_live_with_partner<R: Runner>(
+    r: &mut R,
+    token_hash: &str,
+) -> Result<Option<(AccessGrant, gobiz_domain::entities::Partner)>> {
+    use crate::exec::{fetch_optional as fetch, flag};
+    use crate::schema::Partners;
+    use gobiz_domain::model::PartnerType;
+    use sea_query::Alias;
+    let t = AccessTokens::Table;
+    let p = Partners::Table;
+    let stmt = Query::select()
+        .columns([
+            (t, AccessTokens::ClientId),
+            (t, AccessTokens::PartnerId),
+            (t, AccessTokens::Kind),
+            (t, AccessTokens::Scopes),
+            (t, AccessTokens::UserId),
+            (t, AccessTokens::IssuedAt),
+            (t, AccessTokens::ExpiresAt),
+            (t, AccessTokens::FamilyId),
+        ])
+        .expr_as(Expr::col((p, Partners::Name)), Alias::new("p_name"))
+        .expr_as(Expr::col((p, Partners::Kind)), Alias::new("p_kind"))
+        .expr_as(
+            Expr::col((p, Partners::MerchantId)),
+            Alias::new("p_merchant_id"),
+        )
+        .expr_as(
+            Expr::col((p, Partners::StandardWebhooks)),
+            Alias::new("p_standard_webhooks"),
+        )
+        .expr_as(
+            Expr::col((p, Partners::ReadScopes)),
+            Alias::new("p_read_scopes"),
+        )
+        .expr_as(
+            Expr::col((p, Partners::CreatedAt)),
+            Alias::new("p_created_at"),
+        )
+        .from(t)
+        .inner_join(
+            p,
+            Expr::col((p, Partners::Id)).equals((t, AccessTokens::PartnerId)),
+        )
+        .and_where(Expr::col((t, AccessTokens::TokenHash)).eq(token_hash))
+        .and_where(Expr::col((t, AccessTokens::RevokedAt)).is_null())
+        .to_owned();
+    let Some(row) = fetch(r, &stmt).await? else {
+        return Ok(None);
+    };
+    let grant = AccessGrant {
+        client_id: text(&row, "client_id")?,
+        partner_id: text(&row, "partner_id")?,
+        kind: parsed(text(&row, "kind")?, TokenKind::parse)?,
+        scopes: split_words(&text(&row, "scopes")?),
+        user_id: opt_text(&row, "user_id")?,
+        issued_at: int(&row, "issued_at")?,
+        expires_at: int(&row, "expires_at")?,
+        family_id: opt_text(&row, "family_id")?,
+    };
+    let partner = gobiz_domain::entities::Partner {
+        id: grant.partner_id.clone(),
+        name: text(&row, "p_name")?,
+        kind: parsed(text(&row, "p_kind")?, PartnerType::parse)?,
+        merchant_id: opt_text(&row, "p_merchant_id")?,
+        standard_webhooks: flag(&row, "p_standard_webhooks")?,
+        read_scopes: split_words(&text(&row, "p_read_scopes")?),
+        created_at: int(&row, "p_created_at")?,
+    };
+    Ok(Some((grant, partner)))
+}

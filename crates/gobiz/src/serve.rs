@@ -93,6 +93,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let state = AppState {
         services,
         admin_token: admin.unwrap_or_default().into(),
+        catalog_cache: Default::default(),
     };
     let app = gobiz_http::app(state, sandbox);
     say(&format!("gobiz listening on http://{addr}"));

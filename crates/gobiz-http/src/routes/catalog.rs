@@ -3,12 +3,15 @@
 use crate::envelope::{ok, ApiResult};
 use crate::extract::{ApiPath, DeferredValue, Partner};
 use crate::AppState;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{patch, put};
 use axum::Router;
 use gobiz_domain::catalog::StockTarget;
+use gobiz_services::catalog::CatalogRead;
+use gobiz_services::ServiceError;
 use serde_json::json;
 
 pub(super) fn router() -> Router<AppState> {
@@ -53,14 +56,45 @@ async fn push(
     Ok(ok(json!({})))
 }
 
-/// `GET .../v2/catalog`.
+fn bytes_response(body: Bytes) -> Response {
+    let mut resp = (StatusCode::OK, body).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+/// `GET .../v2/catalog`: the stored rendering, cached per node by etag.
 async fn read_model(
     State(s): State<AppState>,
     Partner(who): Partner,
     ApiPath(outlet_id): ApiPath<String>,
 ) -> ApiResult {
-    let json = s.services.catalog_read_json(&who, &outlet_id).await?;
-    Ok(raw_data(&json))
+    let cached = s
+        .catalog_cache
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&outlet_id).cloned());
+    let known = cached.as_ref().map(|(etag, _)| etag.as_str());
+    match s.services.catalog_read(&who, &outlet_id, known).await? {
+        CatalogRead::Unchanged => match cached {
+            Some((_, body)) => Ok(bytes_response(body)),
+            None => Err(ServiceError::Internal("catalog cache entry vanished".into()).into()),
+        },
+        CatalogRead::Changed { etag, json } => {
+            let body = Bytes::from(format!("{{\"success\":true,\"data\":{json}}}"));
+            if !etag.is_empty() {
+                if let Ok(mut c) = s.catalog_cache.lock() {
+                    if c.len() > 10_000 {
+                        c.clear();
+                    }
+                    c.insert(outlet_id, (etag, body.clone()));
+                }
+            }
+            Ok(bytes_response(body))
+        }
+    }
 }
 
 /// `GET .../v1/catalog`: the write model.

@@ -4,6 +4,8 @@ CREATE TABLE catalogs (
     outlet_id TEXT PRIMARY KEY NOT NULL REFERENCES outlets(id) ON DELETE CASCADE,
     document TEXT NOT NULL,
     read_json TEXT NOT NULL,
+    -- Changes on every write; lets nodes cache the rendered read model safely.
+    etag TEXT NOT NULL,
     pushed_by TEXT,
     updated_at BIGINT NOT NULL
 );
