@@ -188,6 +188,9 @@ impl From<ServiceError> for ApiError {
             ),
             ServiceError::NotFound(msg) => ApiError::new(StatusCode::NOT_FOUND, "Not found", msg),
             ServiceError::Conflict(msg) => ApiError::new(StatusCode::CONFLICT, "Conflict", msg),
+            ServiceError::Unprocessable(msg) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Entity", msg)
+            }
             ServiceError::InvalidAdminToken => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "Unauthorized",

@@ -30,6 +30,9 @@ pub enum ServiceError {
     /// Row 14: state conflict or duplicate (message names it).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The sandbox simulator refuses an impossible request (422, spec §10.1).
+    #[error("unprocessable: {0}")]
+    Unprocessable(String),
     /// Admin token missing or wrong (sandbox, spec §10.1).
     #[error("invalid admin token")]
     InvalidAdminToken,

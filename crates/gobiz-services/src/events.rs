@@ -9,7 +9,7 @@ use gobiz_domain::model::PartnerType;
 use gobiz_domain::timefmt::jakarta_millis;
 use gobiz_domain::webhook::idempotency_key;
 use gobiz_store::outbox::{self, Delivery, EventRow};
-use gobiz_store::{clients, links, outlets, partners, subscriptions, Tx};
+use gobiz_store::{catalogs, clients, links, outlets, partners, subscriptions, Tx};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -112,6 +112,7 @@ impl Services {
             });
         };
         let mut routing: HashMap<String, Option<(Recipient, String)>> = HashMap::new();
+        let mut mapping_errors: Vec<(String, Value)> = Vec::new();
         let mut count = 0;
         for sub in subscriptions::candidates(tx, &draft.name, &draft.outlet_id).await? {
             if draft
@@ -132,6 +133,19 @@ impl Services {
                         {
                             if o.contains_key("external_outlet_id") {
                                 o.insert("external_outlet_id".into(), json!(r.external_outlet_id));
+                            }
+                        }
+                        if r.allowed && is_order_status_event(&draft.name) {
+                            if let Some(body) = payload.get_mut("body") {
+                                let errors = self
+                                    .apply_menu_mapping(tx, &p.id, &draft.outlet_id, body)
+                                    .await?;
+                                if !errors.is_empty() {
+                                    mapping_errors.push((
+                                        p.id.clone(),
+                                        webhook_error_body(&draft.name, body, errors),
+                                    ));
+                                }
                             }
                         }
                         Some((r, payload.to_string()))
@@ -169,14 +183,145 @@ impl Services {
             .await?;
             count += 1;
         }
+        for (partner_id, body) in mapping_errors {
+            let draft = EventDraft {
+                name: "gofood.order.webhook_error".into(),
+                outlet_id: draft.outlet_id.clone(),
+                body,
+                request_id: None,
+                only_partner: Some(partner_id),
+                at: Some(now + 1),
+            };
+            let extra = Box::pin(self.emit(tx, draft)).await?;
+            count += extra.deliveries;
+        }
         Ok(Emitted {
             event_id,
             deliveries: count,
         })
     }
 
+    /// Replaces the order items' and variants' `external_id` with the partner's menu mapping
+    /// (spec §9.13): `null` for what the mapping lacks; returns one error per unmapped entry.
+    async fn apply_menu_mapping(
+        &self,
+        tx: &mut Tx,
+        partner_id: &str,
+        outlet_id: &str,
+        body: &mut Value,
+    ) -> ServiceResult<Vec<Value>> {
+        let mapping: HashMap<String, String> =
+            match catalogs::mapping(tx, outlet_id, partner_id).await? {
+                Some(doc) => mapping_ids(&serde_json::from_str(&doc).unwrap_or(Value::Null)),
+                None => HashMap::new(),
+            };
+        let mut errors = Vec::new();
+        let Some(items) = body
+            .pointer_mut("/order/order_items")
+            .and_then(Value::as_array_mut)
+        else {
+            return Ok(errors);
+        };
+        for item in items {
+            let item_id = item
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let name = item
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let mapped = mapping.get(&item_id).cloned();
+            if mapped.is_none() {
+                errors.push(json!({
+                    "code": "MENU_MAPPING_NOT_FOUND", "order_item_id": item_id, "variant_id": null,
+                    "message": format!("Order item {name} has no external_id in this partner's menu mapping"),
+                }));
+            }
+            item["external_id"] = json!(mapped);
+            if let Some(variants) = item.get_mut("variants").and_then(Value::as_array_mut) {
+                for v in variants {
+                    let vid = v
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string();
+                    let vname = v
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string();
+                    let vm = mapping.get(&vid).cloned();
+                    if vm.is_none() {
+                        errors.push(json!({
+                            "code": "MENU_MAPPING_NOT_FOUND", "order_item_id": item_id, "variant_id": vid,
+                            "message": format!("Variant {vname} of order item {name} has no external_id in this partner's menu mapping"),
+                        }));
+                    }
+                    v["external_id"] = json!(vm);
+                }
+            }
+        }
+        Ok(errors)
+    }
+
     /// Tells the local dispatcher that deliveries may be due (after a commit or a clock move).
     pub fn wake_dispatcher(&self) {
         self.wake.notify_one();
     }
+}
+
+/// The eight order-status events carry order items; `webhook_error` does not.
+fn is_order_status_event(name: &str) -> bool {
+    name.starts_with("gofood.order.") && name != "gofood.order.webhook_error"
+}
+
+/// GoBiz id → partner id of every item and variant of a stored menu mapping.
+fn mapping_ids(doc: &Value) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    let pairs = |v: &Value| {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| {
+                Some((
+                    e.get("id")?.as_str()?.to_string(),
+                    e.get("external_id")?.as_str()?.to_string(),
+                ))
+            })
+            .collect::<Vec<_>>()
+    };
+    for m in doc
+        .get("menus")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        out.extend(pairs(m.get("menu_items").unwrap_or(&Value::Null)));
+    }
+    for vc in doc
+        .get("variant_categories")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        out.extend(pairs(vc.get("variants").unwrap_or(&Value::Null)));
+    }
+    out
+}
+
+/// The §9.13 body naming what the partner's mapping lacks.
+fn webhook_error_body(failed_event: &str, body: &Value, errors: Vec<Value>) -> Value {
+    json!({
+        "service_type": body.get("service_type").cloned().unwrap_or(Value::Null),
+        "outlet": body.get("outlet").cloned().unwrap_or(Value::Null),
+        "order": {
+            "order_number": body.pointer("/order/order_number").cloned().unwrap_or(Value::Null),
+            "status": body.pointer("/order/status").cloned().unwrap_or(Value::Null),
+        },
+        "failed_event_name": failed_event,
+        "errors": errors,
+    })
 }

@@ -9,6 +9,7 @@ pub mod events;
 pub mod goauth;
 pub mod linking;
 pub mod oauth;
+pub mod orders;
 pub mod otp;
 pub mod partner;
 pub mod partner_user;

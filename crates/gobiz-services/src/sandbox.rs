@@ -808,6 +808,7 @@ impl Services {
             Some(s) => s,
         };
         self.clock.advance(&self.db, seconds).await?;
+        self.process_due_timers().await?;
         self.wake_dispatcher();
         Ok(self.clock_view())
     }

@@ -15,6 +15,7 @@ pub mod keys;
 pub mod links;
 pub mod maintenance;
 pub mod merchants;
+pub mod orders;
 pub mod outbox;
 pub mod outlets;
 pub mod partners;

@@ -3,7 +3,7 @@
 use crate::exec::execute;
 use crate::schema::{
     AccessTokens, AuthCodes, CatalogMappings, Catalogs, Deliveries, DeliveryAttempts, Events,
-    LoginFlows, Merchants, OauthClients, OtpMessages, OutletLinks, Outlets, Partners,
+    LoginFlows, Merchants, OauthClients, Orders, OtpMessages, OutletLinks, Outlets, Partners,
     RefreshTokens, Settings, Subscriptions, UserRoles, Users,
 };
 use crate::{settings, Result, Runner};
@@ -13,6 +13,7 @@ use sea_query::{Expr, ExprTrait, Query};
 /// to real time (spec §10.2 reset, §10.5). Children first, so foreign keys never object.
 pub async fn reset<R: Runner>(r: &mut R) -> Result<()> {
     let tables = [
+        Query::delete().from_table(Orders::Table).to_owned(),
         Query::delete()
             .from_table(CatalogMappings::Table)
             .to_owned(),

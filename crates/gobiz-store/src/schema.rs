@@ -286,3 +286,17 @@ pub enum CatalogMappings {
     Document,
     UpdatedAt,
 }
+
+/// `orders`.
+#[derive(Iden, Clone, Copy)]
+pub enum Orders {
+    Table,
+    OrderNumber,
+    OutletId,
+    Status,
+    Document,
+    TimerDueAt,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+}

@@ -90,6 +90,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
 
     let dispatcher = services.dispatcher.clone();
+    let timer_services = services.clone();
     let state = AppState {
         services,
         admin_token: admin.unwrap_or_default().into(),
@@ -101,6 +102,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(dispatcher.clone().run(stop_rx.clone()));
+    let timers = tokio::spawn(timer_services.run_timers(stop_rx.clone()));
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
@@ -110,6 +112,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         r = async {
             let served = server.await;
             let _ = worker.await;
+            let _ = timers.await;
             served
         } => r.context("server error")?,
         _ = async {
@@ -186,10 +189,12 @@ pub async fn worker(args: ServeArgs) -> anyhow::Result<()> {
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(services.dispatcher.clone().run(stop_rx));
+    let worker = tokio::spawn(services.dispatcher.clone().run(stop_rx.clone()));
+    let timers = tokio::spawn(services.clone().run_timers(stop_rx));
     say("gobiz worker running");
     shutdown_signal().await;
     let _ = stop_tx.send(true);
+    let _ = timers.await;
     if tokio::time::timeout(SHUTDOWN_GRACE, worker).await.is_err() {
         tracing::warn!(
             "grace period over; exiting with deliveries in flight (their leases will expire)"

@@ -5,6 +5,7 @@ mod merchant;
 mod notifications;
 mod oauth;
 mod ops;
+mod orders;
 mod partner;
 mod sandbox;
 
@@ -27,7 +28,8 @@ pub fn app(state: AppState, sandbox: bool) -> Router {
         .merge(partner::router())
         .merge(partner::user_router())
         .merge(notifications::router())
-        .merge(catalog::router());
+        .merge(catalog::router())
+        .merge(orders::router());
     if sandbox {
         router = router.merge(sandbox::router());
     }

@@ -8,6 +8,7 @@ use axum::routing::{get, patch, post};
 use axum::Router;
 use gobiz_domain::catalog::StockTarget;
 use gobiz_domain::timefmt::rfc3339_seconds;
+use gobiz_services::orders::NewOrder;
 use gobiz_services::sandbox::{
     AdvanceClock, LinkRequest, NewClient, NewMerchant, NewPartner, NewUser, OutletFields, Seeded,
 };
@@ -47,6 +48,23 @@ pub(super) fn router() -> Router<AppState> {
         .route("/sandbox/v1/reset", post(reset))
         .route("/sandbox/v1/seed", post(seed))
         .route("/sandbox/v1/otp", get(otp))
+        .route(
+            "/sandbox/v1/outlets/{outlet_id}/orders",
+            post(place_order).get(list_orders),
+        )
+        .route("/sandbox/v1/orders/{order_number}", get(get_order))
+        .route(
+            "/sandbox/v1/orders/{order_number}/advance",
+            post(advance_order),
+        )
+        .route(
+            "/sandbox/v1/orders/{order_number}/driver",
+            post(order_driver),
+        )
+        .route(
+            "/sandbox/v1/orders/{order_number}/cancel",
+            post(cancel_order),
+        )
         .route(
             "/sandbox/v1/outlets/{outlet_id}/catalog",
             get(sandbox_catalog).put(sandbox_put_catalog),
@@ -387,4 +405,78 @@ async fn sandbox_variant_stock(
         .sandbox_stock(&id, StockTarget::Variants, &body?)
         .await?;
     Ok(ok(json!({})))
+}
+
+/// `POST /sandbox/v1/outlets/{id}/orders`: a customer places an order (spec §10.3).
+async fn place_order(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(b): ApiJson<NewOrder>,
+) -> ApiResult {
+    let o = s.services.place_order(&id, b).await?;
+    Ok(created(json!({ "order": views::order(&o) })))
+}
+
+/// `GET /sandbox/v1/outlets/{id}/orders`: newest first, paged (`page`, `per_page`).
+async fn list_orders(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(id): ApiPath<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let page = crate::extract::page_params(q.as_deref(), "per_page", 100)?;
+    let list = s
+        .services
+        .list_orders(&id, page.per, (page.page - 1).saturating_mul(page.per))
+        .await?;
+    let out: Vec<Value> = list.iter().map(views::order).collect();
+    Ok(ok(json!({ "orders": out })))
+}
+
+/// `GET /sandbox/v1/orders/{order_number}`.
+async fn get_order(State(s): State<AppState>, _: Admin, ApiPath(n): ApiPath<String>) -> ApiResult {
+    let o = s.services.get_order(&n).await?;
+    Ok(ok(json!({ "order": views::order(&o) })))
+}
+
+/// Body of the order driving endpoints.
+#[derive(Debug, Default, serde::Deserialize)]
+struct Drive {
+    to: Option<String>,
+    name: Option<String>,
+    reason: Option<String>,
+}
+
+/// `POST /sandbox/v1/orders/{n}/advance` (`to` optional).
+async fn advance_order(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(n): ApiPath<String>,
+    ApiJson(b): ApiJson<Drive>,
+) -> ApiResult {
+    let o = s.services.advance_order(&n, b.to.as_deref()).await?;
+    Ok(ok(json!({ "order": views::order(&o) })))
+}
+
+/// `POST /sandbox/v1/orders/{n}/driver` (`name` optional).
+async fn order_driver(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(n): ApiPath<String>,
+    ApiJson(b): ApiJson<Drive>,
+) -> ApiResult {
+    let o = s.services.assign_driver(&n, b.name.as_deref()).await?;
+    Ok(ok(json!({ "order": views::order(&o) })))
+}
+
+/// `POST /sandbox/v1/orders/{n}/cancel` (`reason` optional): the customer cancels.
+async fn cancel_order(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(n): ApiPath<String>,
+    ApiJson(b): ApiJson<Drive>,
+) -> ApiResult {
+    let o = s.services.customer_cancel(&n, b.reason.as_deref()).await?;
+    Ok(ok(json!({ "order": views::order(&o) })))
 }

@@ -1,0 +1,563 @@
+//! GoFood orders (spec §5): states, the state machine, pricing from the catalog, and the
+//! webhook body (spec §9.12).
+
+use crate::catalog::{Catalog, DAYS};
+use crate::clock::Millis;
+use crate::timefmt::jakarta_millis;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// Order states (spec §5.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OrderState {
+    /// Placed (transient).
+    Created,
+    /// Waiting for the merchant.
+    AwaitingMerchantAcceptance,
+    /// Accepted.
+    MerchantAccepted,
+    /// Driver on the way.
+    DriverOtwPickup,
+    /// Driver at the outlet.
+    DriverArrived,
+    /// Food handed over.
+    Placed,
+    /// Done.
+    Completed,
+    /// Cancelled.
+    Cancelled,
+}
+
+impl OrderState {
+    /// Every state.
+    pub const ALL: [OrderState; 8] = [
+        OrderState::Created,
+        OrderState::AwaitingMerchantAcceptance,
+        OrderState::MerchantAccepted,
+        OrderState::DriverOtwPickup,
+        OrderState::DriverArrived,
+        OrderState::Placed,
+        OrderState::Completed,
+        OrderState::Cancelled,
+    ];
+
+    /// Wire name, e.g. `MERCHANT_ACCEPTED`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderState::Created => "CREATED",
+            OrderState::AwaitingMerchantAcceptance => "AWAITING_MERCHANT_ACCEPTANCE",
+            OrderState::MerchantAccepted => "MERCHANT_ACCEPTED",
+            OrderState::DriverOtwPickup => "DRIVER_OTW_PICKUP",
+            OrderState::DriverArrived => "DRIVER_ARRIVED",
+            OrderState::Placed => "PLACED",
+            OrderState::Completed => "COMPLETED",
+            OrderState::Cancelled => "CANCELLED",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<OrderState> {
+        OrderState::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// The event of entering this state.
+    pub fn event(self) -> String {
+        format!("gofood.order.{}", self.as_str().to_ascii_lowercase())
+    }
+
+    /// No way out.
+    pub fn is_final(self) -> bool {
+        matches!(self, OrderState::Completed | OrderState::Cancelled)
+    }
+}
+
+/// `delivery` or `pickup`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrderType {
+    /// GoFood delivery (`service_type` `gofood`).
+    Delivery,
+    /// Pickup (`service_type` `gofood_pickup`).
+    Pickup,
+}
+
+impl OrderType {
+    /// Path form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderType::Delivery => "delivery",
+            OrderType::Pickup => "pickup",
+        }
+    }
+
+    /// Parses the path form.
+    pub fn parse(s: &str) -> Option<OrderType> {
+        match s {
+            "delivery" => Some(OrderType::Delivery),
+            "pickup" => Some(OrderType::Pickup),
+            _ => None,
+        }
+    }
+
+    /// `service_type` of the webhook body.
+    pub fn service_type(self) -> &'static str {
+        match self {
+            OrderType::Delivery => "gofood",
+            OrderType::Pickup => "gofood_pickup",
+        }
+    }
+}
+
+/// A chosen variant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderVariant {
+    /// GoBiz id.
+    pub id: String,
+    /// Catalog external id at placement.
+    pub external_id: String,
+    /// Name.
+    pub name: String,
+}
+
+/// An ordered item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderItem {
+    /// GoBiz item id.
+    pub id: String,
+    /// Catalog external id at placement.
+    pub external_id: String,
+    /// Name.
+    pub name: String,
+    /// Quantity.
+    pub quantity: i64,
+    /// Unit price incl. variants.
+    pub price: i64,
+    /// Customer note.
+    pub notes: String,
+    /// Chosen variants.
+    pub variants: Vec<OrderVariant>,
+}
+
+/// One state change in the order's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateChange {
+    /// New state.
+    pub status: OrderState,
+    /// When.
+    pub at: Millis,
+}
+
+/// A GoFood order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    /// `F-` + 9 digits.
+    pub order_number: String,
+    /// Outlet.
+    pub outlet_id: String,
+    /// Delivery or pickup.
+    pub order_type: OrderType,
+    /// Current state.
+    pub state: OrderState,
+    /// 4 digits.
+    pub pin: String,
+    /// 32 upper-case hex.
+    pub customer_id: String,
+    /// Customer name.
+    pub customer_name: String,
+    /// Driver name once assigned.
+    pub driver: Option<String>,
+    /// Items.
+    pub items: Vec<OrderItem>,
+    /// Σ price × quantity + takeaway charges.
+    pub order_total: i64,
+    /// Cutlery wish.
+    pub cutlery_requested: Option<bool>,
+    /// IDR.
+    pub takeaway_charges: i64,
+    /// (reason, reason_code) when cancelled.
+    pub cancellation: Option<(String, String)>,
+    /// Placement.
+    pub created_at: Millis,
+    /// When the acceptance timer fires (non-auto modes).
+    pub acceptance_deadline: Option<Millis>,
+    /// What the timer does: accept (`true`) or reject.
+    pub timeout_accepts: bool,
+    /// Food-prepared time.
+    pub food_prepared_at: Option<Millis>,
+    /// History.
+    pub history: Vec<StateChange>,
+}
+
+/// Why a transition is refused: the order's current state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrongState(pub OrderState);
+
+impl Order {
+    fn go(&mut self, to: OrderState, now: Millis) {
+        self.state = to;
+        self.history.push(StateChange {
+            status: to,
+            at: now,
+        });
+    }
+
+    /// Merchant (or timer) accepts. `Ok(false)` when already accepted (idempotent).
+    pub fn accept(&mut self, now: Millis) -> Result<bool, WrongState> {
+        match self.state {
+            OrderState::AwaitingMerchantAcceptance | OrderState::Created => {
+                self.go(OrderState::MerchantAccepted, now);
+                self.acceptance_deadline = None;
+                Ok(true)
+            }
+            OrderState::MerchantAccepted => Ok(false),
+            s => Err(WrongState(s)),
+        }
+    }
+
+    /// Merchant (or timer) rejects while awaiting acceptance.
+    pub fn reject(&mut self, reason: &str, code: &str, now: Millis) -> Result<(), WrongState> {
+        match self.state {
+            OrderState::AwaitingMerchantAcceptance => {
+                self.cancellation = Some((reason.to_string(), code.to_string()));
+                self.acceptance_deadline = None;
+                self.go(OrderState::Cancelled, now);
+                Ok(())
+            }
+            s => Err(WrongState(s)),
+        }
+    }
+
+    /// Customer cancels, from any state before `PLACED`.
+    pub fn customer_cancel(&mut self, reason: &str, now: Millis) -> Result<(), WrongState> {
+        match self.state {
+            OrderState::Placed | OrderState::Completed | OrderState::Cancelled => {
+                Err(WrongState(self.state))
+            }
+            _ => {
+                self.cancellation = Some((reason.to_string(), "CUSTOMER_CANCELLED".to_string()));
+                self.acceptance_deadline = None;
+                self.go(OrderState::Cancelled, now);
+                Ok(())
+            }
+        }
+    }
+
+    /// A driver takes a delivery order.
+    pub fn assign_driver(&mut self, name: &str, now: Millis) -> Result<(), WrongState> {
+        match (self.order_type, self.state) {
+            (OrderType::Delivery, OrderState::MerchantAccepted) => {
+                self.driver = Some(name.to_string());
+                self.go(OrderState::DriverOtwPickup, now);
+                Ok(())
+            }
+            (_, s) => Err(WrongState(s)),
+        }
+    }
+
+    /// The next step of the happy path (sandbox advance).
+    pub fn advance(&mut self, now: Millis) -> Result<OrderState, WrongState> {
+        match (self.order_type, self.state) {
+            (_, OrderState::Created | OrderState::AwaitingMerchantAcceptance) => {
+                self.accept(now)?;
+            }
+            (OrderType::Delivery, OrderState::MerchantAccepted) => {
+                self.assign_driver("GoFood Driver", now)?
+            }
+            (OrderType::Pickup, OrderState::MerchantAccepted) => self.go(OrderState::Placed, now),
+            (_, OrderState::DriverOtwPickup) => self.go(OrderState::DriverArrived, now),
+            (_, OrderState::DriverArrived) => self.go(OrderState::Placed, now),
+            (_, OrderState::Placed) => self.go(OrderState::Completed, now),
+            (_, s) => return Err(WrongState(s)),
+        }
+        Ok(self.state)
+    }
+
+    /// Marks the food ready (no state change). Allowed while accepted and before hand-over.
+    pub fn food_prepared(&mut self, now: Millis) -> Result<(), WrongState> {
+        match self.state {
+            OrderState::MerchantAccepted
+            | OrderState::DriverOtwPickup
+            | OrderState::DriverArrived => {
+                if self.food_prepared_at.is_none() {
+                    self.food_prepared_at = Some(now);
+                }
+                Ok(())
+            }
+            s => Err(WrongState(s)),
+        }
+    }
+
+    /// The §9.12 webhook body as the catalog names things (recipients substitute their
+    /// mapping's external ids and their `external_outlet_id`).
+    pub fn webhook_body(&self) -> Value {
+        json!({
+            "service_type": self.order_type.service_type(),
+            "outlet": { "id": self.outlet_id, "external_outlet_id": null },
+            "customer": { "id": self.customer_id, "name": self.customer_name },
+            "driver": self.driver.as_ref().map(|n| json!({ "name": n })),
+            "order": {
+                "status": self.state.as_str(),
+                "pin": self.pin,
+                "order_number": self.order_number,
+                "order_total": self.order_total,
+                "currency": "IDR",
+                "created_at": jakarta_millis(self.created_at),
+                "cutlery_requested": self.cutlery_requested,
+                "takeaway_charges": self.takeaway_charges,
+                "applied_promotions": [],
+                "scheduled_flag": null,
+                "cancellation_detail": self.cancellation.as_ref().map(|(r, c)| json!({ "reason": r, "reason_code": c })),
+                "order_items": self.items.iter().map(|i| json!({
+                    "id": i.id,
+                    "external_id": i.external_id,
+                    "name": i.name,
+                    "quantity": i.quantity,
+                    "price": i.price,
+                    "notes": i.notes,
+                    "sku_promo_id": null,
+                    "variants": i.variants.iter().map(|v| json!({ "id": v.id, "external_id": v.external_id, "name": v.name })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            },
+        })
+    }
+}
+
+/// An item of an order request (spec §10.3).
+#[derive(Debug, Clone)]
+pub struct ItemRequest {
+    /// `external_id` or GoBiz `id`.
+    pub key: String,
+    /// 1..=99.
+    pub quantity: i64,
+    /// Note.
+    pub notes: String,
+    /// Variants by `external_id` or `id`.
+    pub variants: Vec<String>,
+}
+
+/// Prices requested items from the catalog at `now` (Asia/Jakarta), refusing what a customer
+/// could not order (spec §5.4); the refusal text is the simulator's 422 message.
+pub fn price_items(
+    catalog: &Catalog,
+    requested: &[ItemRequest],
+    now: Millis,
+) -> Result<Vec<OrderItem>, String> {
+    let local = now + 7 * 3_600_000;
+    let day = usize::try_from((local.div_euclid(86_400_000) + 4).rem_euclid(7)).unwrap_or(0);
+    let minute = u16::try_from(local.rem_euclid(86_400_000) / 60_000).unwrap_or(0);
+    let mut out = Vec::with_capacity(requested.len());
+    for r in requested {
+        let item = catalog
+            .menus
+            .iter()
+            .flat_map(|m| &m.menu_items)
+            .find(|i| i.external_id == r.key || i.id == r.key)
+            .ok_or_else(|| format!("Item {} is not in the catalog", r.key))?;
+        if !item.in_stock {
+            return Err(format!("Item {} is out of stock", item.external_id));
+        }
+        if !item.hours.open_at(day, minute) {
+            return Err(format!(
+                "Item {} is not available at {:02}:{:02} on {}",
+                item.external_id,
+                minute / 60,
+                minute % 60,
+                DAYS[day]
+            ));
+        }
+        let mut variants = Vec::new();
+        let mut price = item.price;
+        let mut chosen_per_category: Vec<(String, i64)> = Vec::new();
+        for key in &r.variants {
+            let (category, variant) = catalog
+                .variant_categories
+                .iter()
+                .flat_map(|vc| vc.variants.iter().map(move |v| (vc, v)))
+                .find(|(_, v)| v.external_id == *key || v.id == *key)
+                .ok_or_else(|| format!("Variant {key} is not in the catalog"))?;
+            if !item.variant_category_ids.contains(&category.id) {
+                return Err(format!(
+                    "Variant {} does not belong to item {}",
+                    variant.external_id, item.external_id
+                ));
+            }
+            if !variant.in_stock {
+                return Err(format!("Variant {} is out of stock", variant.external_id));
+            }
+            price += variant.price;
+            match chosen_per_category
+                .iter_mut()
+                .find(|(c, _)| *c == category.id)
+            {
+                Some((_, n)) => *n += 1,
+                None => chosen_per_category.push((category.id.clone(), 1)),
+            }
+            variants.push(OrderVariant {
+                id: variant.id.clone(),
+                external_id: variant.external_id.clone(),
+                name: variant.name.clone(),
+            });
+        }
+        for vc in catalog
+            .variant_categories
+            .iter()
+            .filter(|vc| item.variant_category_ids.contains(&vc.id))
+        {
+            let n = chosen_per_category
+                .iter()
+                .find(|(c, _)| *c == vc.id)
+                .map_or(0, |(_, n)| *n);
+            if n < vc.min_quantity || n > vc.max_quantity {
+                return Err(format!(
+                    "Variant category {} needs {} to {} selections",
+                    vc.external_id, vc.min_quantity, vc.max_quantity
+                ));
+            }
+        }
+        out.push(OrderItem {
+            id: item.id.clone(),
+            external_id: item.external_id.clone(),
+            name: item.name.clone(),
+            quantity: r.quantity,
+            price,
+            notes: r.notes.clone(),
+            variants,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn order(t: OrderType) -> Order {
+        Order {
+            order_number: "F-000000001".into(),
+            outlet_id: "G000000001".into(),
+            order_type: t,
+            state: OrderState::AwaitingMerchantAcceptance,
+            pin: "1234".into(),
+            customer_id: "A".repeat(32),
+            customer_name: "GoFood Customer".into(),
+            driver: None,
+            items: vec![],
+            order_total: 0,
+            cutlery_requested: None,
+            takeaway_charges: 0,
+            cancellation: None,
+            created_at: 0,
+            acceptance_deadline: Some(60_000),
+            timeout_accepts: true,
+            food_prepared_at: None,
+            history: vec![],
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum Action {
+        Accept,
+        Reject,
+        Cancel,
+        Driver,
+        Advance,
+        Prepared,
+    }
+
+    fn action() -> impl Strategy<Value = Action> {
+        prop_oneof![
+            Just(Action::Accept),
+            Just(Action::Reject),
+            Just(Action::Cancel),
+            Just(Action::Driver),
+            Just(Action::Advance),
+            Just(Action::Prepared),
+        ]
+    }
+
+    proptest! {
+        /// Whatever happens: final states never change, pickup never gets a driver, every
+        /// recorded change is a legal edge, and a cancelled order carries its reason.
+        #[test]
+        fn state_machine_invariants(pickup in any::<bool>(), actions in proptest::collection::vec(action(), 0..20)) {
+            let t = if pickup { OrderType::Pickup } else { OrderType::Delivery };
+            let mut o = order(t);
+            for (i, a) in actions.iter().enumerate() {
+                let before = o.state;
+                let now = i as i64;
+                let _ = match a {
+                    Action::Accept => o.accept(now).map(|_| ()),
+                    Action::Reject => o.reject("r", "OTHERS", now),
+                    Action::Cancel => o.customer_cancel("c", now),
+                    Action::Driver => o.assign_driver("d", now),
+                    Action::Advance => o.advance(now).map(|_| ()),
+                    Action::Prepared => o.food_prepared(now),
+                };
+                if before.is_final() {
+                    prop_assert_eq!(o.state, before);
+                }
+                if pickup {
+                    prop_assert!(o.driver.is_none());
+                    prop_assert!(!matches!(o.state, OrderState::DriverOtwPickup | OrderState::DriverArrived));
+                }
+                prop_assert_eq!(o.state == OrderState::Cancelled, o.cancellation.is_some());
+            }
+            let legal = |a: OrderState, b: OrderState| matches!((a, b),
+                (OrderState::AwaitingMerchantAcceptance, OrderState::MerchantAccepted | OrderState::Cancelled)
+                | (OrderState::MerchantAccepted, OrderState::DriverOtwPickup | OrderState::Placed | OrderState::Cancelled)
+                | (OrderState::DriverOtwPickup, OrderState::DriverArrived | OrderState::Cancelled)
+                | (OrderState::DriverArrived, OrderState::Placed | OrderState::Cancelled)
+                | (OrderState::Placed, OrderState::Completed));
+            let mut prev = OrderState::AwaitingMerchantAcceptance;
+            for c in &o.history {
+                prop_assert!(legal(prev, c.status), "{:?} -> {:?}", prev, c.status);
+                prev = c.status;
+            }
+        }
+    }
+
+    #[test]
+    fn accept_is_idempotent_and_reject_needs_awaiting() {
+        let mut o = order(OrderType::Delivery);
+        assert_eq!(o.accept(1), Ok(true));
+        assert_eq!(o.accept(2), Ok(false));
+        assert_eq!(
+            o.reject("x", "OTHERS", 3),
+            Err(WrongState(OrderState::MerchantAccepted))
+        );
+        assert_eq!(o.advance(4), Ok(OrderState::DriverOtwPickup));
+        assert_eq!(o.driver.as_deref(), Some("GoFood Driver"));
+        assert!(o.food_prepared(5).is_ok());
+        assert_eq!(o.advance(6), Ok(OrderState::DriverArrived));
+        assert_eq!(o.advance(7), Ok(OrderState::Placed));
+        assert_eq!(
+            o.customer_cancel("late", 8),
+            Err(WrongState(OrderState::Placed))
+        );
+        assert_eq!(o.advance(9), Ok(OrderState::Completed));
+        assert_eq!(o.advance(10), Err(WrongState(OrderState::Completed)));
+    }
+
+    #[test]
+    fn jakarta_day_and_minute() {
+        // 2024-05-05 (a Sunday) 17:30 UTC = Monday 00:30 in Jakarta.
+        let cat = crate::catalog::parse_push(
+            &json!({ "menus": [ { "name": "M", "menu_items": [ { "external_id": "X", "name": "x", "in_stock": true, "price": 1,
+              "operational_hours": { "monday": [ { "start": "00:00", "end": "01:00" } ] } } ] } ], "variant_categories": [] }),
+            &crate::catalog::PreviousIds::default(),
+            &mut || "id".to_string(),
+        ).unwrap();
+        let req = [ItemRequest {
+            key: "X".into(),
+            quantity: 1,
+            notes: String::new(),
+            variants: vec![],
+        }];
+        let sunday_1730_utc = 1_714_930_200_000;
+        assert!(price_items(&cat, &req, sunday_1730_utc).is_ok());
+        let err = price_items(&cat, &req, sunday_1730_utc + 3_600_000).unwrap_err();
+        assert_eq!(err, "Item X is not available at 01:30 on monday");
+    }
+}

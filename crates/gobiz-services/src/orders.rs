@@ -1,0 +1,634 @@
+//! GoFood orders (spec §5, §10.3): the simulator places them, the partner accepts, rejects
+//! and marks food ready, the sandbox drives the driver and the customer, timers follow the
+//! clock. Every transition writes its event in the same transaction, and a version check
+//! makes concurrent transitions on one order serialize: exactly one wins.
+
+use crate::access::Principal;
+use crate::events::EventDraft;
+use crate::{ServiceError, ServiceResult, Services};
+use gobiz_domain::clock::Clock;
+use gobiz_domain::model::{AcceptanceMode, Product};
+use gobiz_domain::order::{
+    price_items, ItemRequest, Order, OrderState, OrderType, StateChange, WrongState,
+};
+use gobiz_domain::validation::Violations;
+use gobiz_store::orders::{self, StoredOrder};
+use rand::Rng;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Acceptance timers (spec §5.2).
+const AUTO_ACCEPT_AFTER_MS: i64 = 60_000;
+const MANUAL_REJECT_AFTER_MS: i64 = 180_000;
+const MERCHANT_TIMEOUT: &str = "MERCHANT_TIMEOUT";
+const REASON_CODES: [&str; 4] = [
+    "HIGH_DEMAND",
+    "RESTAURANT_CLOSED",
+    "ITEMS_OUT_OF_STOCK",
+    "OTHERS",
+];
+
+/// A variant reference of an order request.
+#[derive(Debug, Default, Deserialize)]
+pub struct VariantRef {
+    /// Partner id.
+    pub external_id: Option<String>,
+    /// GoBiz id.
+    pub id: Option<String>,
+}
+
+/// An item of an order request.
+#[derive(Debug, Default, Deserialize)]
+pub struct NewOrderItem {
+    /// Partner id.
+    pub external_id: Option<String>,
+    /// GoBiz id.
+    pub id: Option<String>,
+    /// 1..=99.
+    pub quantity: Option<i64>,
+    /// Customer note.
+    pub notes: Option<String>,
+    /// Chosen variants.
+    pub variants: Option<Vec<VariantRef>>,
+}
+
+/// The customer of an order request.
+#[derive(Debug, Default, Deserialize)]
+pub struct NewCustomer {
+    /// Display name.
+    pub name: Option<String>,
+}
+
+/// `POST /sandbox/v1/outlets/{outlet_id}/orders` (spec §10.3).
+#[derive(Debug, Default, Deserialize)]
+pub struct NewOrder {
+    /// `delivery` (default) or `pickup`.
+    pub order_type: Option<String>,
+    /// 1..=50 items.
+    pub items: Option<Vec<NewOrderItem>>,
+    /// Customer.
+    pub customer: Option<NewCustomer>,
+    /// Cutlery wish.
+    pub cutlery_requested: Option<bool>,
+    /// IDR ≥ 0.
+    pub takeaway_charges: Option<i64>,
+}
+
+/// Body of `.../cancelled` (spec §5.7).
+#[derive(Debug, Default, Deserialize)]
+pub struct RejectBody {
+    /// One of the four codes.
+    pub cancel_reason_code: Option<String>,
+    /// 3..=200 characters.
+    pub cancel_reason_description: Option<String>,
+}
+
+/// Body of `.../food-prepared` (spec §5.8).
+#[derive(Debug, Default, Deserialize)]
+pub struct PreparedBody {
+    /// Two upper-case letters.
+    pub country_code: Option<String>,
+}
+
+/// Transitions made by one use case, each with the webhook body at that moment.
+type Steps = Vec<(String, Value)>;
+
+fn not_found(number: &str) -> ServiceError {
+    ServiceError::NotFound(format!("Order with id: {number} is not found"))
+}
+
+fn wrong_state(number: &str, verb: &str, WrongState(s): WrongState) -> ServiceError {
+    ServiceError::Conflict(format!(
+        "Order {number} cannot be {verb} in state {}",
+        s.as_str()
+    ))
+}
+
+fn decode(s: &StoredOrder) -> ServiceResult<Order> {
+    serde_json::from_str(&s.document)
+        .map_err(|e| ServiceError::Internal(format!("stored order unreadable: {e}")))
+}
+
+fn encode(o: &Order, now: i64, version: i64) -> ServiceResult<StoredOrder> {
+    Ok(StoredOrder {
+        order_number: o.order_number.clone(),
+        outlet_id: o.outlet_id.clone(),
+        status: o.state.as_str().to_string(),
+        document: serde_json::to_string(o).map_err(|e| ServiceError::Internal(e.to_string()))?,
+        timer_due_at: if o.state == OrderState::AwaitingMerchantAcceptance {
+            o.acceptance_deadline
+        } else {
+            None
+        },
+        version,
+        created_at: o.created_at,
+        updated_at: now,
+    })
+}
+
+/// Records each new state of `o` since `from` as a step.
+fn record_since(o: &Order, from: usize, steps: &mut Steps) {
+    if o.history.len() > from {
+        steps.push((o.state.event(), o.webhook_body()));
+    }
+}
+
+impl Services {
+    /// Writes the events of `steps` for `order` in `tx`.
+    async fn emit_steps(
+        &self,
+        tx: &mut gobiz_store::Tx,
+        order: &Order,
+        steps: Steps,
+        now: i64,
+    ) -> ServiceResult<()> {
+        for (i, (name, body)) in steps.into_iter().enumerate() {
+            self.emit(
+                tx,
+                EventDraft {
+                    name,
+                    outlet_id: order.outlet_id.clone(),
+                    body,
+                    request_id: None,
+                    only_partner: None,
+                    // Keep the events of one use case in order of their timestamps.
+                    at: Some(now + i as i64),
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Loads an order, lets `change` transition it (recording steps), and writes it with its
+    /// events if nobody changed it meanwhile; on a lost race, starts again from the new state.
+    async fn mutate<T>(
+        &self,
+        number: &str,
+        mut change: impl FnMut(&mut Order, i64, &mut Steps) -> ServiceResult<T>,
+    ) -> ServiceResult<(Order, T)> {
+        for _ in 0..20 {
+            let stored = orders::get(&mut self.db.conn().await?, number)
+                .await?
+                .ok_or_else(|| not_found(number))?;
+            let mut order = decode(&stored)?;
+            let now = self.clock.now_ms();
+            let mut steps = Steps::new();
+            let out = change(&mut order, now, &mut steps)?;
+            if steps.is_empty() && encode(&order, now, 0)?.document == stored.document {
+                return Ok((order, out));
+            }
+            let mut tx = self.db.begin().await?;
+            if !orders::update_if(
+                &mut tx,
+                &encode(&order, now, stored.version)?,
+                stored.version,
+            )
+            .await?
+            {
+                continue;
+            }
+            self.emit_steps(&mut tx, &order, steps, now).await?;
+            tx.commit().await?;
+            self.wake_dispatcher();
+            return Ok((order, out));
+        }
+        Err(ServiceError::Conflict(format!(
+            "Order {number} is changing too often; retry"
+        )))
+    }
+
+    /// The order of the path, if it belongs to the outlet and the type matches (else 404).
+    async fn order_at(&self, outlet_id: &str, order_type: &str, number: &str) -> ServiceResult<()> {
+        let stored = orders::get(&mut self.db.conn().await?, number)
+            .await?
+            .ok_or_else(|| not_found(number))?;
+        let order = decode(&stored)?;
+        if order.outlet_id != outlet_id || OrderType::parse(order_type) != Some(order.order_type) {
+            return Err(not_found(number));
+        }
+        Ok(())
+    }
+
+    async fn partner_order(&self, who: &Principal, outlet_id: &str) -> ServiceResult<()> {
+        who.require_scope("gofood:order:write")?;
+        self.accessible_outlet(who, outlet_id, Some(Product::Gofood))
+            .await?;
+        Ok(())
+    }
+
+    /// `PUT .../accepted` (spec §5.6): idempotent once accepted.
+    pub async fn accept_order(
+        &self,
+        who: &Principal,
+        outlet_id: &str,
+        order_type: &str,
+        number: &str,
+    ) -> ServiceResult<()> {
+        self.partner_order(who, outlet_id).await?;
+        self.order_at(outlet_id, order_type, number).await?;
+        self.mutate(number, |o, now, steps| {
+            let from = o.history.len();
+            o.accept(now)
+                .map_err(|e| wrong_state(number, "accepted", e))?;
+            record_since(o, from, steps);
+            Ok(())
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// `PUT .../cancelled` (spec §5.7): only while awaiting acceptance.
+    pub async fn reject_order(
+        &self,
+        who: &Principal,
+        outlet_id: &str,
+        order_type: &str,
+        number: &str,
+        body: ServiceResult<RejectBody>,
+    ) -> ServiceResult<()> {
+        self.partner_order(who, outlet_id).await?;
+        let b = body?;
+        let mut v = Violations::new();
+        match b.cancel_reason_code.as_deref() {
+            None => v.add("cancel_reason_code", "is required"),
+            Some(c) if !REASON_CODES.contains(&c) => v.add(
+                "cancel_reason_code",
+                format!("must be one of {}", REASON_CODES.join(", ")),
+            ),
+            Some(_) => {}
+        }
+        v.text(
+            "cancel_reason_description",
+            b.cancel_reason_description.as_deref(),
+            3,
+            200,
+        );
+        v.finish()?;
+        self.order_at(outlet_id, order_type, number).await?;
+        let (code, description) = (
+            b.cancel_reason_code.unwrap_or_default(),
+            b.cancel_reason_description.unwrap_or_default(),
+        );
+        self.mutate(number, |o, now, steps| {
+            let from = o.history.len();
+            o.reject(&description, &code, now)
+                .map_err(|e| wrong_state(number, "rejected", e))?;
+            record_since(o, from, steps);
+            Ok(())
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// `PUT .../food-prepared` (spec §5.8): records the time; no state change, no event.
+    pub async fn food_prepared(
+        &self,
+        who: &Principal,
+        outlet_id: &str,
+        order_type: &str,
+        number: &str,
+        body: ServiceResult<PreparedBody>,
+    ) -> ServiceResult<()> {
+        self.partner_order(who, outlet_id).await?;
+        let b = body?;
+        if let Some(cc) = b.country_code.as_deref() {
+            if cc.len() != 2 || !cc.bytes().all(|c| c.is_ascii_uppercase()) {
+                return Err(ServiceError::invalid(
+                    "country_code",
+                    "must be two upper-case letters",
+                ));
+            }
+        }
+        self.order_at(outlet_id, order_type, number).await?;
+        self.mutate(number, |o, now, _| {
+            o.food_prepared(now)
+                .map_err(|e| wrong_state(number, "marked as prepared", e))
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Simulator: a customer places an order (spec §10.3).
+    pub async fn place_order(&self, outlet_id: &str, req: NewOrder) -> ServiceResult<Order> {
+        let mut v = Violations::new();
+        let order_type = match req.order_type.as_deref() {
+            None => Some(OrderType::Delivery),
+            Some(t) => {
+                let p = OrderType::parse(t);
+                if p.is_none() {
+                    v.add("order_type", "must be one of delivery, pickup");
+                }
+                p
+            }
+        };
+        let items = req.items.unwrap_or_default();
+        if items.is_empty() || items.len() > 50 {
+            v.add("items", "must have 1 to 50 items");
+        }
+        let mut requested = Vec::new();
+        for (i, it) in items.iter().enumerate() {
+            let key = it.external_id.clone().or_else(|| it.id.clone());
+            if key.is_none() {
+                v.add(format!("items[{i}]"), "external_id or id is required");
+            }
+            let q = it.quantity.unwrap_or(0);
+            if !(1..=99).contains(&q) {
+                v.add(format!("items[{i}].quantity"), "must be 1 to 99");
+            }
+            v.text(&format!("items[{i}].notes"), it.notes.as_deref(), 0, 200);
+            let mut variants = Vec::new();
+            for (j, vr) in it.variants.iter().flatten().enumerate() {
+                match vr.external_id.clone().or_else(|| vr.id.clone()) {
+                    Some(k) => variants.push(k),
+                    None => v.add(
+                        format!("items[{i}].variants[{j}]"),
+                        "external_id or id is required",
+                    ),
+                }
+            }
+            requested.push(ItemRequest {
+                key: key.unwrap_or_default(),
+                quantity: q,
+                notes: it.notes.clone().unwrap_or_default(),
+                variants,
+            });
+        }
+        let takeaway = req.takeaway_charges.unwrap_or(0);
+        if !(0..=100_000_000).contains(&takeaway) {
+            v.add("takeaway_charges", "must be 0 to 100000000");
+        }
+        let customer_name = req
+            .customer
+            .and_then(|c| c.name)
+            .unwrap_or_else(|| "GoFood Customer".into());
+        v.text("customer.name", Some(&customer_name), 1, 100);
+        v.finish()?;
+        let outlet = self.get_outlet(outlet_id).await?;
+        if outlet.force_close {
+            return Err(ServiceError::Unprocessable(format!(
+                "Outlet {} is closed (force_close)",
+                outlet.id
+            )));
+        }
+        let catalog = self.catalog_of(&outlet.id).await?.ok_or_else(|| {
+            ServiceError::Unprocessable(format!("Outlet {} has no catalog", outlet.id))
+        })?;
+        let now = self.clock.now_ms();
+        let priced = price_items(&catalog, &requested, now).map_err(ServiceError::Unprocessable)?;
+        let total = priced.iter().map(|i| i.price * i.quantity).sum::<i64>() + takeaway;
+        let (pin, customer_id) = {
+            let mut rng = rand::thread_rng();
+            (
+                format!("{:04}", rng.gen_range(0..10_000u32)),
+                (0..16)
+                    .map(|_| format!("{:02X}", rng.gen::<u8>()))
+                    .collect::<String>(),
+            )
+        };
+        let mut order = Order {
+            order_number: String::new(),
+            outlet_id: outlet.id.clone(),
+            order_type: order_type.unwrap_or(OrderType::Delivery),
+            state: OrderState::Created,
+            pin,
+            customer_id,
+            customer_name,
+            driver: None,
+            items: priced,
+            order_total: total,
+            cutlery_requested: req.cutlery_requested,
+            takeaway_charges: takeaway,
+            cancellation: None,
+            created_at: now,
+            acceptance_deadline: None,
+            timeout_accepts: false,
+            food_prepared_at: None,
+            history: vec![StateChange {
+                status: OrderState::Created,
+                at: now,
+            }],
+        };
+        let mut steps: Steps = vec![(order.state.event(), Value::Null)];
+        match outlet.acceptance_mode {
+            AcceptanceMode::AutoAccept => {
+                let _ = order.accept(now);
+            }
+            mode => {
+                order.state = OrderState::AwaitingMerchantAcceptance;
+                order.history.push(StateChange {
+                    status: order.state,
+                    at: now,
+                });
+                order.timeout_accepts = mode == AcceptanceMode::AutoAcceptOnTimeout;
+                order.acceptance_deadline = Some(
+                    now + if order.timeout_accepts {
+                        AUTO_ACCEPT_AFTER_MS
+                    } else {
+                        MANUAL_REJECT_AFTER_MS
+                    },
+                );
+            }
+        }
+        for _ in 0..10 {
+            order.order_number =
+                format!("F-{:09}", rand::thread_rng().gen_range(0..1_000_000_000u32));
+            // The first step shows the order as CREATED; the second as it now stands.
+            let mut created = order.clone();
+            created.state = OrderState::Created;
+            created.acceptance_deadline = None;
+            steps[0].1 = created.webhook_body();
+            steps.truncate(1);
+            steps.push((order.state.event(), order.webhook_body()));
+            let mut tx = self.db.begin().await?;
+            match orders::insert(&mut tx, &encode(&order, now, 1)?).await {
+                Ok(()) => {}
+                Err(gobiz_store::StoreError::Duplicate) => continue,
+                Err(e) => return Err(e.into()),
+            }
+            self.emit_steps(&mut tx, &order, steps.clone(), now).await?;
+            tx.commit().await?;
+            self.wake_dispatcher();
+            return Ok(order);
+        }
+        Err(ServiceError::Internal(
+            "could not draw a free order number".into(),
+        ))
+    }
+
+    /// Sandbox: one order.
+    pub async fn get_order(&self, number: &str) -> ServiceResult<Order> {
+        let stored = orders::get(&mut self.db.conn().await?, number)
+            .await?
+            .ok_or_else(|| not_found(number))?;
+        decode(&stored)
+    }
+
+    /// Sandbox: an outlet's orders, newest first.
+    pub async fn list_orders(
+        &self,
+        outlet_id: &str,
+        limit: u64,
+        offset: u64,
+    ) -> ServiceResult<Vec<Order>> {
+        self.get_outlet(outlet_id).await?;
+        orders::of_outlet(&mut self.db.conn().await?, outlet_id, limit, offset)
+            .await?
+            .iter()
+            .map(decode)
+            .collect()
+    }
+
+    /// Sandbox: the next step, or every step up to `to` (409 when not reachable).
+    pub async fn advance_order(&self, number: &str, to: Option<&str>) -> ServiceResult<Order> {
+        let target = match to {
+            None => None,
+            Some(t) => Some(OrderState::parse(t).ok_or_else(|| {
+                ServiceError::invalid(
+                    "to",
+                    "must be an order state such as MERCHANT_ACCEPTED or COMPLETED",
+                )
+            })?),
+        };
+        let (order, _) = self
+            .mutate(number, |o, now, steps| {
+                let mut probe = o.clone();
+                let mut sequence = Vec::new();
+                loop {
+                    let from = probe.history.len();
+                    probe.advance(now).map_err(|e| {
+                        ServiceError::Conflict(format!(
+                            "Order {number} cannot advance{} from state {}",
+                            target
+                                .map(|t| format!(" to {}", t.as_str()))
+                                .unwrap_or_default(),
+                            e.0.as_str()
+                        ))
+                    })?;
+                    record_since(&probe, from, &mut sequence);
+                    match target {
+                        None => break,
+                        Some(t) if probe.state == t => break,
+                        Some(_) if probe.state.is_final() => {
+                            return Err(ServiceError::Conflict(format!(
+                                "Order {number} cannot reach {} from state {}",
+                                target.map(|t| t.as_str()).unwrap_or_default(),
+                                o.state.as_str()
+                            )))
+                        }
+                        Some(_) => {}
+                    }
+                }
+                *o = probe;
+                steps.extend(sequence);
+                Ok(())
+            })
+            .await?;
+        Ok(order)
+    }
+
+    /// Sandbox: a driver takes a delivery order in `MERCHANT_ACCEPTED`.
+    pub async fn assign_driver(&self, number: &str, name: Option<&str>) -> ServiceResult<Order> {
+        let name = name.unwrap_or("GoFood Driver").to_string();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(ServiceError::invalid("name", "must be 1 to 100 characters"));
+        }
+        let (order, _) = self
+            .mutate(number, |o, now, steps| {
+                let from = o.history.len();
+                o.assign_driver(&name, now)
+                    .map_err(|e| wrong_state(number, "given a driver", e))?;
+                record_since(o, from, steps);
+                Ok(())
+            })
+            .await?;
+        Ok(order)
+    }
+
+    /// Sandbox: the customer cancels (before `PLACED`).
+    pub async fn customer_cancel(
+        &self,
+        number: &str,
+        reason: Option<&str>,
+    ) -> ServiceResult<Order> {
+        let reason = reason.unwrap_or("Cancelled by customer").to_string();
+        if reason.is_empty() || reason.chars().count() > 200 {
+            return Err(ServiceError::invalid(
+                "reason",
+                "must be 1 to 200 characters",
+            ));
+        }
+        let (order, _) = self
+            .mutate(number, |o, now, steps| {
+                let from = o.history.len();
+                o.customer_cancel(&reason, now)
+                    .map_err(|e| wrong_state(number, "cancelled", e))?;
+                record_since(o, from, steps);
+                Ok(())
+            })
+            .await?;
+        Ok(order)
+    }
+
+    /// Applies every acceptance timer due on the clock (60 s accept / 180 s reject). Called by
+    /// the timer loop and by the sandbox clock advance before it answers. Races with API calls
+    /// are settled by the version check: the timer only acts on an order still awaiting.
+    pub async fn process_due_timers(&self) -> ServiceResult<usize> {
+        let mut applied = 0;
+        loop {
+            let now = self.clock.now_ms();
+            let due = orders::due_timers(&mut self.db.conn().await?, now, 200).await?;
+            if due.is_empty() {
+                return Ok(applied);
+            }
+            let batch = due.len();
+            for number in due {
+                let result = self
+                    .mutate(&number, |o, now, steps| {
+                        let from = o.history.len();
+                        let due = o.state == OrderState::AwaitingMerchantAcceptance
+                            && o.acceptance_deadline.is_some_and(|d| d <= now);
+                        if due {
+                            if o.timeout_accepts {
+                                let _ = o.accept(now);
+                            } else {
+                                let _ = o.reject(MERCHANT_TIMEOUT, MERCHANT_TIMEOUT, now);
+                            }
+                        } else {
+                            // Not awaiting any more: the timer is void.
+                            o.acceptance_deadline = None;
+                        }
+                        record_since(o, from, steps);
+                        Ok(due)
+                    })
+                    .await;
+                match result {
+                    Ok((_, true)) => applied += 1,
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(order = %number, error = %e, "acceptance timer failed")
+                    }
+                }
+            }
+            if batch < 200 {
+                return Ok(applied);
+            }
+        }
+    }
+
+    /// The timer loop of a node: applies due acceptance timers every 250 ms until shutdown.
+    pub async fn run_timers(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            if let Err(e) = self.process_due_timers().await {
+                tracing::warn!(error = %e, "processing timers failed");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_millis(250)) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}
