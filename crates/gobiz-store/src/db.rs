@@ -7,8 +7,10 @@ use sqlx::{Any, AnyConnection, AnyPool, Connection, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+/// One set of migrations serves both engines: the schema uses only portable SQL (TEXT,
+/// BIGINT, plain indexes). Should an engine ever need its own DDL, split this into one
+/// folder per engine and pick by [`Backend`] in [`Db::migrator`].
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Which engine a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,10 +92,7 @@ impl Db {
     }
 
     fn migrator(&self) -> &'static sqlx::migrate::Migrator {
-        match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        }
+        &MIGRATIONS
     }
 
     /// Applies pending migrations; a no-op when the schema is current.

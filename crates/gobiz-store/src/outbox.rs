@@ -223,20 +223,7 @@ pub async fn claim_due<R: Runner>(
         .and_where(Expr::col(Deliveries::Id).in_subquery(due))
         .to_owned();
     execute(r, &claim).await?;
-    let stmt = select_deliveries()
-        .expr_as(
-            Expr::col((Partners::Table, Partners::NotificationSecret)),
-            Alias::new("secret"),
-        )
-        .expr_as(
-            Expr::col((Partners::Table, Partners::StandardWebhooks)),
-            Alias::new("standard_webhooks"),
-        )
-        .inner_join(
-            Partners::Table,
-            Expr::col((Partners::Table, Partners::Id))
-                .equals((Deliveries::Table, Deliveries::PartnerId)),
-        )
+    let stmt = select_claimed()
         .and_where(Expr::col((Deliveries::Table, Deliveries::LeaseOwner)).eq(owner))
         .and_where(Expr::col((Deliveries::Table, Deliveries::LeaseUntil)).eq(lease_until))
         .and_where(
@@ -246,19 +233,13 @@ pub async fn claim_due<R: Runner>(
     fetch_all(r, &stmt)
         .await?
         .iter()
-        .map(|row| {
-            Ok(Claimed {
-                delivery: delivery_from(row)?,
-                secret: text(row, "secret")?,
-                standard_webhooks: flag(row, "standard_webhooks")?,
-            })
-        })
+        .map(claimed_from)
         .collect()
 }
 
-/// One delivery with its partner's signing details (for an immediate redelivery).
-pub async fn claimed_by_id<R: Runner>(r: &mut R, id: &str) -> Result<Option<Claimed>> {
-    let stmt = select_deliveries()
+/// Deliveries joined with what signing needs from their partner.
+fn select_claimed() -> SelectStatement {
+    select_deliveries()
         .expr_as(
             Expr::col((Partners::Table, Partners::NotificationSecret)),
             Alias::new("secret"),
@@ -272,16 +253,27 @@ pub async fn claimed_by_id<R: Runner>(r: &mut R, id: &str) -> Result<Option<Clai
             Expr::col((Partners::Table, Partners::Id))
                 .equals((Deliveries::Table, Deliveries::PartnerId)),
         )
+        .to_owned()
+}
+
+fn claimed_from(row: &AnyRow) -> Result<Claimed> {
+    Ok(Claimed {
+        delivery: delivery_from(row)?,
+        secret: text(row, "secret")?,
+        standard_webhooks: flag(row, "standard_webhooks")?,
+    })
+}
+
+/// One delivery with its partner's signing details (for an immediate redelivery).
+pub async fn claimed_by_id<R: Runner>(r: &mut R, id: &str) -> Result<Option<Claimed>> {
+    let stmt = select_claimed()
         .and_where(Expr::col((Deliveries::Table, Deliveries::Id)).eq(id))
         .to_owned();
-    let Some(row) = fetch_optional(r, &stmt).await? else {
-        return Ok(None);
-    };
-    Ok(Some(Claimed {
-        delivery: delivery_from(&row)?,
-        secret: text(&row, "secret")?,
-        standard_webhooks: flag(&row, "standard_webhooks")?,
-    }))
+    fetch_optional(r, &stmt)
+        .await?
+        .as_ref()
+        .map(claimed_from)
+        .transpose()
 }
 
 /// The result of one attempt, to be recorded.
