@@ -60,7 +60,7 @@ impl Services {
     /// Replaces an outlet's catalog. With a partner, the push becomes its menu mapping and
     /// `gofood.catalog.menu_mapping_updated` goes to its subscribers once the mapping is
     /// done (after the configured delay), written in the same transaction.
-    async fn replace_catalog(
+    pub(crate) async fn replace_catalog(
         &self,
         outlet_id: &str,
         raw: &Value,

@@ -179,6 +179,21 @@ pub mod demo {
     pub const OUTLET_ID: &str = "G000012345";
     /// Demo owner phone.
     pub const PHONE: &str = "+6281234567890";
+
+    /// The demo menu: GoBiz's catalog sample (item `XID`, toppings `V-XID`, `V-XID-2`).
+    pub fn menu() -> serde_json::Value {
+        serde_json::json!({
+            "menus": [ { "name": "Pizza", "menu_items": [
+                { "external_id": "XID", "name": "Pizza Margherita", "description": "Delicious Italian Pizza",
+                  "in_stock": true, "price": 9000, "image": null, "variant_category_external_ids": ["VC-XID"] },
+                { "external_id": "XID-2", "name": "Es Teh Manis", "description": "Sweet iced tea",
+                  "in_stock": true, "price": 5000, "image": null } ] } ],
+            "variant_categories": [ { "external_id": "VC-XID", "name": "Topping", "internal_name": "Topping (promo)",
+                "rules": { "selection": { "min_quantity": 1, "max_quantity": 2 } },
+                "variants": [ { "external_id": "V-XID", "name": "Cheese", "price": 1000, "in_stock": true },
+                              { "external_id": "V-XID-2", "name": "Mushroom", "price": 2000, "in_stock": true } ] } ]
+        })
+    }
 }
 
 const READ_SUFFIX: &str = ":read";
@@ -901,6 +916,9 @@ impl Services {
             "demo-pos-outlet-1",
         )
         .await?;
+        // The demo menu, pushed as the demo partner would (so order webhooks carry its ids).
+        self.replace_catalog(&outlet.id, &demo::menu(), Some(&partner.partner.id))
+            .await?;
         let outlet = self.get_outlet(&outlet.id).await?;
         Ok(Seeded {
             merchant,
