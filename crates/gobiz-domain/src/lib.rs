@@ -12,6 +12,7 @@ pub mod ids;
 pub mod model;
 pub mod order;
 pub mod phone;
+pub mod promo;
 pub mod scope;
 pub mod timefmt;
 pub mod validation;

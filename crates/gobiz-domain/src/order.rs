@@ -137,6 +137,24 @@ pub struct OrderItem {
     pub notes: String,
     /// Chosen variants.
     pub variants: Vec<OrderVariant>,
+    /// The SKU promotion that priced it.
+    #[serde(default)]
+    pub sku_promo_id: Option<String>,
+}
+
+/// A promotion applied to an order (spec §9.12 `applied_promotions[]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedPromotion {
+    /// Promotion id.
+    pub id: String,
+    /// GoBiz item id.
+    pub item_id: String,
+    /// Item `external_id`.
+    pub external_menu_id: String,
+    /// Catalog price.
+    pub original_price: i64,
+    /// Promo price.
+    pub selling_price: i64,
 }
 
 /// One state change in the order's history.
@@ -187,6 +205,9 @@ pub struct Order {
     pub food_prepared_at: Option<Millis>,
     /// History.
     pub history: Vec<StateChange>,
+    /// Promotions that priced it.
+    #[serde(default)]
+    pub applied_promotions: Vec<AppliedPromotion>,
 }
 
 /// Why a transition is refused: the order's current state.
@@ -305,7 +326,10 @@ impl Order {
                 "created_at": jakarta_millis(self.created_at),
                 "cutlery_requested": self.cutlery_requested,
                 "takeaway_charges": self.takeaway_charges,
-                "applied_promotions": [],
+                "applied_promotions": self.applied_promotions.iter().map(|p| json!({
+                    "id": p.id, "promo_type": "sku_promo", "item_id": p.item_id, "external_menu_id": p.external_menu_id,
+                    "original_price": p.original_price, "selling_price": p.selling_price,
+                })).collect::<Vec<_>>(),
                 "scheduled_flag": null,
                 "cancellation_detail": self.cancellation.as_ref().map(|(r, c)| json!({ "reason": r, "reason_code": c })),
                 "order_items": self.items.iter().map(|i| json!({
@@ -315,7 +339,7 @@ impl Order {
                     "quantity": i.quantity,
                     "price": i.price,
                     "notes": i.notes,
-                    "sku_promo_id": null,
+                    "sku_promo_id": i.sku_promo_id,
                     "variants": i.variants.iter().map(|v| json!({ "id": v.id, "external_id": v.external_id, "name": v.name })).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
             },
@@ -423,6 +447,7 @@ pub fn price_items(
             price,
             notes: r.notes.clone(),
             variants,
+            sku_promo_id: None,
         });
     }
     Ok(out)
@@ -453,6 +478,7 @@ mod tests {
             timeout_accepts: true,
             food_prepared_at: None,
             history: vec![],
+            applied_promotions: vec![],
         }
     }
 
@@ -560,4 +586,43 @@ mod tests {
         let err = price_items(&cat, &req, sunday_1730_utc + 3_600_000).unwrap_err();
         assert_eq!(err, "Item X is not available at 01:30 on monday");
     }
+}
+
+/// Prices items with the promotions that apply now (spec §5.4): the promo's `selling_price`
+/// replaces the item price; variant prices still add up.
+pub fn apply_promotions(
+    items: &mut [OrderItem],
+    catalog: &Catalog,
+    promos: &[crate::promo::Promotion],
+    now: Millis,
+) -> Vec<AppliedPromotion> {
+    let mut applied: Vec<AppliedPromotion> = Vec::new();
+    for item in items.iter_mut() {
+        let Some(base) = catalog
+            .menus
+            .iter()
+            .flat_map(|m| &m.menu_items)
+            .find(|c| c.id == item.id)
+        else {
+            continue;
+        };
+        let Some(p) = promos
+            .iter()
+            .find(|p| p.external_menu_id == base.external_id && p.applies(now))
+        else {
+            continue;
+        };
+        item.price = item.price - base.price + p.selling_price;
+        item.sku_promo_id = Some(p.id.clone());
+        if !applied.iter().any(|a| a.id == p.id) {
+            applied.push(AppliedPromotion {
+                id: p.id.clone(),
+                item_id: base.id.clone(),
+                external_menu_id: base.external_id.clone(),
+                original_price: base.price,
+                selling_price: p.selling_price,
+            });
+        }
+    }
+    applied
 }

@@ -276,6 +276,16 @@ pub fn page_params(
     size_name: &str,
     max: u64,
 ) -> Result<gobiz_services::partner::Page, ApiError> {
+    page_query(raw_query, size_name, max).map_err(ApiError::from)
+}
+
+/// Like [`page_params`], with the verdict as a service error, for use cases that must check
+/// credentials and the outlet before judging the query (spec §1.7).
+pub fn page_query(
+    raw_query: Option<&str>,
+    size_name: &str,
+    max: u64,
+) -> Result<gobiz_services::partner::Page, ServiceError> {
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(raw_query.unwrap_or("")).unwrap_or_default();
     let get = |name: &str| {
@@ -292,15 +302,24 @@ pub fn page_params(
             Some(v) => match v.trim().parse::<u64>() {
                 Ok(n) if (min..=max).contains(&n) => n,
                 Ok(_) if max == u64::MAX => {
-                    errors.push(format!("{name}: must be an integer >= {min}"));
+                    errors.push(Violation {
+                        path: name.into(),
+                        problem: format!("must be an integer >= {min}"),
+                    });
                     default
                 }
                 Ok(_) => {
-                    errors.push(format!("{name}: must be an integer from {min} to {max}"));
+                    errors.push(Violation {
+                        path: name.into(),
+                        problem: format!("must be an integer from {min} to {max}"),
+                    });
                     default
                 }
                 Err(_) => {
-                    errors.push(format!("{name}: expected integer"));
+                    errors.push(Violation {
+                        path: name.into(),
+                        problem: "expected integer".into(),
+                    });
                     default
                 }
             },
@@ -311,7 +330,7 @@ pub fn page_params(
     if errors.is_empty() {
         Ok(gobiz_services::partner::Page { page, per })
     } else {
-        Err(ApiError::bad_request(errors))
+        Err(ServiceError::Invalid(errors))
     }
 }
 

@@ -7,7 +7,7 @@ use gobiz_domain::catalog::{apply_stock, parse_push, Catalog, PreviousIds, Stock
 use gobiz_domain::clock::Clock;
 use gobiz_domain::model::{PartnerType, Product};
 use gobiz_store::catalogs::{self, CatalogAccess, StoredCatalog};
-use gobiz_store::{links, Tx};
+use gobiz_store::links;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -33,7 +33,10 @@ fn corrupt(e: serde_json::Error) -> ServiceError {
     ServiceError::Internal(format!("stored catalog unreadable: {e}"))
 }
 
-async fn load(tx: &mut Tx, outlet_id: &str) -> ServiceResult<Option<Catalog>> {
+async fn load<R: gobiz_store::Runner>(
+    tx: &mut R,
+    outlet_id: &str,
+) -> ServiceResult<Option<Catalog>> {
     match catalogs::get(tx, outlet_id).await? {
         Some(s) => Ok(Some(serde_json::from_str(&s.document).map_err(corrupt)?)),
         None => Ok(None),
@@ -195,9 +198,7 @@ impl Services {
         who.require_scope("gofood:catalog:read")?;
         self.accessible_outlet(who, outlet_id, Some(Product::Gofood))
             .await?;
-        let mut tx = self.db.begin().await?;
-        let catalog = load(&mut tx, outlet_id).await?;
-        tx.commit().await?;
+        let catalog = load(&mut self.db.conn().await?, outlet_id).await?;
         Ok(match catalog {
             Some(c) => c.write_model(),
             None => json!({ "request_id": null, "menus": [], "variant_categories": [] }),
@@ -274,10 +275,7 @@ impl Services {
 
     /// The live catalog of an outlet (order simulation reads prices, stock and hours here).
     pub async fn catalog_of(&self, outlet_id: &str) -> ServiceResult<Option<Catalog>> {
-        let mut tx = self.db.begin().await?;
-        let c = load(&mut tx, outlet_id).await?;
-        tx.commit().await?;
-        Ok(c)
+        load(&mut self.db.conn().await?, outlet_id).await
     }
 }
 

@@ -9,7 +9,8 @@ use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::model::{AcceptanceMode, Product};
 use gobiz_domain::order::{
-    price_items, ItemRequest, Order, OrderState, OrderType, StateChange, WrongState,
+    apply_promotions, price_items, ItemRequest, Order, OrderState, OrderType, StateChange,
+    WrongState,
 };
 use gobiz_domain::validation::Violations;
 use gobiz_store::orders::{self, StoredOrder};
@@ -375,7 +376,12 @@ impl Services {
             ServiceError::Unprocessable(format!("Outlet {} has no catalog", outlet.id))
         })?;
         let now = self.clock.now_ms();
-        let priced = price_items(&catalog, &requested, now).map_err(ServiceError::Unprocessable)?;
+        let mut priced =
+            price_items(&catalog, &requested, now).map_err(ServiceError::Unprocessable)?;
+        let promos =
+            gobiz_store::promotions::of_outlet(&mut self.db.conn().await?, &outlet.id, None)
+                .await?;
+        let applied = apply_promotions(&mut priced, &catalog, &promos, now);
         let total = priced.iter().map(|i| i.price * i.quantity).sum::<i64>() + takeaway;
         let (pin, customer_id) = {
             let mut rng = rand::thread_rng();
@@ -408,6 +414,7 @@ impl Services {
                 status: OrderState::Created,
                 at: now,
             }],
+            applied_promotions: applied,
         };
         let mut steps: Steps = vec![(order.state.event(), Value::Null)];
         match outlet.acceptance_mode {

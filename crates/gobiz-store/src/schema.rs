@@ -300,3 +300,26 @@ pub enum Orders {
     CreatedAt,
     UpdatedAt,
 }
+
+/// `promotions`.
+#[derive(Iden, Clone, Copy)]
+pub enum Promotions {
+    Table,
+    Id,
+    OutletId,
+    ExternalMenuId,
+    Document,
+    CreatedAt,
+}
+
+/// `idempotency_keys`.
+#[derive(Iden, Clone, Copy)]
+pub enum IdempotencyKeys {
+    Table,
+    ClientId,
+    OutletId,
+    IdemKey,
+    RequestHash,
+    Response,
+    CreatedAt,
+}

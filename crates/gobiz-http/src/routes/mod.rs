@@ -7,6 +7,7 @@ mod oauth;
 mod ops;
 mod orders;
 mod partner;
+mod promotions;
 mod sandbox;
 
 use crate::envelope::ApiError;
@@ -29,7 +30,8 @@ pub fn app(state: AppState, sandbox: bool) -> Router {
         .merge(partner::user_router())
         .merge(notifications::router())
         .merge(catalog::router())
-        .merge(orders::router());
+        .merge(orders::router())
+        .merge(promotions::router());
     if sandbox {
         router = router.merge(sandbox::router());
     }

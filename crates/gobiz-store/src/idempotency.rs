@@ -1,0 +1,100 @@
+//! Stored responses of idempotent requests. The first request inserts its key inside its own
+//! transaction; a concurrent one with the same key waits on that row (PostgreSQL: unique-index
+//! wait; SQLite: the single writer) and then finds the stored response.
+
+use crate::exec::{execute, fetch_optional, opt_text, text};
+use crate::schema::IdempotencyKeys;
+use crate::{Result, Runner};
+use sea_query::{Expr, ExprTrait, OnConflict, Query};
+
+/// What a key holds already.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// Hash of the canonical request body.
+    pub request_hash: String,
+    /// The stored response body, when the first request succeeded.
+    pub response: Option<String>,
+}
+
+/// Claims a key for this request; `None` when claimed now, else what the key holds.
+pub async fn claim<R: Runner>(
+    r: &mut R,
+    client_id: &str,
+    outlet_id: &str,
+    key: &str,
+    request_hash: &str,
+    now: i64,
+    retention_ms: i64,
+) -> Result<Option<Stored>> {
+    // Expired keys no longer count (30-day retention).
+    let purge = Query::delete()
+        .from_table(IdempotencyKeys::Table)
+        .and_where(Expr::col(IdempotencyKeys::ClientId).eq(client_id))
+        .and_where(Expr::col(IdempotencyKeys::OutletId).eq(outlet_id))
+        .and_where(Expr::col(IdempotencyKeys::IdemKey).eq(key))
+        .and_where(Expr::col(IdempotencyKeys::CreatedAt).lt(now - retention_ms))
+        .to_owned();
+    execute(r, &purge).await?;
+    let insert = Query::insert()
+        .into_table(IdempotencyKeys::Table)
+        .columns([
+            IdempotencyKeys::ClientId,
+            IdempotencyKeys::OutletId,
+            IdempotencyKeys::IdemKey,
+            IdempotencyKeys::RequestHash,
+            IdempotencyKeys::CreatedAt,
+        ])
+        .values_panic([
+            client_id.into(),
+            outlet_id.into(),
+            key.into(),
+            request_hash.into(),
+            now.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns([
+                IdempotencyKeys::ClientId,
+                IdempotencyKeys::OutletId,
+                IdempotencyKeys::IdemKey,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .to_owned();
+    if execute(r, &insert).await? == 1 {
+        return Ok(None);
+    }
+    let stmt = Query::select()
+        .columns([IdempotencyKeys::RequestHash, IdempotencyKeys::Response])
+        .from(IdempotencyKeys::Table)
+        .and_where(Expr::col(IdempotencyKeys::ClientId).eq(client_id))
+        .and_where(Expr::col(IdempotencyKeys::OutletId).eq(outlet_id))
+        .and_where(Expr::col(IdempotencyKeys::IdemKey).eq(key))
+        .to_owned();
+    match fetch_optional(r, &stmt).await? {
+        Some(row) => Ok(Some(Stored {
+            request_hash: text(&row, "request_hash")?,
+            response: opt_text(&row, "response")?,
+        })),
+        None => Ok(None),
+    }
+}
+
+/// Stores the response of a claimed key (same transaction as the work).
+pub async fn complete<R: Runner>(
+    r: &mut R,
+    client_id: &str,
+    outlet_id: &str,
+    key: &str,
+    response: &str,
+) -> Result<()> {
+    let stmt = Query::update()
+        .table(IdempotencyKeys::Table)
+        .value(IdempotencyKeys::Response, response)
+        .and_where(Expr::col(IdempotencyKeys::ClientId).eq(client_id))
+        .and_where(Expr::col(IdempotencyKeys::OutletId).eq(outlet_id))
+        .and_where(Expr::col(IdempotencyKeys::IdemKey).eq(key))
+        .to_owned();
+    execute(r, &stmt).await?;
+    Ok(())
+}
