@@ -453,6 +453,45 @@ pub fn price_items(
     Ok(out)
 }
 
+/// Prices items with the promotions that apply now (spec §5.4): the promo's `selling_price`
+/// replaces the item price; variant prices still add up.
+pub fn apply_promotions(
+    items: &mut [OrderItem],
+    catalog: &Catalog,
+    promos: &[crate::promo::Promotion],
+    now: Millis,
+) -> Vec<AppliedPromotion> {
+    let mut applied: Vec<AppliedPromotion> = Vec::new();
+    for item in items.iter_mut() {
+        let Some(base) = catalog
+            .menus
+            .iter()
+            .flat_map(|m| &m.menu_items)
+            .find(|c| c.id == item.id)
+        else {
+            continue;
+        };
+        let Some(p) = promos
+            .iter()
+            .find(|p| p.external_menu_id == base.external_id && p.applies(now))
+        else {
+            continue;
+        };
+        item.price = item.price - base.price + p.selling_price;
+        item.sku_promo_id = Some(p.id.clone());
+        if !applied.iter().any(|a| a.id == p.id) {
+            applied.push(AppliedPromotion {
+                id: p.id.clone(),
+                item_id: base.id.clone(),
+                external_menu_id: base.external_id.clone(),
+                original_price: base.price,
+                selling_price: p.selling_price,
+            });
+        }
+    }
+    applied
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -586,43 +625,4 @@ mod tests {
         let err = price_items(&cat, &req, sunday_1730_utc + 3_600_000).unwrap_err();
         assert_eq!(err, "Item X is not available at 01:30 on monday");
     }
-}
-
-/// Prices items with the promotions that apply now (spec §5.4): the promo's `selling_price`
-/// replaces the item price; variant prices still add up.
-pub fn apply_promotions(
-    items: &mut [OrderItem],
-    catalog: &Catalog,
-    promos: &[crate::promo::Promotion],
-    now: Millis,
-) -> Vec<AppliedPromotion> {
-    let mut applied: Vec<AppliedPromotion> = Vec::new();
-    for item in items.iter_mut() {
-        let Some(base) = catalog
-            .menus
-            .iter()
-            .flat_map(|m| &m.menu_items)
-            .find(|c| c.id == item.id)
-        else {
-            continue;
-        };
-        let Some(p) = promos
-            .iter()
-            .find(|p| p.external_menu_id == base.external_id && p.applies(now))
-        else {
-            continue;
-        };
-        item.price = item.price - base.price + p.selling_price;
-        item.sku_promo_id = Some(p.id.clone());
-        if !applied.iter().any(|a| a.id == p.id) {
-            applied.push(AppliedPromotion {
-                id: p.id.clone(),
-                item_id: base.id.clone(),
-                external_menu_id: base.external_id.clone(),
-                original_price: base.price,
-                selling_price: p.selling_price,
-            });
-        }
-    }
-    applied
 }
