@@ -126,6 +126,8 @@ impl Services {
                 )),
             };
         }
+        // The overlap rule reads before it writes: one creator per outlet at a time.
+        gobiz_store::outlets::lock(&mut tx, outlet_id).await?;
         let mut existing = promotions::of_outlet(&mut tx, outlet_id, None).await?;
         let (today, _, _) = jakarta(now);
         let mut success = Vec::new();

@@ -193,3 +193,18 @@ pub async fn of_merchants<R: Runner>(r: &mut R, merchant_ids: &[String]) -> Resu
         .to_owned();
     fetch_all(r, &stmt).await?.iter().map(from_row).collect()
 }
+
+/// Serializes writers of one outlet's dependent rows (e.g. promotions, whose overlap rule
+/// reads before it writes) until the transaction ends.
+///
+/// Engine-specific: `SELECT … FOR UPDATE` on PostgreSQL; sea-query leaves the clause out for
+/// SQLite, where `BEGIN IMMEDIATE` already makes every write transaction exclusive.
+pub async fn lock<R: Runner>(r: &mut R, id: &str) -> Result<bool> {
+    let stmt = Query::select()
+        .column(Outlets::Id)
+        .from(Outlets::Table)
+        .and_where(Expr::col(Outlets::Id).eq(id))
+        .lock(sea_query::LockType::Update)
+        .to_owned();
+    Ok(fetch_optional(r, &stmt).await?.is_some())
+}
