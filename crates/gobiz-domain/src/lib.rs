@@ -13,6 +13,7 @@ pub mod model;
 pub mod order;
 pub mod phone;
 pub mod promo;
+pub mod qris;
 pub mod scope;
 pub mod timefmt;
 pub mod validation;

@@ -80,6 +80,22 @@ impl FromRequestParts<AppState> for Partner {
     }
 }
 
+/// A partner's bearer token without the `Accept` check, for responses that are not JSON
+/// (the QR image, spec §7.5).
+pub struct PartnerAnyAccept(pub Principal);
+
+impl FromRequestParts<AppState> for PartnerAnyAccept {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or_else(ApiError::session_expired)?;
+        Ok(PartnerAnyAccept(state.services.authenticate(&token).await?))
+    }
+}
+
 /// The sandbox admin (spec §10.1).
 pub struct Admin;
 

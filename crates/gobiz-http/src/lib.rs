@@ -5,6 +5,7 @@ pub mod accept;
 pub mod envelope;
 pub mod extract;
 pub mod pages;
+pub mod qr;
 pub mod request_id;
 pub mod routes;
 pub mod views;

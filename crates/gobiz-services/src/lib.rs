@@ -13,6 +13,7 @@ pub mod orders;
 pub mod otp;
 pub mod partner;
 pub mod partner_user;
+pub mod payments;
 pub mod promotions;
 pub mod sandbox;
 pub mod sandbox_events;

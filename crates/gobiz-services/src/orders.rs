@@ -632,6 +632,9 @@ impl Services {
             if let Err(e) = self.process_due_timers().await {
                 tracing::warn!(error = %e, "processing timers failed");
             }
+            if let Err(e) = self.expire_due_transactions().await {
+                tracing::warn!(error = %e, "expiring transactions failed");
+            }
             tokio::select! {
                 _ = tokio::time::sleep(std::time::Duration::from_millis(250)) => {}
                 _ = shutdown.changed() => {}

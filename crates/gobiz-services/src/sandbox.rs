@@ -824,6 +824,7 @@ impl Services {
         };
         self.clock.advance(&self.db, seconds).await?;
         self.process_due_timers().await?;
+        self.expire_due_transactions().await?;
         self.wake_dispatcher();
         Ok(self.clock_view())
     }

@@ -20,6 +20,7 @@ pub mod orders;
 pub mod outbox;
 pub mod outlets;
 pub mod partners;
+pub mod payments;
 pub mod promotions;
 pub mod refresh;
 pub mod schema;

@@ -4,7 +4,8 @@ use crate::exec::execute;
 use crate::schema::{
     AccessTokens, AuthCodes, CatalogMappings, Catalogs, Deliveries, DeliveryAttempts, Events,
     IdempotencyKeys, LoginFlows, Merchants, OauthClients, Orders, OtpMessages, OutletLinks,
-    Outlets, Partners, Promotions, RefreshTokens, Settings, Subscriptions, UserRoles, Users,
+    Outlets, Partners, PaymentTransactions, Promotions, RefreshTokens, Settings, Subscriptions,
+    UserRoles, Users,
 };
 use crate::{settings, Result, Runner};
 use sea_query::{Expr, ExprTrait, Query};
@@ -13,6 +14,9 @@ use sea_query::{Expr, ExprTrait, Query};
 /// to real time (spec §10.2 reset, §10.5). Children first, so foreign keys never object.
 pub async fn reset<R: Runner>(r: &mut R) -> Result<()> {
     let tables = [
+        Query::delete()
+            .from_table(PaymentTransactions::Table)
+            .to_owned(),
         Query::delete().from_table(Promotions::Table).to_owned(),
         Query::delete()
             .from_table(IdempotencyKeys::Table)

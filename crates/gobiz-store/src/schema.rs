@@ -323,3 +323,18 @@ pub enum IdempotencyKeys {
     Response,
     CreatedAt,
 }
+
+/// `payment_transactions`.
+#[derive(Iden, Clone, Copy)]
+pub enum PaymentTransactions {
+    Table,
+    Id,
+    OutletId,
+    PartnerId,
+    OrderId,
+    ReferenceLabel,
+    Status,
+    Document,
+    ExpiresAt,
+    CreatedAt,
+}

@@ -7,6 +7,7 @@ mod oauth;
 mod ops;
 mod orders;
 mod partner;
+mod payments;
 mod promotions;
 mod sandbox;
 
@@ -31,7 +32,8 @@ pub fn app(state: AppState, sandbox: bool) -> Router {
         .merge(notifications::router())
         .merge(catalog::router())
         .merge(orders::router())
-        .merge(promotions::router());
+        .merge(promotions::router())
+        .merge(payments::router());
     if sandbox {
         router = router.merge(sandbox::router());
     }

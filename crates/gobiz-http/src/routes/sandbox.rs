@@ -48,6 +48,15 @@ pub(super) fn router() -> Router<AppState> {
         .route("/sandbox/v1/reset", post(reset))
         .route("/sandbox/v1/seed", post(seed))
         .route("/sandbox/v1/otp", get(otp))
+        .route("/sandbox/v1/payments/pay", post(pay))
+        .route(
+            "/sandbox/v1/transactions/{id}/expire",
+            post(expire_transaction),
+        )
+        .route(
+            "/sandbox/v1/transactions/{id}/cancel",
+            post(cancel_transaction),
+        )
         .route(
             "/sandbox/v1/outlets/{outlet_id}/orders",
             post(place_order).get(list_orders),
@@ -479,4 +488,40 @@ async fn cancel_order(
 ) -> ApiResult {
     let o = s.services.customer_cancel(&n, b.reason.as_deref()).await?;
     Ok(ok(json!({ "order": views::order(&o) })))
+}
+
+/// Body of `POST /sandbox/v1/payments/pay`.
+#[derive(Debug, Default, serde::Deserialize)]
+struct PayBody {
+    transaction_id: Option<String>,
+    qris_string: Option<String>,
+}
+
+/// `POST /sandbox/v1/payments/pay`: a wallet pays by id or by the scanned payload.
+async fn pay(State(s): State<AppState>, _: Admin, ApiJson(b): ApiJson<PayBody>) -> ApiResult {
+    let t = s
+        .services
+        .pay(b.transaction_id.as_deref(), b.qris_string.as_deref())
+        .await?;
+    Ok(ok(s.services.transaction_data(&t)))
+}
+
+/// `POST /sandbox/v1/transactions/{id}/expire`.
+async fn expire_transaction(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult {
+    let t = s.services.end_transaction(&id, "expire").await?;
+    Ok(ok(s.services.transaction_data(&t)))
+}
+
+/// `POST /sandbox/v1/transactions/{id}/cancel`.
+async fn cancel_transaction(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult {
+    let t = s.services.end_transaction(&id, "cancel").await?;
+    Ok(ok(s.services.transaction_data(&t)))
 }

@@ -1,0 +1,483 @@
+//! QRIS payments (spec §7): create with `Idempotency-Key`, read, QR payload, expiry on the
+//! clock, the sandbox payer, and the settlement webhook in the same transaction.
+
+use crate::access::Principal;
+use crate::events::EventDraft;
+use crate::{ServiceError, ServiceResult, Services};
+use gobiz_domain::clock::Clock;
+use gobiz_domain::model::{PartnerType, Product};
+use gobiz_domain::qris;
+use gobiz_domain::timefmt::{jakarta_millis, rfc3339_seconds};
+use gobiz_domain::validation::Violations;
+use gobiz_store::payments::{self, StoredTransaction};
+use gobiz_store::{idempotency, outlets};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// How long a pending transaction stays payable (spec §7.1: 15 minutes).
+const EXPIRY_MS: i64 = 15 * 60 * 1000;
+const KEY_RETENTION_MS: i64 = 30 * 24 * 3_600_000;
+
+/// A QRIS transaction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transaction {
+    /// UUID.
+    pub id: String,
+    /// Outlet.
+    pub outlet_id: String,
+    /// Outlet point-of-payment id.
+    pub pop_id: String,
+    /// `pending`, `settlement`, `expire`, `cancel`.
+    pub status: String,
+    /// EMVCo payload.
+    pub qris_string: String,
+    /// Partner's order id.
+    pub order_id: String,
+    /// IDR.
+    pub gross_amount: i64,
+    /// Creation.
+    pub created_at: i64,
+    /// Payment time.
+    pub settlement_at: Option<i64>,
+    /// Stored, not echoed.
+    pub metadata: Value,
+}
+
+/// What create answered, and whether it is a replay.
+#[derive(Debug, Clone)]
+pub struct CreatedTransaction {
+    /// `data` of the response.
+    pub data: Value,
+    /// True when replayed.
+    pub replayed: bool,
+}
+
+fn not_found() -> ServiceError {
+    ServiceError::NotFound("Transaction not found".into())
+}
+
+fn decode(s: &StoredTransaction) -> ServiceResult<Transaction> {
+    serde_json::from_str(&s.document)
+        .map_err(|e| ServiceError::Internal(format!("stored transaction unreadable: {e}")))
+}
+
+fn is_key(k: &str) -> bool {
+    (1..=32).contains(&k.len()) && k.bytes().all(|b| (0x21..=0x7e).contains(&b))
+}
+
+fn is_order_id(s: &str) -> bool {
+    (1..=50).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_~.".contains(&b))
+}
+
+fn int_field(
+    v: &mut Violations,
+    o: &serde_json::Map<String, Value>,
+    key: &str,
+    path: &str,
+    min: i64,
+    max: i64,
+) -> Option<i64> {
+    match o.get(key) {
+        None | Some(Value::Null) => {
+            v.add(format!("{path}{key}"), "is required");
+            None
+        }
+        Some(Value::Number(n)) => match n.as_i64() {
+            Some(i) if (min..=max).contains(&i) => Some(i),
+            Some(_) => {
+                v.add(format!("{path}{key}"), format!("must be {min} to {max}"));
+                None
+            }
+            None => {
+                v.add(format!("{path}{key}"), "expected integer");
+                None
+            }
+        },
+        Some(_) => {
+            v.add(format!("{path}{key}"), "expected integer");
+            None
+        }
+    }
+}
+
+/// The validated parts of a create body.
+struct NewTransaction {
+    order_id: String,
+    gross_amount: i64,
+    metadata: Value,
+}
+
+fn parse_body(raw: &Value) -> ServiceResult<NewTransaction> {
+    let mut v = Violations::new();
+    let Some(o) = raw.as_object() else {
+        return Err(ServiceError::invalid("body", "expected object"));
+    };
+    match o.get("payment_type") {
+        Some(Value::String(s)) if s == "qris" => {}
+        None | Some(Value::Null) => v.add("payment_type", "is required"),
+        Some(_) => v.add("payment_type", "must be qris"),
+    }
+    let mut order_id = None;
+    let mut amount = None;
+    match o.get("transaction_details") {
+        Some(Value::Object(d)) => {
+            match d.get("order_id") {
+                Some(Value::String(s)) if is_order_id(s) => order_id = Some(s.clone()),
+                Some(Value::String(_)) => v.add(
+                    "transaction_details.order_id",
+                    "must be 1 to 50 of A-Z a-z 0-9 - _ ~ .",
+                ),
+                None | Some(Value::Null) => v.add("transaction_details.order_id", "is required"),
+                Some(_) => v.add("transaction_details.order_id", "expected string"),
+            }
+            amount = int_field(
+                &mut v,
+                d,
+                "gross_amount",
+                "transaction_details.",
+                1,
+                10_000_000,
+            );
+            match d.get("currency") {
+                Some(Value::String(c)) if c == "IDR" => {}
+                None | Some(Value::Null) => v.add("transaction_details.currency", "is required"),
+                Some(_) => v.add("transaction_details.currency", "must be IDR"),
+            }
+        }
+        None | Some(Value::Null) => v.add("transaction_details", "is required"),
+        Some(_) => v.add("transaction_details", "expected object"),
+    }
+    match o.get("item_details") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            let mut sum: i64 = 0;
+            let mut complete = true;
+            for (i, it) in items.iter().enumerate() {
+                let p = format!("item_details[{i}].");
+                let Some(io) = it.as_object() else {
+                    v.add(format!("item_details[{i}]"), "expected object");
+                    complete = false;
+                    continue;
+                };
+                let price = int_field(&mut v, io, "price", &p, 0, 10_000_000);
+                let qty = int_field(&mut v, io, "quantity", &p, 1, 10_000);
+                match io.get("name") {
+                    Some(Value::String(s)) if !s.is_empty() && s.chars().count() <= 255 => {}
+                    None | Some(Value::Null) => v.add(format!("{p}name"), "is required"),
+                    Some(Value::String(_)) => {
+                        v.add(format!("{p}name"), "must be 1 to 255 characters")
+                    }
+                    Some(_) => v.add(format!("{p}name"), "expected string"),
+                }
+                match (price, qty) {
+                    (Some(a), Some(b)) => sum += a * b,
+                    _ => complete = false,
+                }
+            }
+            if let (true, Some(total)) = (complete, amount) {
+                if sum != total {
+                    v.add(
+                        "item_details",
+                        format!(
+                            "the sum of price x quantity ({sum}) must equal gross_amount ({total})"
+                        ),
+                    );
+                }
+            }
+        }
+        Some(_) => v.add("item_details", "expected array"),
+    }
+    match o.get("customer_details") {
+        None | Some(Value::Null) | Some(Value::Object(_)) => {}
+        Some(_) => v.add("customer_details", "expected object"),
+    }
+    let metadata = match o.get("metadata") {
+        None | Some(Value::Null) => json!({}),
+        Some(Value::Object(m)) => Value::Object(m.clone()),
+        Some(_) => {
+            v.add("metadata", "expected object");
+            Value::Null
+        }
+    };
+    v.finish()?;
+    Ok(NewTransaction {
+        order_id: order_id.unwrap_or_default(),
+        gross_amount: amount.unwrap_or_default(),
+        metadata,
+    })
+}
+
+impl Services {
+    /// The `data` of create and read (spec §7.2).
+    pub fn transaction_data(&self, t: &Transaction) -> Value {
+        json!({
+            "outlet": { "id": t.outlet_id, "pop_id": t.pop_id },
+            "transaction": {
+                "id": t.id,
+                "payment_type": "qris",
+                "status": t.status,
+                "qris_string": t.qris_string,
+                "order_id": t.order_id,
+                "gross_amount": t.gross_amount,
+                "currency": "IDR",
+                "created_at": rfc3339_seconds(t.created_at),
+                "settlement_at": t.settlement_at.map(rfc3339_seconds),
+            },
+            "actions": [ {
+                "name": "generate-qr-code",
+                "method": "GET",
+                "url": format!("{}/transactions/{}/qr-code", self.config.public_base_url.trim_end_matches('/'), t.id),
+            } ],
+        })
+    }
+
+    /// `POST .../v2/transactions` (spec §7.2, §7.3).
+    pub async fn create_transaction(
+        &self,
+        who: &Principal,
+        outlet_id: &str,
+        key: Option<&str>,
+        body: ServiceResult<Value>,
+    ) -> ServiceResult<CreatedTransaction> {
+        who.require_scope("payment:transaction:write")?;
+        let outlet = self
+            .accessible_outlet(who, outlet_id, Some(Product::Payment))
+            .await?;
+        let key = match key {
+            None => return Err(ServiceError::invalid("Idempotency-Key", "is required")),
+            Some(k) if !is_key(k) => {
+                return Err(ServiceError::invalid(
+                    "Idempotency-Key",
+                    "must be 1 to 32 printable ASCII characters without spaces",
+                ))
+            }
+            Some(k) => format!("payment:{k}"),
+        };
+        let raw = body?;
+        let now = self.clock.now_ms();
+        let mut tx = self.db.begin().await?;
+        // Payments replay the stored response whatever the body (spec §7.3).
+        if let Some(stored) = idempotency::claim(
+            &mut tx,
+            &who.client_id,
+            outlet_id,
+            &key,
+            "*",
+            now,
+            KEY_RETENTION_MS,
+        )
+        .await?
+        {
+            return match stored.response {
+                Some(r) => Ok(CreatedTransaction {
+                    data: serde_json::from_str(&r)
+                        .map_err(|e| ServiceError::Internal(e.to_string()))?,
+                    replayed: true,
+                }),
+                None => Err(ServiceError::Conflict(
+                    "A request with this Idempotency-Key is still being processed".into(),
+                )),
+            };
+        }
+        let new = parse_body(&raw)?;
+        outlets::lock(&mut tx, outlet_id).await?;
+        if payments::order_id_taken(&mut tx, outlet_id, &new.order_id).await? {
+            return Err(ServiceError::Conflict(format!(
+                "order_id {} already has a pending or settled transaction on this outlet",
+                new.order_id
+            )));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let t = Transaction {
+            qris_string: qris::build(&outlet.id, &outlet.name, "Jakarta", new.gross_amount, &id),
+            id,
+            outlet_id: outlet.id.clone(),
+            pop_id: outlet.pop_id.clone(),
+            status: "pending".into(),
+            order_id: new.order_id,
+            gross_amount: new.gross_amount,
+            created_at: now,
+            settlement_at: None,
+            metadata: new.metadata,
+        };
+        payments::insert(
+            &mut tx,
+            &StoredTransaction {
+                id: t.id.clone(),
+                outlet_id: t.outlet_id.clone(),
+                partner_id: who.partner.id.clone(),
+                order_id: t.order_id.clone(),
+                reference_label: qris::reference_label(&t.id),
+                status: t.status.clone(),
+                document: serde_json::to_string(&t)
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?,
+                expires_at: now + EXPIRY_MS,
+                created_at: now,
+            },
+        )
+        .await?;
+        let data = self.transaction_data(&t);
+        idempotency::complete(&mut tx, &who.client_id, outlet_id, &key, &data.to_string()).await?;
+        tx.commit().await?;
+        Ok(CreatedTransaction {
+            data,
+            replayed: false,
+        })
+    }
+
+    /// A transaction the caller may see: its creator, or the direct merchant of its outlet.
+    async fn visible_transaction(&self, who: &Principal, id: &str) -> ServiceResult<Transaction> {
+        let stored = payments::get(&mut self.db.conn().await?, id)
+            .await?
+            .ok_or_else(not_found)?;
+        let mine = stored.partner_id == who.partner.id
+            || (who.partner.kind == PartnerType::Direct && {
+                let o = self.get_outlet(&stored.outlet_id).await?;
+                who.partner.merchant_id.as_deref() == Some(o.merchant_id.as_str())
+            });
+        if !mine {
+            return Err(not_found());
+        }
+        decode(&stored)
+    }
+
+    /// `GET .../v1/transactions/{id}` (spec §7.4).
+    pub async fn get_transaction(
+        &self,
+        who: &Principal,
+        outlet_id: &str,
+        id: &str,
+    ) -> ServiceResult<Transaction> {
+        who.require_scope("payment:transaction:read")?;
+        self.accessible_outlet(who, outlet_id, Some(Product::Payment))
+            .await?;
+        let t = self.visible_transaction(who, id).await?;
+        if t.outlet_id != outlet_id {
+            return Err(not_found());
+        }
+        Ok(t)
+    }
+
+    /// `GET /transactions/{id}/qr-code` (spec §7.5): the payload to draw.
+    pub async fn transaction_qr(&self, who: &Principal, id: &str) -> ServiceResult<String> {
+        if !who.has_scope("payment:transaction:read") && !who.has_scope("payment:transaction:write")
+        {
+            return Err(ServiceError::MissingScope(
+                "payment:transaction:read".into(),
+            ));
+        }
+        Ok(self.visible_transaction(who, id).await?.qris_string)
+    }
+
+    /// Moves a pending transaction to a final status, with the settlement webhook when paid.
+    async fn finish_transaction(
+        &self,
+        stored: StoredTransaction,
+        status: &str,
+    ) -> ServiceResult<Transaction> {
+        let mut t = decode(&stored)?;
+        if t.status != "pending" {
+            return Err(ServiceError::Conflict(format!(
+                "Transaction {} is {}, not pending",
+                t.id, t.status
+            )));
+        }
+        let now = self.clock.now_ms();
+        t.status = status.to_string();
+        if status == "settlement" {
+            t.settlement_at = Some(now);
+        }
+        let doc = serde_json::to_string(&t).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let mut tx = self.db.begin().await?;
+        if !payments::finish(&mut tx, &t.id, status, &doc).await? {
+            return Err(ServiceError::Conflict(format!(
+                "Transaction {} is not pending any more",
+                t.id
+            )));
+        }
+        if status == "settlement" {
+            let body = json!({
+                "outlet": { "id": t.outlet_id, "pop_id": t.pop_id },
+                "transaction": {
+                    "id": t.id, "payment_type": "qris", "status": "settlement", "qris_string": t.qris_string,
+                    "order_id": t.order_id, "gross_amount": t.gross_amount, "currency": "IDR",
+                    "created_at": jakarta_millis(t.created_at), "settlement_at": jakarta_millis(now),
+                },
+            });
+            self.emit(
+                &mut tx,
+                EventDraft {
+                    name: "payment.transaction.settlement".into(),
+                    outlet_id: t.outlet_id.clone(),
+                    body,
+                    request_id: None,
+                    only_partner: None,
+                    at: None,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.wake_dispatcher();
+        Ok(t)
+    }
+
+    /// Sandbox: a wallet pays, by transaction id or by the scanned payload.
+    pub async fn pay(
+        &self,
+        transaction_id: Option<&str>,
+        qris_string: Option<&str>,
+    ) -> ServiceResult<Transaction> {
+        let mut conn = self.db.conn().await?;
+        let stored = match (transaction_id, qris_string) {
+            (Some(id), _) => payments::get(&mut conn, id).await?,
+            (None, Some(s)) => {
+                let label = qris::read_reference(s).ok_or_else(|| {
+                    ServiceError::invalid("qris_string", "is not a valid QRIS payload (TLV or CRC)")
+                })?;
+                payments::by_reference(&mut conn, &label).await?
+            }
+            (None, None) => {
+                return Err(ServiceError::invalid(
+                    "transaction_id",
+                    "transaction_id or qris_string is required",
+                ))
+            }
+        }
+        .ok_or_else(not_found)?;
+        drop(conn);
+        if stored.status == "pending" && stored.expires_at <= self.clock.now_ms() {
+            self.finish_transaction(stored.clone(), "expire").await?;
+            return Err(ServiceError::Conflict(format!(
+                "Transaction {} is expire, not pending",
+                stored.id
+            )));
+        }
+        self.finish_transaction(stored, "settlement").await
+    }
+
+    /// Sandbox: expire or cancel a pending transaction.
+    pub async fn end_transaction(&self, id: &str, status: &str) -> ServiceResult<Transaction> {
+        let stored = payments::get(&mut self.db.conn().await?, id)
+            .await?
+            .ok_or_else(not_found)?;
+        self.finish_transaction(stored, status).await
+    }
+
+    /// Expires pending transactions past their time (timer loop and clock advance).
+    pub async fn expire_due_transactions(&self) -> ServiceResult<usize> {
+        let now = self.clock.now_ms();
+        let due = payments::due_expiries(&mut self.db.conn().await?, now, 500).await?;
+        let mut n = 0;
+        for id in due {
+            if let Some(stored) = payments::get(&mut self.db.conn().await?, &id).await? {
+                if self.finish_transaction(stored, "expire").await.is_ok() {
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+}
