@@ -31,6 +31,8 @@ enum What {
     Webhooks(WebhookBench),
     /// Catalog sync of a large menu, and GET v2/catalog against a bare axum baseline.
     Catalog(Target),
+    /// QRIS creates/second with fresh keys, and replays/second with one key.
+    Payments(Target),
 }
 
 #[derive(clap::Args, Clone)]
@@ -311,6 +313,97 @@ async fn main() -> anyhow::Result<()> {
             let s = start(&t).await?;
             let v = admin(&http, &s, &t.admin_token, "/sandbox/v1/seed", json!({})).await?;
             catalog::run(&http, &s.base, &v["data"], t.connections, t.seconds).await?;
+        }
+        What::Payments(t) => {
+            let s = start(&t).await?;
+            let v = admin(&http, &s, &t.admin_token, "/sandbox/v1/seed", json!({})).await?;
+            let partner = v["data"]["partner"]["id"]
+                .as_str()
+                .context("partner")?
+                .to_string();
+            let outlet = v["data"]["outlet"]["id"]
+                .as_str()
+                .context("outlet")?
+                .to_string();
+            let c = admin(
+                &http,
+                &s,
+                &t.admin_token,
+                &format!("/sandbox/v1/partners/{partner}/clients"),
+                json!({ "allowed_scopes": ["payment:transaction:read", "payment:transaction:write"] }),
+            )
+            .await?;
+            let id = c["data"]["client"]["client_id"]
+                .as_str()
+                .context("client_id")?
+                .to_string();
+            let secret = c["data"]["client"]["client_secret"]
+                .as_str()
+                .context("secret")?
+                .to_string();
+            let tok: Value = http
+                .post(format!("{}/oauth2/token", s.base))
+                .basic_auth(&id, Some(&secret))
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("scope", "payment:transaction:write"),
+                ])
+                .send()
+                .await?
+                .json()
+                .await?;
+            let token = tok["access_token"]
+                .as_str()
+                .context("access_token")?
+                .to_string();
+            let url = format!(
+                "{}/integrations/payment/outlets/{outlet}/v2/transactions",
+                s.base
+            );
+            let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+            let (h, u, tk, n) = (http.clone(), url.clone(), token.clone(), counter.clone());
+            let stats = hammer(t.connections, t.seconds, move || {
+                let (h, u, tk) = (h.clone(), u.clone(), tk.clone());
+                let i = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                async move {
+                    let body = json!({ "payment_type": "qris",
+                        "transaction_details": { "order_id": format!("bench-{i}"), "gross_amount": 3000, "currency": "IDR" } });
+                    match h.post(&u).bearer_auth(&tk).header("Idempotency-Key", format!("key-{i}")).json(&body).send().await {
+                        Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                        Err(_) => false,
+                    }
+                }
+            })
+            .await;
+            let creates = report_raw(
+                "POST v2/transactions, fresh keys",
+                t.seconds,
+                t.connections,
+                stats,
+            );
+            let (h, u, tk) = (http.clone(), url.clone(), token.clone());
+            let stats = hammer(t.connections, t.seconds, move || {
+                let (h, u, tk) = (h.clone(), u.clone(), tk.clone());
+                async move {
+                    let body = json!({ "payment_type": "qris",
+                        "transaction_details": { "order_id": "bench-replay", "gross_amount": 3000, "currency": "IDR" } });
+                    match h.post(&u).bearer_auth(&tk).header("Idempotency-Key", "replayed-key").json(&body).send().await {
+                        Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                        Err(_) => false,
+                    }
+                }
+            })
+            .await;
+            let replays = report_raw(
+                "POST v2/transactions, one repeated key (replays)",
+                t.seconds,
+                t.connections,
+                stats,
+            );
+            println!(
+                "replays reach {:.1}x the create throughput",
+                replays / creates.max(1.0)
+            );
         }
         What::Webhooks(w) => {
             let s = start(&w.target).await?;

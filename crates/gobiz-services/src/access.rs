@@ -6,7 +6,7 @@ use gobiz_domain::clock::Clock;
 use gobiz_domain::entities::{Outlet, Partner};
 use gobiz_domain::model::{PartnerType, Product};
 use gobiz_domain::scope::TokenKind;
-use gobiz_store::{links, outlets, tokens};
+use gobiz_store::{outlets, tokens};
 
 /// The resolved bearer token: partner, client, grant kind, scopes and (for `ac`) the user.
 #[derive(Debug, Clone)]
@@ -78,16 +78,15 @@ impl Services {
         product: Option<Product>,
     ) -> ServiceResult<Outlet> {
         let mut conn = self.db.conn().await?;
-        let outlet = outlets::get(&mut conn, outlet_id)
-            .await?
-            .ok_or_else(|| ServiceError::OutletNotFound(outlet_id.to_string()))?;
+        let (outlet, linked) =
+            outlets::get_with_link(&mut conn, outlet_id, &who.partner.id, product)
+                .await?
+                .ok_or_else(|| ServiceError::OutletNotFound(outlet_id.to_string()))?;
         let allowed = match who.partner.kind {
             PartnerType::Direct => {
                 who.partner.merchant_id.as_deref() == Some(outlet.merchant_id.as_str())
             }
-            PartnerType::Facilitator => {
-                links::is_linked(&mut conn, &who.partner.id, outlet_id, product).await?
-            }
+            PartnerType::Facilitator => linked,
         };
         if allowed {
             Ok(outlet)

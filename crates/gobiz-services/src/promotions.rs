@@ -97,6 +97,29 @@ impl Services {
         // serde_json maps are ordered by key, so equal JSON serializes equally.
         let hash = hex::encode(Sha256::digest(raw.to_string().as_bytes()));
         let now = self.clock.now_ms();
+        // Fast path: a stored response is judged with one read, no write lock.
+        if let Some(stored) = idempotency::lookup(
+            &mut self.db.conn().await?,
+            &who.client_id,
+            outlet_id,
+            key,
+            now - KEY_RETENTION_MS,
+        )
+        .await?
+        {
+            if stored.request_hash != hash {
+                return Err(ServiceError::Conflict(
+                    "X-Idempotency-Key has already been used with a different request body".into(),
+                ));
+            }
+            if let Some(r) = stored.response {
+                return Ok(Created {
+                    data: serde_json::from_str(&r)
+                        .map_err(|e| ServiceError::Internal(e.to_string()))?,
+                    replayed: true,
+                });
+            }
+        }
         let catalog = self.catalog_of(outlet_id).await?;
         let mut tx = self.db.begin().await?;
         if let Some(stored) = idempotency::claim(

@@ -98,3 +98,29 @@ pub async fn complete<R: Runner>(
     execute(r, &stmt).await?;
     Ok(())
 }
+
+/// The stored response of a live key, if any (the read-only fast path of a replay).
+pub async fn lookup<R: Runner>(
+    r: &mut R,
+    client_id: &str,
+    outlet_id: &str,
+    key: &str,
+    not_before: i64,
+) -> Result<Option<Stored>> {
+    let stmt = Query::select()
+        .columns([IdempotencyKeys::RequestHash, IdempotencyKeys::Response])
+        .from(IdempotencyKeys::Table)
+        .and_where(Expr::col(IdempotencyKeys::ClientId).eq(client_id))
+        .and_where(Expr::col(IdempotencyKeys::OutletId).eq(outlet_id))
+        .and_where(Expr::col(IdempotencyKeys::IdemKey).eq(key))
+        .and_where(Expr::col(IdempotencyKeys::CreatedAt).gte(not_before))
+        .and_where(Expr::col(IdempotencyKeys::Response).is_not_null())
+        .to_owned();
+    match fetch_optional(r, &stmt).await? {
+        Some(row) => Ok(Some(Stored {
+            request_hash: text(&row, "request_hash")?,
+            response: opt_text(&row, "response")?,
+        })),
+        None => Ok(None),
+    }
+}

@@ -208,3 +208,34 @@ pub async fn lock<R: Runner>(r: &mut R, id: &str) -> Result<bool> {
         .to_owned();
     Ok(fetch_optional(r, &stmt).await?.is_some())
 }
+
+/// An outlet and whether `partner_id` has it linked (for `product`, or any product), in one
+/// query: the access check of every outlet path.
+pub async fn get_with_link<R: Runner>(
+    r: &mut R,
+    id: &str,
+    partner_id: &str,
+    product: Option<gobiz_domain::model::Product>,
+) -> Result<Option<(Outlet, bool)>> {
+    use crate::schema::OutletLinks;
+    let mut link = Query::select()
+        .expr(Expr::val(1))
+        .from(OutletLinks::Table)
+        .and_where(Expr::col((OutletLinks::Table, OutletLinks::PartnerId)).eq(partner_id))
+        .and_where(Expr::col((OutletLinks::Table, OutletLinks::OutletId)).eq(id))
+        .to_owned();
+    if let Some(p) = product {
+        link.and_where(Expr::col((OutletLinks::Table, OutletLinks::Product)).eq(p.as_str()));
+    }
+    let stmt = select()
+        .expr_as(
+            Expr::case(Expr::exists(link), Expr::val(1i64)).finally(Expr::val(0i64)),
+            Alias::new("linked"),
+        )
+        .and_where(Expr::col((Outlets::Table, Outlets::Id)).eq(id))
+        .to_owned();
+    let Some(row) = fetch_optional(r, &stmt).await? else {
+        return Ok(None);
+    };
+    Ok(Some((from_row(&row)?, int(&row, "linked")? != 0)))
+}
