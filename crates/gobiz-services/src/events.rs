@@ -210,6 +210,13 @@ impl Services {
         outlet_id: &str,
         body: &mut Value,
     ) -> ServiceResult<Vec<Value>> {
+        let has_items = body
+            .pointer("/order/order_items")
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty());
+        if !has_items {
+            return Ok(Vec::new());
+        }
         let mapping: HashMap<String, String> =
             match catalogs::mapping(tx, outlet_id, partner_id).await? {
                 Some(doc) => mapping_ids(&serde_json::from_str(&doc).unwrap_or(Value::Null)),

@@ -187,7 +187,8 @@ pub async fn insert_delivery<R: Runner>(r: &mut R, d: &Delivery) -> Result<()> {
     Ok(())
 }
 
-/// Claims up to `limit` due deliveries for `owner` until `lease_until`.
+/// Claims up to `limit` due deliveries until `lease_until`; `owner` must be unique per claim
+/// (it identifies the claimed rows).
 ///
 /// Engine-specific: on PostgreSQL the inner SELECT carries `FOR UPDATE SKIP LOCKED`, so
 /// several nodes claim disjoint batches; SQLite has a single writer, and sea-query's SQLite

@@ -172,16 +172,13 @@ impl Dispatcher {
             let mut claimed_count = 0;
             if free > 0 {
                 let now = self.clock.now_ms();
+                // A fresh token per claim: two claims in the same millisecond must not pick
+                // up each other's rows (that would send them twice).
+                let token = format!("{}:{}", self.owner, uuid::Uuid::new_v4().simple());
                 let claimed = async {
                     let mut conn = self.db.conn().await?;
-                    outbox::claim_due(
-                        &mut conn,
-                        now,
-                        now + self.cfg.lease_ms,
-                        &self.owner,
-                        free as u64,
-                    )
-                    .await
+                    outbox::claim_due(&mut conn, now, now + self.cfg.lease_ms, &token, free as u64)
+                        .await
                 }
                 .await;
                 match claimed {
