@@ -53,21 +53,14 @@ pub async fn run(
         .as_str()
         .context("outlet")?
         .to_string();
-    let tok: Value = http
-        .post(format!("{base}/oauth2/token"))
-        .basic_auth(client_id, Some(secret))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("scope", "gofood:catalog:read gofood:catalog:write"),
-        ])
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = tok["access_token"]
-        .as_str()
-        .context("access_token")?
-        .to_string();
+    let token = crate::client_token(
+        http,
+        base,
+        client_id,
+        secret,
+        "gofood:catalog:read gofood:catalog:write",
+    )
+    .await?;
 
     // Receiver for the mapping webhook.
     let got = Arc::new(Notify::new());

@@ -242,6 +242,28 @@ fn report(name: &str, t: &Target, s: Stats) {
     report_raw(name, t.seconds, t.connections, s);
 }
 
+/// A client-credentials access token.
+pub(crate) async fn client_token(
+    http: &reqwest::Client,
+    base: &str,
+    client_id: &str,
+    secret: &str,
+    scope: &str,
+) -> anyhow::Result<String> {
+    let v: Value = http
+        .post(format!("{base}/oauth2/token"))
+        .basic_auth(client_id, Some(secret))
+        .form(&[("grant_type", "client_credentials"), ("scope", scope)])
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(v["access_token"]
+        .as_str()
+        .context("access_token")?
+        .to_string())
+}
+
 mod catalog;
 mod webhooks;
 
@@ -281,21 +303,8 @@ async fn main() -> anyhow::Result<()> {
         What::LinkedOutlets(t) => {
             let s = start(&t).await?;
             let (id, secret) = fixture(&http, &s, &t).await?;
-            let v: Value = http
-                .post(format!("{}/oauth2/token", s.base))
-                .basic_auth(&id, Some(&secret))
-                .form(&[
-                    ("grant_type", "client_credentials"),
-                    ("scope", "partner:outlet:read"),
-                ])
-                .send()
-                .await?
-                .json()
-                .await?;
-            let token = v["access_token"]
-                .as_str()
-                .context("access_token")?
-                .to_string();
+            let token =
+                crate::client_token(&http, &s.base, &id, &secret, "partner:outlet:read").await?;
             let url = format!("{}/integrations/partner/v1/linked-outlets", s.base);
             let stats = hammer(t.connections, t.seconds, move || {
                 let (http, url, token) = (http.clone(), url.clone(), token.clone());
@@ -341,21 +350,9 @@ async fn main() -> anyhow::Result<()> {
                 .as_str()
                 .context("secret")?
                 .to_string();
-            let tok: Value = http
-                .post(format!("{}/oauth2/token", s.base))
-                .basic_auth(&id, Some(&secret))
-                .form(&[
-                    ("grant_type", "client_credentials"),
-                    ("scope", "payment:transaction:write"),
-                ])
-                .send()
-                .await?
-                .json()
-                .await?;
-            let token = tok["access_token"]
-                .as_str()
-                .context("access_token")?
-                .to_string();
+            let token =
+                crate::client_token(&http, &s.base, &id, &secret, "payment:transaction:write")
+                    .await?;
             let url = format!(
                 "{}/integrations/payment/outlets/{outlet}/v2/transactions",
                 s.base

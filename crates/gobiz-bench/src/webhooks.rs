@@ -104,18 +104,9 @@ pub async fn run(
         .as_str()
         .context("outlet")?
         .to_string();
-    let tok: Value = http
-        .post(format!("{base}/oauth2/token"))
-        .basic_auth(client_id, Some(secret))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("scope", "gofood:order:read"),
-        ])
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = tok["access_token"].as_str().context("access_token")?;
+    let token_owned =
+        crate::client_token(http, base, client_id, secret, "gofood:order:read").await?;
+    let token = token_owned.as_str();
     let sub = http
         .post(format!(
             "{base}/integrations/partner/v1/notification-subscriptions"
