@@ -34,7 +34,12 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
     );
     async move {
         let started = Instant::now();
+        crate::metrics::started();
         let mut resp = next.run(req).await;
+        crate::metrics::finished(
+            resp.status().as_u16(),
+            u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        );
         tracing::info!(
             status = resp.status().as_u16(),
             elapsed_ms = started.elapsed().as_millis() as u64,

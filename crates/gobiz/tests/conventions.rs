@@ -270,6 +270,25 @@ both_dbs!(health_endpoints, |app: TestApp| async move {
     }
 });
 
+both_dbs!(metrics_count_answered_requests, |app: TestApp| async move {
+    // One 404 and one 2xx before reading the counters.
+    assert_eq!(app.get("/integrations/nope").await.status, 404);
+    assert_eq!(app.get("/healthz").await.status, 200);
+    let r = app.get("/metrics").await;
+    assert_eq!(r.status, 200);
+    let count = |class: &str| -> u64 {
+        let prefix = format!("gobiz_http_requests_total{{status=\"{class}\"}} ");
+        r.text
+            .lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {class} counter in {}", r.text))
+    };
+    assert!(count("4xx") >= 1, "{}", r.text);
+    assert!(count("2xx") >= 1, "{}", r.text);
+    assert!(r.text.contains("gobiz_http_request_duration_seconds_count"));
+});
+
 both_dbs!(body_over_10_mib_is_413, |app: TestApp| async move {
     // A syntactically valid JSON object just over the limit.
     let filler = "a".repeat(10 * 1024 * 1024);

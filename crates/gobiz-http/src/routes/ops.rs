@@ -12,6 +12,7 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
 }
 
 async fn healthz() -> impl IntoResponse {
@@ -28,4 +29,15 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             Json(json!({ "status": "unavailable" })),
         )
     }
+}
+
+/// Prometheus text exposition of this process's counters.
+async fn metrics() -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        crate::metrics::render(),
+    )
 }

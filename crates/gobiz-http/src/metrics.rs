@@ -1,0 +1,56 @@
+//! `/metrics` in Prometheus text format: request counts by status class and method family,
+//! and total request time. Per process (each node exposes its own), lost on restart.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+
+static REQUESTS: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
+static DURATION_MICROS: AtomicU64 = AtomicU64::new(0);
+static IN_FLIGHT: AtomicU64 = AtomicU64::new(0);
+
+/// Marks a request as started.
+pub fn started() {
+    IN_FLIGHT.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Records a finished request.
+pub fn finished(status: u16, micros: u64) {
+    IN_FLIGHT.fetch_sub(1, Ordering::Relaxed);
+    let class = usize::from(status / 100).saturating_sub(1).min(4);
+    REQUESTS[class].fetch_add(1, Ordering::Relaxed);
+    DURATION_MICROS.fetch_add(micros, Ordering::Relaxed);
+}
+
+/// The exposition text.
+pub fn render() -> String {
+    let mut out = String::new();
+    out.push_str("# HELP gobiz_http_requests_total HTTP requests answered, by status class.\n");
+    out.push_str("# TYPE gobiz_http_requests_total counter\n");
+    let mut total = 0;
+    for (i, c) in CLASSES.iter().enumerate() {
+        let n = REQUESTS[i].load(Ordering::Relaxed);
+        total += n;
+        out.push_str(&format!(
+            "gobiz_http_requests_total{{status=\"{c}\"}} {n}\n"
+        ));
+    }
+    out.push_str(
+        "# HELP gobiz_http_request_duration_seconds Time spent answering HTTP requests.\n",
+    );
+    out.push_str("# TYPE gobiz_http_request_duration_seconds summary\n");
+    out.push_str(&format!(
+        "gobiz_http_request_duration_seconds_sum {:.6}\n",
+        DURATION_MICROS.load(Ordering::Relaxed) as f64 / 1e6
+    ));
+    out.push_str(&format!(
+        "gobiz_http_request_duration_seconds_count {total}\n"
+    ));
+    out.push_str("# HELP gobiz_http_requests_in_flight Requests being answered now.\n");
+    out.push_str("# TYPE gobiz_http_requests_in_flight gauge\n");
+    out.push_str(&format!(
+        "gobiz_http_requests_in_flight {}\n",
+        IN_FLIGHT.load(Ordering::Relaxed)
+    ));
+    out
+}
