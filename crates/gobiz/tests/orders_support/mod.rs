@@ -399,42 +399,7 @@ pub fn assert_refused(r: &Resp, message: &str) {
 // Time
 // ---------------------------------------------------------------------------------------------
 
-/// Epoch milliseconds of an RFC 3339 timestamp with `Z` or a `±HH:MM` offset.
-pub fn epoch_ms(s: &str) -> i64 {
-    let (date, rest) = s
-        .split_once('T')
-        .unwrap_or_else(|| panic!("T in timestamp {s}"));
-    let (clock, offset_min) = if let Some(c) = rest.strip_suffix('Z') {
-        (c, 0)
-    } else {
-        let i = rest
-            .rfind(['+', '-'])
-            .unwrap_or_else(|| panic!("offset in timestamp {s}"));
-        let (c, off) = rest.split_at(i);
-        let sign = if off.starts_with('-') { -1 } else { 1 };
-        let (oh, om) = off[1..]
-            .split_once(':')
-            .unwrap_or_else(|| panic!("offset in timestamp {s}"));
-        (
-            c,
-            sign * (oh.parse::<i64>().unwrap() * 60 + om.parse::<i64>().unwrap()),
-        )
-    };
-    let mut d = date.split('-').map(|x| x.parse::<i64>().unwrap());
-    let (y, m, day) = (d.next().unwrap(), d.next().unwrap(), d.next().unwrap());
-    let (hms, frac) = clock.split_once('.').unwrap_or((clock, "0"));
-    let mut t = hms.split(':').map(|x| x.parse::<i64>().unwrap());
-    let (h, mi, sec) = (t.next().unwrap(), t.next().unwrap(), t.next().unwrap());
-    let ms: i64 = format!("{frac:0<3}")[..3].parse().unwrap();
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    (days * 86_400 + h * 3600 + mi * 60 + sec - offset_min * 60) * 1000 + ms
-}
+pub use crate::common::epoch_ms;
 
 /// `(minute of day, weekday name)` in Asia/Jakarta for epoch milliseconds.
 pub fn jakarta(ms: i64) -> (i64, &'static str) {
