@@ -10,6 +10,7 @@ pub mod events;
 pub mod goauth;
 pub mod ids;
 pub mod model;
+pub mod moka;
 pub mod order;
 pub mod phone;
 pub mod promo;

@@ -37,6 +37,18 @@ impl Principal {
             Err(ServiceError::MissingScope(scope.to_string()))
         }
     }
+
+    /// Row 2 naming the first scope unless the token carries at least one of `scopes`
+    /// (endpoints that accept alternatives, e.g. read or write).
+    pub fn require_any_scope(&self, scopes: &[&str]) -> ServiceResult<()> {
+        if scopes.iter().any(|s| self.has_scope(s)) {
+            Ok(())
+        } else {
+            Err(ServiceError::MissingScope(
+                scopes.first().copied().unwrap_or_default().to_string(),
+            ))
+        }
+    }
 }
 
 impl Services {

@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod goauth;
 pub mod linking;
+pub mod moka;
 pub mod oauth;
 pub mod orders;
 pub mod otp;

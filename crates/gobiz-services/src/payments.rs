@@ -380,12 +380,7 @@ impl Services {
 
     /// `GET /transactions/{id}/qr-code` (spec §7.5): the payload to draw.
     pub async fn transaction_qr(&self, who: &Principal, id: &str) -> ServiceResult<String> {
-        if !who.has_scope("payment:transaction:read") && !who.has_scope("payment:transaction:write")
-        {
-            return Err(ServiceError::MissingScope(
-                "payment:transaction:read".into(),
-            ));
-        }
+        who.require_any_scope(&["payment:transaction:read", "payment:transaction:write"])?;
         Ok(self.visible_transaction(who, id).await?.qris_string)
     }
 

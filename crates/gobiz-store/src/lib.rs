@@ -16,6 +16,7 @@ pub mod keys;
 pub mod links;
 pub mod maintenance;
 pub mod merchants;
+pub mod moka;
 pub mod orders;
 pub mod outbox;
 pub mod outlets;

@@ -3,9 +3,10 @@
 use crate::exec::execute;
 use crate::schema::{
     AccessTokens, AuthCodes, CatalogMappings, Catalogs, Deliveries, DeliveryAttempts, Events,
-    IdempotencyKeys, LoginFlows, Merchants, OauthClients, Orders, OtpMessages, OutletLinks,
-    Outlets, Partners, PaymentTransactions, Promotions, RefreshTokens, Settings, Subscriptions,
-    UserRoles, Users,
+    IdempotencyKeys, LoginFlows, Merchants, MokaCustomers, MokaGratuities, MokaSaleLines,
+    MokaSaleModifiers, MokaSales, OauthClients, Orders, OtpMessages, OutletLinks, Outlets,
+    Partners, PaymentTransactions, Promotions, RefreshTokens, Settings, Subscriptions, UserRoles,
+    Users,
 };
 use crate::{settings, Result, Runner};
 use sea_query::{Expr, ExprTrait, Query};
@@ -14,6 +15,13 @@ use sea_query::{Expr, ExprTrait, Query};
 /// to real time (spec §10.2 reset, §10.5). Children first, so foreign keys never object.
 pub async fn reset<R: Runner>(r: &mut R) -> Result<()> {
     let tables = [
+        Query::delete()
+            .from_table(MokaSaleModifiers::Table)
+            .to_owned(),
+        Query::delete().from_table(MokaSaleLines::Table).to_owned(),
+        Query::delete().from_table(MokaSales::Table).to_owned(),
+        Query::delete().from_table(MokaCustomers::Table).to_owned(),
+        Query::delete().from_table(MokaGratuities::Table).to_owned(),
         Query::delete()
             .from_table(PaymentTransactions::Table)
             .to_owned(),

@@ -338,3 +338,86 @@ pub enum PaymentTransactions {
     ExpiresAt,
     CreatedAt,
 }
+
+/// `moka_sequences`: integer ids of Moka objects.
+#[derive(Iden, Clone, Copy)]
+pub enum MokaSequences {
+    Table,
+    Name,
+    NextValue,
+}
+
+/// `moka_sales`.
+#[derive(Iden, Clone, Copy)]
+pub enum MokaSales {
+    Table,
+    Id,
+    Number,
+    OutletId,
+    TransactionTime,
+    PaymentType,
+    Gross,
+    Refund,
+    Redemption,
+    Document,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// `moka_sale_lines`.
+#[derive(Iden, Clone, Copy)]
+pub enum MokaSaleLines {
+    Table,
+    SaleId,
+    LineIndex,
+    OutletId,
+    TransactionTime,
+    VariantId,
+    Name,
+    CategoryName,
+    Quantity,
+    RefundedQuantity,
+    UnitGross,
+    Discount,
+    Redemption,
+    Cogs,
+}
+
+/// `moka_sale_modifiers`.
+#[derive(Iden, Clone, Copy)]
+pub enum MokaSaleModifiers {
+    Table,
+    SaleId,
+    LineIndex,
+    Position,
+    OutletId,
+    TransactionTime,
+    ModifierId,
+    ModifierName,
+    OptionId,
+    OptionName,
+    Price,
+    Quantity,
+    RefundedQuantity,
+}
+
+/// `moka_customers`.
+#[derive(Iden, Clone, Copy)]
+pub enum MokaCustomers {
+    Table,
+    Id,
+    OutletId,
+    Document,
+    CreatedAt,
+}
+
+/// `moka_gratuities`.
+#[derive(Iden, Clone, Copy)]
+pub enum MokaGratuities {
+    Table,
+    Id,
+    OutletId,
+    Active,
+    Document,
+    CreatedAt,
+}

@@ -2,6 +2,7 @@
 
 mod catalog;
 mod merchant;
+mod mokapos;
 mod notifications;
 mod oauth;
 mod ops;
@@ -10,6 +11,7 @@ mod partner;
 mod payments;
 mod promotions;
 mod sandbox;
+mod sandbox_moka;
 
 use crate::envelope::ApiError;
 use crate::request_id::request_id;
@@ -33,9 +35,12 @@ pub fn app(state: AppState, sandbox: bool) -> Router {
         .merge(catalog::router())
         .merge(orders::router())
         .merge(promotions::router())
-        .merge(payments::router());
+        .merge(payments::router())
+        .merge(mokapos::router());
     if sandbox {
-        router = router.merge(sandbox::router());
+        router = router
+            .merge(sandbox::router())
+            .merge(sandbox_moka::router());
     }
     router
         .fallback(no_route)

@@ -1,0 +1,141 @@
+//! The time range of the MokaPOS report bodies (spec §8.2): both bounds RFC 3339 with an
+//! offset, inclusive, `gte ≤ lte`, at most 366 days apart.
+
+use crate::clock::Millis;
+use crate::validation::{Violation, Violations};
+use serde::Deserialize;
+
+/// Longest range a report may cover.
+pub const MAX_SPAN_MS: Millis = 366 * 24 * 3_600_000;
+
+/// `{"query":{"range":{"transaction_time":{"gte":…,"lte":…}}}}` as sent.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReportBody {
+    /// `query`.
+    pub query: ReportQuery,
+}
+
+/// `query`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReportQuery {
+    /// `query.range`.
+    pub range: RangeField,
+}
+
+/// `query.range`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RangeField {
+    /// `query.range.transaction_time`.
+    pub transaction_time: Bounds,
+}
+
+/// `query.range.transaction_time`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Bounds {
+    /// Inclusive lower bound.
+    pub gte: String,
+    /// Inclusive upper bound.
+    pub lte: String,
+}
+
+/// A validated, inclusive range of instants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportRange {
+    /// Inclusive lower bound.
+    pub gte: Millis,
+    /// Inclusive upper bound.
+    pub lte: Millis,
+}
+
+impl ReportRange {
+    /// True when `t` lies in the range.
+    pub fn contains(&self, t: Millis) -> bool {
+        (self.gte..=self.lte).contains(&t)
+    }
+}
+
+/// Parses an RFC 3339 timestamp that carries an offset (`Z` or `±hh:mm`).
+pub fn parse_with_offset(s: &str) -> Option<Millis> {
+    crate::timefmt::parse_rfc3339(s)
+}
+
+impl ReportBody {
+    /// Applies the rules of spec §8.2; every violation is reported.
+    pub fn range(&self) -> Result<ReportRange, Vec<Violation>> {
+        checked_range(
+            &self.query.range.transaction_time.gte,
+            &self.query.range.transaction_time.lte,
+            "query.range.transaction_time",
+            "gte",
+            "lte",
+        )
+    }
+}
+
+/// Checks a pair of bounds named `<path>.<low>` / `<path>.<high>` (the path may be empty).
+pub fn checked_range(
+    low: &str,
+    high: &str,
+    path: &str,
+    low_name: &str,
+    high_name: &str,
+) -> Result<ReportRange, Vec<Violation>> {
+    let mut v = Violations::new();
+    let field = |name: &str| {
+        if path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    let bad = "must be an RFC 3339 timestamp with an offset, e.g. 2020-01-01T00:00:00+07:00";
+    let gte = parse_with_offset(low);
+    let lte = parse_with_offset(high);
+    if gte.is_none() {
+        v.add(field(low_name), bad);
+    }
+    if lte.is_none() {
+        v.add(field(high_name), bad);
+    }
+    if let (Some(g), Some(l)) = (gte, lte) {
+        let whole = if path.is_empty() { "range" } else { path };
+        if g > l {
+            v.add(whole, format!("{low_name} must not be after {high_name}"));
+        } else if l - g > MAX_SPAN_MS {
+            v.add(whole, "must not span more than 366 days");
+        }
+    }
+    v.finish()?;
+    Ok(ReportRange {
+        gte: gte.unwrap_or(0),
+        lte: lte.unwrap_or(0),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(gte: &str, lte: &str) -> Result<ReportRange, Vec<String>> {
+        checked_range(gte, lte, "query.range.transaction_time", "gte", "lte")
+            .map_err(|v| v.iter().map(Violation::message).collect())
+    }
+
+    #[test]
+    fn rules() {
+        let r = range("2020-01-01T00:00:00+07:00", "2020-01-01T00:00:00Z").unwrap();
+        assert_eq!(r.lte - r.gte, 7 * 3_600_000);
+        assert!(r.contains(r.lte) && r.contains(r.gte) && !r.contains(r.lte + 1));
+        assert!(
+            range("2020-01-01T00:00:00", "2020-01-02T00:00:00Z").unwrap_err()[0]
+                .starts_with("query.range.transaction_time.gte: must be an RFC 3339")
+        );
+        assert_eq!(
+            range("2020-01-02T00:00:00Z", "2020-01-01T00:00:00Z").unwrap_err(),
+            vec!["query.range.transaction_time: gte must not be after lte"]
+        );
+        assert!(range("2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z").is_ok());
+        assert!(range("2020-01-01T00:00:00Z", "2021-01-01T00:00:01Z").is_err());
+        assert_eq!(range("x", "y").unwrap_err().len(), 2);
+    }
+}

@@ -1,0 +1,158 @@
+//! MokaPOS reporting (spec §8): three POST reports over a time range, the paged listings and
+//! a business's outlets. Bodies and queries are judged after token, scope and outlet (§1.7).
+
+use crate::envelope::{ok, ApiResult};
+use crate::extract::{page_query, ApiPath, Deferred, Partner};
+use crate::AppState;
+use axum::extract::{RawQuery, State};
+use axum::routing::{get, post};
+use axum::Router;
+use gobiz_domain::moka::range::ReportBody;
+use gobiz_services::moka::listings::SortOrder;
+
+/// Largest `per_page` of the MokaPOS lists (spec §1.13).
+const MAX_PER_PAGE: u64 = 1000;
+
+pub(super) fn router() -> Router<AppState> {
+    let outlet = "/integrations/mokapos/outlets/{outlet_id}/v1";
+    Router::new()
+        .route(
+            &format!("{outlet}/reporting/sales-summary"),
+            post(sales_summary),
+        )
+        .route(&format!("{outlet}/reporting/item-sales"), post(item_sales))
+        .route(&format!("{outlet}/reporting/modifiers"), post(modifiers))
+        .route(&format!("{outlet}/reporting/invoices"), get(invoices))
+        .route(
+            &format!("{outlet}/reporting/transactions"),
+            get(transactions),
+        )
+        .route(&format!("{outlet}/library/gratuities"), get(gratuities))
+        .route(&format!("{outlet}/customers"), get(customers))
+        .route(
+            "/integrations/mokapos/businesses/{business_id}/v1/outlets",
+            get(business_outlets),
+        )
+}
+
+async fn sales_summary(
+    State(s): State<AppState>,
+    Partner(who): Partner,
+    ApiPath(outlet_id): ApiPath<String>,
+    Deferred(body): Deferred<ReportBody>,
+) -> ApiResult {
+    Ok(ok(s
+        .services
+        .moka_sales_summary(&who, &outlet_id, body)
+        .await?))
+}
+
+async fn item_sales(
+    State(s): State<AppState>,
+    Partner(who): Partner,
+    ApiPath(outlet_id): ApiPath<String>,
+    Deferred(body): Deferred<ReportBody>,
+) -> ApiResult {
+    Ok(ok(s
+        .services
+        .moka_item_sales(&who, &outlet_id, body)
+        .await?))
+}
+
+async fn modifiers(
+    State(s): State<AppState>,
+    Partner(who): Partner,
+    ApiPath(outlet_id): ApiPath<String>,
+    Deferred(body): Deferred<ReportBody>,
+) -> ApiResult {
+    Ok(ok(s
+        .services
+        .moka_modifiers(&who, &outlet_id, body)
+        .await?))
+}
+
+async fn invoices(
+    State(s): State<AppState>,
+    Partner(who): Partner,
+    ApiPath(outlet_id): ApiPath<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let page = page_query(q.as_deref(), "per_page", MAX_PER_PAGE);
+    Ok(ok(s.services.moka_invoices(&who, &outlet_id, page).await?))
+}
+
+/// `page`, `per_page` and `order`; every bad parameter is reported.
+fn transactions_query(
+    raw: Option<&str>,
+) -> Result<(gobiz_services::partner::Page, SortOrder), gobiz_services::ServiceError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
+    let order = SortOrder::parse(
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "order")
+            .map(|(_, v)| v.as_str()),
+    );
+    match (page_query(raw, "per_page", MAX_PER_PAGE), order) {
+        (Ok(p), Ok(o)) => Ok((p, o)),
+        (
+            Err(gobiz_services::ServiceError::Invalid(mut a)),
+            Err(gobiz_services::ServiceError::Invalid(b)),
+        ) => {
+            a.extend(b);
+            Err(gobiz_services::ServiceError::Invalid(a))
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
+}
+
+async fn transactions(
+    State(s): State<AppState>,
+    Partner(who): Partner,
+    ApiPath(outlet_id): ApiPath<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let query = transactions_query(q.as_deref());
+    Ok(ok(s
+        .services
+        .moka_transactions(&who, &outlet_id, query)
+        .await?))
+}
+
+async fn gratuities(
+    State(s): State<AppState>,
+    Partner(who): Partner,
+    ApiPath(outlet_id): ApiPath<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let page = page_query(q.as_deref(), "per_page", MAX_PER_PAGE);
+    Ok(ok(s
+        .services
+        .moka_gratuities(&who, &outlet_id, page)
+        .await?))
+}
+
+async fn customers(
+    State(s): State<AppState>,
+    Partner(who): Partner,
+    ApiPath(outlet_id): ApiPath<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let page = page_query(q.as_deref(), "per_page", MAX_PER_PAGE);
+    Ok(ok(s
+        .services
+        .moka_customers(&who, &outlet_id, page)
+        .await?))
+}
+
+async fn business_outlets(
+    State(s): State<AppState>,
+    Partner(who): Partner,
+    ApiPath(business_id): ApiPath<String>,
+) -> ApiResult {
+    Ok(ok(s
+        .services
+        .moka_business_outlets(&who, &business_id)
+        .await?))
+}

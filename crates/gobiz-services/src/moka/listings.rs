@@ -1,0 +1,191 @@
+//! The listing endpoints (spec §8.6–§8.10): invoices and paid transactions (paged with a
+//! `completed` flag), the gratuity and customer libraries (with `total_pages`/`total_count`),
+//! and a business's outlets.
+
+use super::{views, REPORTING_READ};
+use crate::access::Principal;
+use crate::partner::Page;
+use crate::{ServiceError, ServiceResult, Services};
+use gobiz_domain::model::PartnerType;
+use gobiz_store::moka::{self, Library};
+use gobiz_store::{links, outlets};
+use serde_json::{json, Value};
+
+/// Order of the transactions report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortOrder {
+    /// Oldest first.
+    Asc,
+    /// Newest first (default).
+    Desc,
+}
+
+impl SortOrder {
+    /// `ASC` / `DESC` in any case; absent = `DESC`.
+    pub fn parse(raw: Option<&str>) -> ServiceResult<SortOrder> {
+        match raw.map(str::to_ascii_uppercase).as_deref() {
+            None | Some("DESC") => Ok(SortOrder::Desc),
+            Some("ASC") => Ok(SortOrder::Asc),
+            Some(_) => Err(ServiceError::invalid("order", "must be ASC or DESC")),
+        }
+    }
+}
+
+fn offset(p: Page) -> u64 {
+    (p.page - 1).saturating_mul(p.per)
+}
+
+/// `(list, completed)` from a page fetched with one extra row.
+fn completed<T>(mut rows: Vec<T>, per: u64) -> (Vec<T>, bool) {
+    let last = rows.len() as u64 <= per;
+    rows.truncate(usize::try_from(per).unwrap_or(usize::MAX));
+    (rows, last)
+}
+
+impl Services {
+    /// `GET .../v1/reporting/invoices`: invoice sales, newest first.
+    pub async fn moka_invoices(
+        &self,
+        who: &Principal,
+        outlet_id: &str,
+        page: ServiceResult<Page>,
+    ) -> ServiceResult<Value> {
+        self.moka_outlet(who, outlet_id, &[REPORTING_READ]).await?;
+        let page = page?;
+        let mut conn = self.db.conn().await?;
+        let rows = moka::page(
+            &mut conn,
+            outlet_id,
+            Some("invoice"),
+            false,
+            page.per + 1,
+            offset(page),
+        )
+        .await?;
+        let (rows, done) = completed(rows, page.per);
+        let list: Vec<Value> = rows.iter().map(views::invoice).collect();
+        Ok(json!({ "invoices": list, "completed": done }))
+    }
+
+    /// `GET .../v1/reporting/transactions`: every sale, by date in `order`.
+    pub async fn moka_transactions(
+        &self,
+        who: &Principal,
+        outlet_id: &str,
+        query: ServiceResult<(Page, SortOrder)>,
+    ) -> ServiceResult<Value> {
+        self.moka_outlet(
+            who,
+            outlet_id,
+            &["mokapos:transaction:read", REPORTING_READ],
+        )
+        .await?;
+        let (page, order) = query?;
+        let mut conn = self.db.conn().await?;
+        let rows = moka::page(
+            &mut conn,
+            outlet_id,
+            None,
+            order == SortOrder::Asc,
+            page.per + 1,
+            offset(page),
+        )
+        .await?;
+        let (rows, done) = completed(rows, page.per);
+        let list: Vec<Value> = rows.iter().map(views::transaction).collect();
+        Ok(json!({ "transactions": list, "completed": done }))
+    }
+
+    /// A page of customers or active gratuities under `key`, with `total_pages`/`total_count`.
+    async fn moka_library(
+        &self,
+        who: &Principal,
+        outlet_id: &str,
+        scopes: &[&str],
+        kind: Library,
+        key: &str,
+        page: ServiceResult<Page>,
+    ) -> ServiceResult<Value> {
+        self.moka_outlet(who, outlet_id, scopes).await?;
+        let page = page?;
+        let mut conn = self.db.conn().await?;
+        let (entries, total) =
+            moka::library_page(&mut conn, kind, outlet_id, page.per, offset(page)).await?;
+        let list = entries
+            .iter()
+            .map(|e| {
+                serde_json::from_str::<Value>(&e.document)
+                    .map_err(|err| ServiceError::Internal(format!("moka {key} {}: {err}", e.id)))
+            })
+            .collect::<ServiceResult<Vec<Value>>>()?;
+        let per = i64::try_from(page.per).unwrap_or(i64::MAX);
+        let pages = (total + per - 1) / per;
+        Ok(json!({ "total_pages": pages, "total_count": total, key: list }))
+    }
+
+    /// `GET .../v1/library/gratuities` (note the singular key `gratuity`).
+    pub async fn moka_gratuities(
+        &self,
+        who: &Principal,
+        outlet_id: &str,
+        page: ServiceResult<Page>,
+    ) -> ServiceResult<Value> {
+        self.moka_library(
+            who,
+            outlet_id,
+            &[REPORTING_READ, "mokapos:library:read"],
+            Library::ActiveGratuities,
+            "gratuity",
+            page,
+        )
+        .await
+    }
+
+    /// `GET .../v1/customers`.
+    pub async fn moka_customers(
+        &self,
+        who: &Principal,
+        outlet_id: &str,
+        page: ServiceResult<Page>,
+    ) -> ServiceResult<Value> {
+        self.moka_library(
+            who,
+            outlet_id,
+            &[REPORTING_READ, "mokapos:customer:read"],
+            Library::Customers,
+            "customers",
+            page,
+        )
+        .await
+    }
+
+    /// `GET /integrations/mokapos/businesses/{business_id}/v1/outlets`: the merchant's
+    /// outlets the caller may act on (any product).
+    pub async fn moka_business_outlets(
+        &self,
+        who: &Principal,
+        business_id: &str,
+    ) -> ServiceResult<Value> {
+        who.require_scope("mokapos:library:read")?;
+        let mut conn = self.db.conn().await?;
+        let all = outlets::of_merchants(&mut conn, &[business_id.to_string()]).await?;
+        let mut visible = Vec::new();
+        for o in all {
+            let allowed = match who.partner.kind {
+                PartnerType::Direct => who.partner.merchant_id.as_deref() == Some(business_id),
+                PartnerType::Facilitator => {
+                    links::is_linked(&mut conn, &who.partner.id, &o.id, None).await?
+                }
+            };
+            if allowed {
+                visible.push(json!({ "id": o.id, "name": o.name }));
+            }
+        }
+        if visible.is_empty() {
+            return Err(ServiceError::NotFound(format!(
+                "Business with id: {business_id} is not found"
+            )));
+        }
+        Ok(json!({ "outlets": visible }))
+    }
+}
