@@ -33,6 +33,20 @@ enum What {
     Catalog(Target),
     /// QRIS creates/second with fresh keys, and replays/second with one key.
     Payments(Target),
+    /// MokaPOS reports over 30 days × 2,000 sales/day, and paging through every transaction.
+    Moka(MokaBench),
+}
+
+#[derive(clap::Args, Clone)]
+struct MokaBench {
+    #[command(flatten)]
+    target: Target,
+    /// Days of sales.
+    #[arg(long, default_value_t = 30)]
+    days: i64,
+    /// Sales per day.
+    #[arg(long, default_value_t = 2000)]
+    per_day: i64,
 }
 
 #[derive(clap::Args, Clone)]
@@ -242,6 +256,35 @@ fn report(name: &str, t: &Target, s: Stats) {
     report_raw(name, t.seconds, t.connections, s);
 }
 
+/// A new client of the seeded partner with `scopes`, and a token for all of them; returns
+/// (outlet id, token).
+async fn seeded_token(
+    http: &reqwest::Client,
+    s: &Server,
+    t: &Target,
+    scopes: &[&str],
+) -> anyhow::Result<(String, String)> {
+    let v = admin(http, s, &t.admin_token, "/sandbox/v1/seed", json!({})).await?;
+    let partner = v["data"]["partner"]["id"].as_str().context("partner")?;
+    let outlet = v["data"]["outlet"]["id"].as_str().context("outlet")?;
+    let c = admin(
+        http,
+        s,
+        &t.admin_token,
+        &format!("/sandbox/v1/partners/{partner}/clients"),
+        json!({ "allowed_scopes": scopes }),
+    )
+    .await?;
+    let id = c["data"]["client"]["client_id"]
+        .as_str()
+        .context("client_id")?;
+    let secret = c["data"]["client"]["client_secret"]
+        .as_str()
+        .context("secret")?;
+    let token = client_token(http, &s.base, id, secret, &scopes.join(" ")).await?;
+    Ok((outlet.to_string(), token))
+}
+
 /// A client-credentials access token.
 pub(crate) async fn client_token(
     http: &reqwest::Client,
@@ -265,6 +308,7 @@ pub(crate) async fn client_token(
 }
 
 mod catalog;
+mod moka;
 mod webhooks;
 
 #[tokio::main]
@@ -325,34 +369,13 @@ async fn main() -> anyhow::Result<()> {
         }
         What::Payments(t) => {
             let s = start(&t).await?;
-            let v = admin(&http, &s, &t.admin_token, "/sandbox/v1/seed", json!({})).await?;
-            let partner = v["data"]["partner"]["id"]
-                .as_str()
-                .context("partner")?
-                .to_string();
-            let outlet = v["data"]["outlet"]["id"]
-                .as_str()
-                .context("outlet")?
-                .to_string();
-            let c = admin(
+            let (outlet, token) = seeded_token(
                 &http,
                 &s,
-                &t.admin_token,
-                &format!("/sandbox/v1/partners/{partner}/clients"),
-                json!({ "allowed_scopes": ["payment:transaction:read", "payment:transaction:write"] }),
+                &t,
+                &["payment:transaction:read", "payment:transaction:write"],
             )
             .await?;
-            let id = c["data"]["client"]["client_id"]
-                .as_str()
-                .context("client_id")?
-                .to_string();
-            let secret = c["data"]["client"]["client_secret"]
-                .as_str()
-                .context("secret")?
-                .to_string();
-            let token =
-                crate::client_token(&http, &s.base, &id, &secret, "payment:transaction:write")
-                    .await?;
             let url = format!(
                 "{}/integrations/payment/outlets/{outlet}/v2/transactions",
                 s.base
@@ -401,6 +424,29 @@ async fn main() -> anyhow::Result<()> {
                 "replays reach {:.1}x the create throughput",
                 replays / creates.max(1.0)
             );
+        }
+        What::Moka(m) => {
+            let t = &m.target;
+            let s = start(t).await?;
+            let (outlet, token) = seeded_token(
+                &http,
+                &s,
+                t,
+                &["mokapos:reporting:read", "mokapos:transaction:read"],
+            )
+            .await?;
+            moka::run(
+                &http,
+                &s.base,
+                &t.admin_token,
+                &outlet,
+                &token,
+                m.days,
+                m.per_day,
+                t.connections,
+                t.seconds,
+            )
+            .await?;
         }
         What::Webhooks(w) => {
             let s = start(&w.target).await?;

@@ -180,6 +180,25 @@ pub mod demo {
     /// Demo owner phone.
     pub const PHONE: &str = "+6281234567890";
 
+    /// The demo client may call every partner endpoint with a client-credentials token: the
+    /// facilitator scopes plus promotions, payments and the MokaPOS reads.
+    pub fn client_scopes() -> Vec<String> {
+        gobiz_domain::scope::FACILITATOR_SCOPES
+            .iter()
+            .chain(&[
+                "promo:food_promo:read",
+                "promo:food_promo:write",
+                "payment:transaction:read",
+                "payment:transaction:write",
+                "mokapos:library:read",
+                "mokapos:transaction:read",
+                "mokapos:reporting:read",
+                "mokapos:customer:read",
+            ])
+            .map(|s| s.to_string())
+            .collect()
+    }
+
     /// The demo menu: GoBiz's catalog sample (item `XID`, toppings `V-XID`, `V-XID-2`).
     pub fn menu() -> serde_json::Value {
         serde_json::json!({
@@ -897,6 +916,7 @@ impl Services {
                 &partner.partner.id,
                 NewClient {
                     client_id: fixed.then(|| demo::CLIENT_ID.to_string()),
+                    allowed_scopes: Some(demo::client_scopes()),
                     redirect_uris: Some(vec![
                         format!(
                             "{}/demo/callback",
@@ -920,6 +940,7 @@ impl Services {
         // The demo menu, pushed as the demo partner would (so order webhooks carry its ids).
         self.replace_catalog(&outlet.id, &demo::menu(), Some(&partner.partner.id))
             .await?;
+        self.seed_moka(&outlet.id).await?;
         let outlet = self.get_outlet(&outlet.id).await?;
         Ok(Seeded {
             merchant,

@@ -547,3 +547,20 @@ pub async fn customer_exists<R: Runner>(r: &mut R, outlet_id: &str, id: i64) -> 
         .to_owned();
     Ok(fetch_optional(r, &stmt).await?.is_some())
 }
+
+/// Refreshes the planner statistics of the sales tables after a bulk load (the generator).
+///
+/// Without them PostgreSQL plans the first reports after a large load for an empty table
+/// (a 60,000-sale page went from 190 ms to 22 ms). `ANALYZE <table>` is the same statement on
+/// both engines; it runs outside any transaction.
+pub async fn analyze_sales(db: &crate::Db) -> Result<()> {
+    let mut conn = db.conn().await?;
+    for table in ["moka_sales", "moka_sale_lines", "moka_sale_modifiers"] {
+        let (c, _) = conn.parts();
+        sqlx::query(&format!("ANALYZE {table}"))
+            .execute(&mut *c)
+            .await
+            .map_err(StoreError::classify)?;
+    }
+    Ok(())
+}

@@ -26,6 +26,8 @@ pub struct GenerateRequest {
 }
 
 const DAY_MS: i64 = 86_400_000;
+/// Loads at least this large refresh the planner statistics.
+const ANALYZE_AFTER: i64 = 1_000;
 
 impl Services {
     /// Generates and stores the sales; answers what was made.
@@ -134,9 +136,61 @@ impl Services {
         let mut tx = self.db.begin().await?;
         moka::insert_sales(&mut tx, &sales).await?;
         tx.commit().await?;
+        if count >= ANALYZE_AFTER {
+            if let Err(e) = moka::analyze_sales(&self.db).await {
+                tracing::warn!(error = %e, "ANALYZE after generating sales failed");
+            }
+        }
         Ok(
             json!({ "count": count, "seed": seed, "from": rfc3339_seconds(from),
                    "to": rfc3339_seconds(to), "refunds": refunds }),
         )
+    }
+}
+
+impl Services {
+    /// The demo outlet's Moka data: two customers, a service charge and 1,000 sales over the
+    /// last 14 days, so every report has something to show right after `--demo` / seed.
+    pub(crate) async fn seed_moka(&self, outlet_id: &str) -> ServiceResult<()> {
+        use super::cashier::{NewCustomer, NewGratuity};
+        for (name, phone) in [
+            ("Peter Parker", "+6281234567890"),
+            ("Budi Santoso", "+6281298765432"),
+        ] {
+            self.create_moka_customer(
+                outlet_id,
+                NewCustomer {
+                    name: Some(name.into()),
+                    phone: Some(phone.into()),
+                    email: None,
+                    address: Some("Jl. Kemang Raya 10".into()),
+                    city: Some("Jakarta".into()),
+                    state: Some("DKI Jakarta".into()),
+                    postal_code: Some("12730".into()),
+                },
+            )
+            .await?;
+        }
+        self.create_moka_gratuity(
+            outlet_id,
+            NewGratuity {
+                name: Some("Service charge 5%".into()),
+                amount: Some(5),
+                active: Some(true),
+            },
+        )
+        .await?;
+        let now = self.clock.now_ms();
+        self.generate_moka_sales(
+            outlet_id,
+            GenerateRequest {
+                count: Some(1_000),
+                from: Some(rfc3339_seconds(now - 14 * DAY_MS)),
+                to: Some(rfc3339_seconds(now)),
+                seed: Some(2026),
+            },
+        )
+        .await?;
+        Ok(())
     }
 }

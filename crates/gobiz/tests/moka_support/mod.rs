@@ -72,7 +72,12 @@ pub fn utc(secs: i64) -> String {
 pub fn with_offset(secs: i64, offset_min: i64) -> String {
     let sign = if offset_min < 0 { '-' } else { '+' };
     let a = offset_min.abs();
-    format!("{}{sign}{:02}:{:02}", wall(secs, offset_min), a / 60, a % 60)
+    format!(
+        "{}{sign}{:02}:{:02}",
+        wall(secs, offset_min),
+        a / 60,
+        a % 60
+    )
 }
 
 /// `YYYY-MM-DD` of a day number.
@@ -192,16 +197,41 @@ pub fn range_body(gte: &str, lte: &str) -> Value {
     json!({ "query": { "range": { "transaction_time": { "gte": gte, "lte": lte } } } })
 }
 
-pub async fn report_raw_body(app: &TestApp, tok: &str, outlet: &str, kind: &str, body: &Value) -> Resp {
-    app.api_send(Method::POST, &report_path(outlet, kind), tok, Some(body.clone()))
-        .await
+pub async fn report_raw_body(
+    app: &TestApp,
+    tok: &str,
+    outlet: &str,
+    kind: &str,
+    body: &Value,
+) -> Resp {
+    app.api_send(
+        Method::POST,
+        &report_path(outlet, kind),
+        tok,
+        Some(body.clone()),
+    )
+    .await
 }
 
-pub async fn report(app: &TestApp, tok: &str, outlet: &str, kind: &str, gte: &str, lte: &str) -> Resp {
+pub async fn report(
+    app: &TestApp,
+    tok: &str,
+    outlet: &str,
+    kind: &str,
+    gte: &str,
+    lte: &str,
+) -> Resp {
     report_raw_body(app, tok, outlet, kind, &range_body(gte, lte)).await
 }
 
-pub async fn report_ok(app: &TestApp, tok: &str, outlet: &str, kind: &str, gte: &str, lte: &str) -> Value {
+pub async fn report_ok(
+    app: &TestApp,
+    tok: &str,
+    outlet: &str,
+    kind: &str,
+    gte: &str,
+    lte: &str,
+) -> Value {
     let r = report(app, tok, outlet, kind, gte, lte).await;
     r.data(200).clone()
 }
@@ -273,7 +303,15 @@ pub async fn all_transactions(
     per_page: u64,
     order: Option<&str>,
 ) -> Vec<Value> {
-    paged(app, tok, &transactions_path(outlet), "transactions", per_page, order).await
+    paged(
+        app,
+        tok,
+        &transactions_path(outlet),
+        "transactions",
+        per_page,
+        order,
+    )
+    .await
 }
 
 pub async fn all_invoices(app: &TestApp, tok: &str, outlet: &str, per_page: u64) -> Vec<Value> {
@@ -315,7 +353,10 @@ async fn paged(
             );
         }
         if completed && rows.is_empty() && page > 1 {
-            panic!("{path}{q}: page {page} is empty but page {} was not completed", page - 1);
+            panic!(
+                "{path}{q}: page {page} is empty but page {} was not completed",
+                page - 1
+            );
         }
         out.extend(rows);
         if completed {
@@ -329,7 +370,12 @@ async fn paged(
     let r = list(app, tok, path, &q).await;
     let d = r.data(200);
     assert_eq!(d[key], json!([]), "{path}{q} past the end: {}", r.text);
-    assert_eq!(d["completed"], json!(true), "{path}{q} past the end: {}", r.text);
+    assert_eq!(
+        d["completed"],
+        json!(true),
+        "{path}{q} past the end: {}",
+        r.text
+    );
     out
 }
 
@@ -369,7 +415,14 @@ pub async fn generate(app: &TestApp, outlet: &str, body: Value) -> Resp {
         .await
 }
 
-pub async fn generate_ok(app: &TestApp, outlet: &str, count: i64, from: i64, to: i64, seed: i64) -> Value {
+pub async fn generate_ok(
+    app: &TestApp,
+    outlet: &str,
+    count: i64,
+    from: i64,
+    to: i64,
+    seed: i64,
+) -> Value {
     let r = generate(
         app,
         outlet,
@@ -379,16 +432,27 @@ pub async fn generate_ok(app: &TestApp, outlet: &str, count: i64, from: i64, to:
     let g = r.data(201)["generated"].clone();
     assert_eq!(g["count"], json!(count), "generated.count: {g}");
     assert_eq!(g["seed"], json!(seed), "generated.seed: {g}");
-    assert_eq!(secs(g["from"].as_str().expect("generated.from")), from, "generated.from: {g}");
-    assert_eq!(secs(g["to"].as_str().expect("generated.to")), to, "generated.to: {g}");
+    assert_eq!(
+        secs(g["from"].as_str().expect("generated.from")),
+        from,
+        "generated.from: {g}"
+    );
+    assert_eq!(
+        secs(g["to"].as_str().expect("generated.to")),
+        to,
+        "generated.to: {g}"
+    );
     let refunds = int(&g, "refunds");
     assert!((0..=count).contains(&refunds), "generated.refunds: {g}");
     g
 }
 
 pub async fn create_customer(app: &TestApp, outlet: &str, body: Value) -> Resp {
-    app.admin_post(&format!("/sandbox/v1/outlets/{outlet}/moka/customers"), body)
-        .await
+    app.admin_post(
+        &format!("/sandbox/v1/outlets/{outlet}/moka/customers"),
+        body,
+    )
+    .await
 }
 
 pub async fn customer_ok(app: &TestApp, outlet: &str, body: Value) -> Value {
@@ -396,8 +460,11 @@ pub async fn customer_ok(app: &TestApp, outlet: &str, body: Value) -> Value {
 }
 
 pub async fn create_gratuity(app: &TestApp, outlet: &str, body: Value) -> Resp {
-    app.admin_post(&format!("/sandbox/v1/outlets/{outlet}/moka/gratuities"), body)
-        .await
+    app.admin_post(
+        &format!("/sandbox/v1/outlets/{outlet}/moka/gratuities"),
+        body,
+    )
+    .await
 }
 
 pub async fn gratuity_ok(app: &TestApp, outlet: &str, body: Value) -> Value {
@@ -414,7 +481,13 @@ pub fn line(variant_id: i64, name: &str, category: &str, quantity: i64, price: i
             "quantity": quantity, "price": price })
 }
 
-pub fn modifier(modifier_id: i64, modifier_name: &str, option_id: i64, option_name: &str, price: i64) -> Value {
+pub fn modifier(
+    modifier_id: i64,
+    modifier_name: &str,
+    option_id: i64,
+    option_name: &str,
+    price: i64,
+) -> Value {
     json!({ "modifier_id": modifier_id, "modifier_name": modifier_name,
             "option_id": option_id, "option_name": option_name, "price": price })
 }
@@ -465,6 +538,25 @@ pub fn sum(rows: &[Value], key: &str) -> i64 {
     rows.iter().map(|r| int(r, key)).sum()
 }
 
+/// Two lists are equal; on failure names the first difference instead of printing both.
+pub fn assert_same(a: &[Value], b: &[Value], what: &str) {
+    if a == b {
+        return;
+    }
+    let i = a
+        .iter()
+        .zip(b)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()));
+    panic!(
+        "{what}: {} vs {} entries, first difference at {i}: {} vs {}",
+        a.len(),
+        b.len(),
+        a.get(i).map(Value::to_string).unwrap_or_default(),
+        b.get(i).map(Value::to_string).unwrap_or_default()
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Error helpers
 // ---------------------------------------------------------------------------------------------
@@ -474,11 +566,21 @@ pub fn assert_unregistered(r: &Resp) {
 }
 
 pub fn assert_outlet_not_found(r: &Resp, outlet: &str) {
-    assert_error(r, 404, "Not found", &format!("Outlet with id: {outlet} is not found"));
+    assert_error(
+        r,
+        404,
+        "Not found",
+        &format!("Outlet with id: {outlet} is not found"),
+    );
 }
 
 pub fn assert_missing_scope(r: &Resp, scope: &str) {
-    assert_error(r, 403, "Forbidden", &format!("Missing required scope: {scope}"));
+    assert_error(
+        r,
+        403,
+        "Forbidden",
+        &format!("Missing required scope: {scope}"),
+    );
     assert_eq!(
         r.header("www-authenticate").as_deref(),
         Some(format!("Bearer error=\"insufficient_scope\", scope=\"{scope}\"").as_str()),
@@ -498,7 +600,10 @@ pub fn assert_field_error_any(r: &Resp, fields: &[&str]) {
             })
         })
     });
-    assert!(hit, "expected an error about one of {fields:?}, got {msgs:?}");
+    assert!(
+        hit,
+        "expected an error about one of {fields:?}, got {msgs:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -524,23 +629,37 @@ pub fn check_invariants(r: &Reports, ctx: &str) {
     let gross = int(sum_entry, "gross_amount");
     let refund = int(sum_entry, "refund");
     let redemption = int(sum_entry, "redemption");
-    assert!(gross >= 0 && refund >= 0 && redemption >= 0, "{ctx}: summary {}", r.summary);
+    assert!(
+        gross >= 0 && refund >= 0 && redemption >= 0,
+        "{ctx}: summary {}",
+        r.summary
+    );
     assert!(refund <= gross, "{ctx}: refund ≤ gross: {}", r.summary);
-    assert!(redemption <= gross, "{ctx}: redemption ≤ gross: {}", r.summary);
+    assert!(
+        redemption <= gross,
+        "{ctx}: redemption ≤ gross: {}",
+        r.summary
+    );
 
     // Item sales.
     let items = arr(&r.items, "item_sales");
     let mut seen = HashSet::new();
     for e in items {
         for k in ITEM_KEYS {
-            assert!(int(e, k) >= 0 || k == "net_sales" || k == "gross_profit", "{ctx}: {k} ≥ 0 in {e}");
+            assert!(
+                int(e, k) >= 0 || k == "net_sales" || k == "gross_profit",
+                "{ctx}: {k} ≥ 0 in {e}"
+            );
         }
         let vid = s(e, "variant_id");
         assert!(
             !vid.is_empty() && vid.bytes().all(|b| b.is_ascii_digit()),
             "{ctx}: variant_id is a numeric string: {e}"
         );
-        assert!(seen.insert(vid.to_string()), "{ctx}: one entry per variant_id: {vid}");
+        assert!(
+            seen.insert(vid.to_string()),
+            "{ctx}: one entry per variant_id: {vid}"
+        );
         s(e, "name");
         s(e, "category_name");
         assert_eq!(
@@ -553,9 +672,15 @@ pub fn check_invariants(r: &Reports, ctx: &str) {
             int(e, "net_sales") - int(e, "cogs"),
             "{ctx}: gross_profit = net − cogs in {e}"
         );
-        assert!(int(e, "item_refunded") <= int(e, "item_sold"), "{ctx}: refunded ≤ sold in {e}");
+        assert!(
+            int(e, "item_refunded") <= int(e, "item_sold"),
+            "{ctx}: refunded ≤ sold in {e}"
+        );
         assert!(int(e, "item_sold") > 0, "{ctx}: an entry has sales: {e}");
-        assert!(int(e, "refund") <= int(e, "gross_sales"), "{ctx}: refund ≤ gross in {e}");
+        assert!(
+            int(e, "refund") <= int(e, "gross_sales"),
+            "{ctx}: refund ≤ gross in {e}"
+        );
     }
     for w in items.windows(2) {
         assert!(
@@ -572,23 +697,45 @@ pub fn check_invariants(r: &Reports, ctx: &str) {
         ("total_gross_sales", "gross_sales"),
         ("total_discounts", "discount"),
     ] {
-        assert_eq!(int(&r.items, total), sum(items, key), "{ctx}: {total} = Σ {key}");
+        assert_eq!(
+            int(&r.items, total),
+            sum(items, key),
+            "{ctx}: {total} = Σ {key}"
+        );
     }
-    assert_eq!(sum(items, "gross_sales"), gross, "{ctx}: Σ item gross_sales = summary gross_amount");
-    assert_eq!(sum(items, "refund"), refund, "{ctx}: Σ item refund = summary refund");
-    assert_eq!(sum(items, "redemption"), redemption, "{ctx}: Σ item redemption = summary redemption");
+    assert_eq!(
+        sum(items, "gross_sales"),
+        gross,
+        "{ctx}: Σ item gross_sales = summary gross_amount"
+    );
+    assert_eq!(
+        sum(items, "refund"),
+        refund,
+        "{ctx}: Σ item refund = summary refund"
+    );
+    assert_eq!(
+        sum(items, "redemption"),
+        redemption,
+        "{ctx}: Σ item redemption = summary redemption"
+    );
 
     // Modifiers.
     let mods = arr(&r.modifiers, "modifiers");
     let mut mod_ids = HashSet::new();
     for m in mods {
-        assert!(mod_ids.insert(int(m, "id")), "{ctx}: one row per modifier id: {m}");
+        assert!(
+            mod_ids.insert(int(m, "id")),
+            "{ctx}: one row per modifier id: {m}"
+        );
         s(m, "name");
         let opts = arr(m, "options");
         assert!(!opts.is_empty(), "{ctx}: a modifier row has options: {m}");
         let mut opt_ids = HashSet::new();
         for o in opts {
-            assert!(opt_ids.insert(int(o, "id")), "{ctx}: one entry per option id in {m}");
+            assert!(
+                opt_ids.insert(int(o, "id")),
+                "{ctx}: one entry per option id in {m}"
+            );
             s(o, "name");
             assert_eq!(int(o, "discount"), 0, "{ctx}: option discount is 0: {o}");
             assert_eq!(
@@ -603,7 +750,11 @@ pub fn check_invariants(r: &Reports, ctx: &str) {
             );
         }
         for k in MOD_KEYS {
-            assert_eq!(int(m, k), sum(opts, k), "{ctx}: modifier {k} = Σ options {k}: {m}");
+            assert_eq!(
+                int(m, k),
+                sum(opts, k),
+                "{ctx}: modifier {k} = Σ options {k}: {m}"
+            );
         }
     }
     for w in mods.windows(2) {
@@ -622,7 +773,11 @@ pub fn check_invariants(r: &Reports, ctx: &str) {
         ("total_gross_sales", "gross_sales"),
         ("total_discounts", "discount"),
     ] {
-        assert_eq!(int(&r.modifiers, total), sum(mods, key), "{ctx}: modifiers {total} = Σ {key}");
+        assert_eq!(
+            int(&r.modifiers, total),
+            sum(mods, key),
+            "{ctx}: modifiers {total} = Σ {key}"
+        );
     }
     assert!(
         int(&r.modifiers, "total_gross_sales") <= gross,
@@ -660,6 +815,7 @@ pub fn check_against_transactions(r: &Reports, txns: &[Value], gte: i64, lte: i6
     let mut discounts = 0;
     let mut item_discounts = 0;
     let mut sold = 0;
+    let mut modifier_gross = 0;
     let mut per_variant: BTreeMap<String, VariantAgg> = BTreeMap::new();
     for t in &sel {
         discounts += int(t, "discounts");
@@ -667,18 +823,28 @@ pub fn check_against_transactions(r: &Reports, txns: &[Value], gte: i64, lte: i6
             gross += int(it, "gross_sales");
             item_discounts += int(it, "discount_amount");
             sold += int(it, "quantity");
-            let a = per_variant.entry(int(it, "variant_id").to_string()).or_default();
+            // price_library = the line's own price; the rest of its gross is modifiers.
+            modifier_gross +=
+                int(it, "gross_sales") - int(it, "price_library") * int(it, "quantity");
+            let a = per_variant
+                .entry(int(it, "variant_id").to_string())
+                .or_default();
             a.sold += int(it, "quantity");
             a.gross += int(it, "gross_sales");
             a.discount += int(it, "discount_amount");
-            a.names
-                .insert((s(it, "item_name").to_string(), s(it, "category_name").to_string()));
+            a.names.insert((
+                s(it, "item_name").to_string(),
+                s(it, "category_name").to_string(),
+            ));
         }
         for rf in arr(t, "payment_refunds") {
             refund += int(rf, "refund_amount");
         }
     }
-    assert_eq!(discounts, item_discounts, "{ctx}: Σ transaction discounts = Σ item discount_amount");
+    assert_eq!(
+        discounts, item_discounts,
+        "{ctx}: Σ transaction discounts = Σ item discount_amount"
+    );
     let e = idr(&r.summary);
     assert_eq!(
         int(e, "gross_amount"),
@@ -691,8 +857,21 @@ pub fn check_against_transactions(r: &Reports, txns: &[Value], gte: i64, lte: i6
         refund,
         "{ctx}: summary refund = Σ payment_refunds[].refund_amount in range"
     );
-    assert_eq!(int(&r.items, "total_discounts"), discounts, "{ctx}: total_discounts");
-    assert_eq!(int(&r.items, "total_item_sold"), sold, "{ctx}: total_item_sold");
+    assert_eq!(
+        int(&r.items, "total_discounts"),
+        discounts,
+        "{ctx}: total_discounts"
+    );
+    assert_eq!(
+        int(&r.items, "total_item_sold"),
+        sold,
+        "{ctx}: total_item_sold"
+    );
+    assert_eq!(
+        int(&r.modifiers, "total_gross_sales"),
+        modifier_gross,
+        "{ctx}: modifiers gross = Σ (gross_sales − price_library × quantity) in range"
+    );
     let items = arr(&r.items, "item_sales");
     assert_eq!(
         items.len(),
@@ -705,7 +884,11 @@ pub fn check_against_transactions(r: &Reports, txns: &[Value], gte: i64, lte: i6
             .get(vid)
             .unwrap_or_else(|| panic!("{ctx}: variant {vid} was not sold in range"));
         assert_eq!(int(it, "item_sold"), a.sold, "{ctx}: item_sold of {vid}");
-        assert_eq!(int(it, "gross_sales"), a.gross, "{ctx}: gross_sales of {vid}");
+        assert_eq!(
+            int(it, "gross_sales"),
+            a.gross,
+            "{ctx}: gross_sales of {vid}"
+        );
         assert_eq!(int(it, "discount"), a.discount, "{ctx}: discount of {vid}");
         if a.names.len() == 1 {
             let (n, c) = a.names.iter().next().unwrap();
@@ -728,27 +911,72 @@ pub fn check_invoices_against_transactions(invoices: &[Value], txns_desc: &[Valu
     );
     let mut ids = HashSet::new();
     for (inv, t) in invoices.iter().zip(inv_txns) {
-        assert!(ids.insert(int(inv, "id")), "{ctx}: invoice ids are unique: {inv}");
+        assert!(
+            ids.insert(int(inv, "id")),
+            "{ctx}: invoice ids are unique: {inv}"
+        );
         assert_eq!(inv["payment_type"], json!("invoice"), "{ctx}: {inv}");
-        assert_eq!(inv["invoice_no"], t["invoice_no"], "{ctx}: invoice_no (order) {inv} vs {t}");
-        assert_eq!(inv["payment_no"], inv["invoice_no"], "{ctx}: payment_no = invoice_no");
-        assert_eq!(inv["invoice_due_date"], t["invoice_due_date"], "{ctx}: due date");
-        assert_eq!(inv["invoice_deposit_amount"], t["invoice_deposit_amount"], "{ctx}: deposit");
-        assert_eq!(inv["payment_note"], t["payment_note"], "{ctx}: payment_note");
+        assert_eq!(
+            inv["invoice_no"], t["invoice_no"],
+            "{ctx}: invoice_no (order) {inv} vs {t}"
+        );
+        assert_eq!(
+            inv["payment_no"], inv["invoice_no"],
+            "{ctx}: payment_no = invoice_no"
+        );
+        assert_eq!(
+            inv["invoice_due_date"], t["invoice_due_date"],
+            "{ctx}: due date"
+        );
+        assert_eq!(
+            inv["invoice_deposit_amount"], t["invoice_deposit_amount"],
+            "{ctx}: deposit"
+        );
+        assert_eq!(
+            inv["payment_note"], t["payment_note"],
+            "{ctx}: payment_note"
+        );
         let gross: i64 = arr(t, "items").iter().map(|i| int(i, "gross_sales")).sum();
-        let refund: i64 = arr(t, "payment_refunds").iter().map(|x| int(x, "refund_amount")).sum();
-        assert_eq!(int(inv, "total_gross_sales"), gross, "{ctx}: total_gross_sales {inv}");
-        assert_eq!(int(inv, "refund_amount"), refund, "{ctx}: refund_amount {inv}");
-        assert_eq!(int(inv, "total_discount_amount"), int(t, "discounts"), "{ctx}: discounts");
-        assert_eq!(int(inv, "total_tax_amount"), int(t, "taxes"), "{ctx}: taxes");
-        assert_eq!(int(inv, "total_gratuity_amount"), int(t, "gratuities"), "{ctx}: gratuities");
+        let refund: i64 = arr(t, "payment_refunds")
+            .iter()
+            .map(|x| int(x, "refund_amount"))
+            .sum();
+        assert_eq!(
+            int(inv, "total_gross_sales"),
+            gross,
+            "{ctx}: total_gross_sales {inv}"
+        );
+        assert_eq!(
+            int(inv, "refund_amount"),
+            refund,
+            "{ctx}: refund_amount {inv}"
+        );
+        assert_eq!(
+            int(inv, "total_discount_amount"),
+            int(t, "discounts"),
+            "{ctx}: discounts"
+        );
+        assert_eq!(
+            int(inv, "total_tax_amount"),
+            int(t, "taxes"),
+            "{ctx}: taxes"
+        );
+        assert_eq!(
+            int(inv, "total_gratuity_amount"),
+            int(t, "gratuities"),
+            "{ctx}: gratuities"
+        );
         assert_eq!(int(inv, "subtotal"), int(t, "subtotal"), "{ctx}: subtotal");
         assert_eq!(
             int(inv, "total_collected_amount"),
             int(t, "total_collected"),
             "{ctx}: total_collected_amount"
         );
-        assert_eq!(int(inv, "amount_pay"), int(t, "total_collected"), "{ctx}: amount_pay");
+        assert_eq!(
+            int(inv, "amount_pay"),
+            int(t, "total_collected"),
+            "{ctx}: amount_pay"
+        );
         assert_eq!(int(inv, "amount_change"), 0, "{ctx}: amount_change");
         assert_eq!(
             int(inv, "total_net_sales"),
@@ -771,15 +999,33 @@ pub fn check_invoices_against_transactions(invoices: &[Value], txns_desc: &[Valu
 /// The self-consistency of one transaction object (spec §8.7 mapping).
 pub fn check_transaction_shape(t: &Value, ctx: &str) {
     let id = s(t, "id");
-    assert!(crate::common::is_uuid(id), "{ctx}: transaction id is a UUID: {t}");
+    assert!(
+        crate::common::is_uuid(id),
+        "{ctx}: transaction id is a UUID: {t}"
+    );
     crate::common::assert_rfc3339_z(&t["transaction_date"]);
     let items = arr(t, "items");
     assert!(!items.is_empty(), "{ctx}: a transaction has items: {t}");
-    assert_eq!(t["name"], items[0]["item_name"], "{ctx}: name = first item's name");
+    assert_eq!(
+        t["name"], items[0]["item_name"],
+        "{ctx}: name = first item's name"
+    );
     let gross: i64 = sum(items, "gross_sales");
-    assert_eq!(int(t, "discounts"), sum(items, "discount_amount"), "{ctx}: discounts {t}");
-    assert_eq!(int(t, "subtotal"), gross - int(t, "discounts"), "{ctx}: subtotal {t}");
-    assert_eq!(int(t, "taxes"), sum(arr(t, "payment_taxes"), "amount"), "{ctx}: taxes {t}");
+    assert_eq!(
+        int(t, "discounts"),
+        sum(items, "discount_amount"),
+        "{ctx}: discounts {t}"
+    );
+    assert_eq!(
+        int(t, "subtotal"),
+        gross - int(t, "discounts"),
+        "{ctx}: subtotal {t}"
+    );
+    assert_eq!(
+        int(t, "taxes"),
+        sum(arr(t, "payment_taxes"), "amount"),
+        "{ctx}: taxes {t}"
+    );
     assert_eq!(
         int(t, "gratuities"),
         sum(arr(t, "payment_gratuities"), "amount"),
@@ -790,18 +1036,37 @@ pub fn check_transaction_shape(t: &Value, ctx: &str) {
         int(t, "subtotal") + int(t, "taxes") + int(t, "gratuities"),
         "{ctx}: total_collected {t}"
     );
-    assert_eq!(int(t, "tendered"), int(t, "total_collected"), "{ctx}: tendered {t}");
-    assert_eq!(t["payment_discounts"], json!([]), "{ctx}: payment_discounts {t}");
-    assert_eq!(t["invoice_payment_records"], json!([]), "{ctx}: invoice_payment_records {t}");
+    assert_eq!(
+        int(t, "tendered"),
+        int(t, "total_collected"),
+        "{ctx}: tendered {t}"
+    );
+    assert_eq!(
+        t["payment_discounts"],
+        json!([]),
+        "{ctx}: payment_discounts {t}"
+    );
+    assert_eq!(
+        t["invoice_payment_records"],
+        json!([]),
+        "{ctx}: invoice_payment_records {t}"
+    );
     let invoice = t["payment_type"] == json!("invoice");
     for k in ["invoice_due_date", "invoice_no", "invoice_deposit_amount"] {
-        assert_eq!(t[k].is_null(), !invoice, "{ctx}: {k} null unless invoice: {t}");
+        assert_eq!(
+            t[k].is_null(),
+            !invoice,
+            "{ctx}: {k} null unless invoice: {t}"
+        );
     }
     for it in items {
         assert_eq!(int(it, "custom_amount"), 0, "{ctx}: custom_amount {it}");
         assert_eq!(int(it, "tax_amount"), 0, "{ctx}: tax_amount {it}");
         assert!(int(it, "quantity") >= 1, "{ctx}: quantity {it}");
-        assert!(int(it, "variant_id") >= 1, "{ctx}: variant_id is an integer ≥ 1 {it}");
+        assert!(
+            int(it, "variant_id") >= 1,
+            "{ctx}: variant_id is an integer ≥ 1 {it}"
+        );
         assert!(
             int(it, "discount_amount") <= int(it, "gross_sales"),
             "{ctx}: discount ≤ gross {it}"
@@ -811,7 +1076,11 @@ pub fn check_transaction_shape(t: &Value, ctx: &str) {
     for rf in arr(t, "payment_refunds") {
         assert_eq!(rf["status"], json!("Done"), "{ctx}: refund status {rf}");
         assert_eq!(int(rf, "amount_pay"), 0, "{ctx}: refund amount_pay {rf}");
-        assert_eq!(rf["is_refunded"], json!(true), "{ctx}: refund is_refunded {rf}");
+        assert_eq!(
+            rf["is_refunded"],
+            json!(true),
+            "{ctx}: refund is_refunded {rf}"
+        );
         assert!(
             rf["refund_type"] == json!("partial") || rf["refund_type"] == json!("full"),
             "{ctx}: refund_type {rf}"
