@@ -3,8 +3,8 @@
 //! generated data (several seeds and random sub-ranges); invoices and transactions paging;
 //! inclusive range edges, offsets and body errors; a hand-computed example with exact
 //! figures; scopes, links and the order of checks; sandbox sale / refund / generator rules;
-//! customers, gratuities and business outlets. Black box: the real binary over HTTP, on both
-//! databases.
+//! customers, gratuities and business outlets; refunds racing each other never exceed the
+//! sale. Black box: the real binary over HTTP, on both databases.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[macro_use]

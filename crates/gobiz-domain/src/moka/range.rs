@@ -98,11 +98,24 @@ pub fn checked_range(
         v.add(field(high_name), bad);
     }
     if let (Some(g), Some(l)) = (gte, lte) {
-        let whole = if path.is_empty() { "range" } else { path };
+        // A body with a range object names it; bare fields name the upper bound.
+        let (whole, before, span) = if path.is_empty() {
+            (
+                high_name.to_string(),
+                format!("must not be before {low_name}"),
+                format!("must not be more than 366 days after {low_name}"),
+            )
+        } else {
+            (
+                path.to_string(),
+                format!("{low_name} must not be after {high_name}"),
+                "must not span more than 366 days".to_string(),
+            )
+        };
         if g > l {
-            v.add(whole, format!("{low_name} must not be after {high_name}"));
+            v.add(whole, before);
         } else if l - g > MAX_SPAN_MS {
-            v.add(whole, "must not span more than 366 days");
+            v.add(whole, span);
         }
     }
     v.finish()?;
@@ -137,5 +150,14 @@ mod tests {
         assert!(range("2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z").is_ok());
         assert!(range("2020-01-01T00:00:00Z", "2021-01-01T00:00:01Z").is_err());
         assert_eq!(range("x", "y").unwrap_err().len(), 2);
+        let bare = checked_range(
+            "2020-01-02T00:00:00Z",
+            "2020-01-01T00:00:00Z",
+            "",
+            "from",
+            "to",
+        )
+        .unwrap_err();
+        assert_eq!(bare[0].message(), "to: must not be before from");
     }
 }

@@ -599,9 +599,12 @@ pub struct RefundLineInput {
     pub quantity: i64,
 }
 
+/// `(line index, quantity)` pairs of a refund.
+pub type RefundLines = Vec<(u32, i64)>;
+
 impl RefundInput {
     /// Syntax checks: indexes ≥ 0 and distinct, quantities ≥ 1, reason ≤ 255 characters.
-    pub fn validate(self) -> Result<(Option<Vec<(u32, i64)>>, String), Vec<Violation>> {
+    pub fn validate(self) -> Result<(Option<RefundLines>, String), Vec<Violation>> {
         let mut v = Violations::new();
         let reason = self.reason.unwrap_or_default();
         v.text("reason", Some(&reason), 0, 255);
