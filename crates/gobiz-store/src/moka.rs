@@ -165,19 +165,30 @@ pub async fn insert_sales<R: Runner>(r: &mut R, sales: &[Sale]) -> Result<()> {
     insert_chunked(r, &modifiers_base, modifier_rows).await
 }
 
-/// One sale, locked until the transaction ends (`FOR UPDATE` on PostgreSQL; SQLite's
-/// `BEGIN IMMEDIATE` already serializes writers).
-pub async fn get_for_update<R: Runner>(r: &mut R, id: &str) -> Result<Option<Sale>> {
-    let stmt = Query::select()
+async fn get_sale<R: Runner>(r: &mut R, id: &str, lock: bool) -> Result<Option<Sale>> {
+    let mut stmt = Query::select()
         .column(S::Document)
         .from(S::Table)
         .and_where(Expr::col(S::Id).eq(id))
-        .lock(sea_query::LockType::Update)
         .to_owned();
+    if lock {
+        stmt.lock(sea_query::LockType::Update);
+    }
     match fetch_optional(r, &stmt).await? {
         Some(row) => Ok(Some(decode(&text(&row, "document")?)?)),
         None => Ok(None),
     }
+}
+
+/// One sale.
+pub async fn get<R: Runner>(r: &mut R, id: &str) -> Result<Option<Sale>> {
+    get_sale(r, id, false).await
+}
+
+/// One sale, locked until the transaction ends (`FOR UPDATE` on PostgreSQL; SQLite's
+/// `BEGIN IMMEDIATE` already serializes writers).
+pub async fn get_for_update<R: Runner>(r: &mut R, id: &str) -> Result<Option<Sale>> {
+    get_sale(r, id, true).await
 }
 
 /// Stores a sale's refunded quantities (document, totals, lines and modifier lines).

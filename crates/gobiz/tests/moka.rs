@@ -2469,3 +2469,57 @@ both_dbs!(refunds_never_exceed_the_sale, |app: TestApp| async move {
     let txns = all_transactions(&app, &e.tok, &o, 7, Some("DESC")).await;
     assert_eq!(txns.len(), 23, "every sale listed once");
 });
+
+// ---------------------------------------------------------------------------------------------
+// Reading one sale back
+// ---------------------------------------------------------------------------------------------
+
+both_dbs!(
+    sandbox_reads_a_sale_with_its_refunds,
+    |app: TestApp| async move {
+        let e = menv(&app).await;
+        let sale = record_ok(
+            &app,
+            e.outlet(),
+            sale(
+                "2024-05-03T12:30:00+07:00",
+                vec![line(7, "Es Teh Manis", "Tea", 3, 8000)],
+            ),
+        )
+        .await;
+        let id = s(&sale, "id").to_string();
+        let path = format!("/sandbox/v1/moka/sales/{id}");
+        let r = app.admin_get(&path).await;
+        assert_eq!(
+            r.data(200)["sale"],
+            sale,
+            "a read returns the sale as recorded"
+        );
+
+        refund_ok(
+            &app,
+            &id,
+            json!({ "lines": [ { "index": 0, "quantity": 1 } ], "reason": "spilled" }),
+        )
+        .await;
+        let r = app.admin_get(&path).await;
+        let read = r.data(200)["sale"].clone();
+        assert_eq!(read["lines"][0]["refunded_quantity"], json!(1), "{read}");
+        assert_eq!(read["totals"]["refund"], json!(8000), "{read}");
+        assert_eq!(read["totals"]["net"], json!(16000), "{read}");
+        assert_eq!(arr(&read, "refunds").len(), 1, "{read}");
+        assert_eq!(read["refunds"][0]["reason"], json!("spilled"), "{read}");
+
+        for unknown in [uuid::Uuid::new_v4().to_string(), "not-a-uuid".to_string()] {
+            let r = app
+                .admin_get(&format!("/sandbox/v1/moka/sales/{unknown}"))
+                .await;
+            assert_error(&r, 404, "Not found", "Sale not found");
+        }
+        let r = app
+            .request(Method::GET, &path)
+            .bearer_auth("wrong-admin-token");
+        let r = app.send(r).await;
+        assert_eq!(r.status, 401, "{}", r.text);
+    }
+);

@@ -1,11 +1,11 @@
 //! The sandbox's Moka cashier (spec §10.2, §10.4): record and refund sales, add customers and
 //! gratuities, generate sales. Admin token only.
 
-use crate::envelope::{created, ApiResult};
+use crate::envelope::{created, ok, ApiResult};
 use crate::extract::{Admin, ApiJson, ApiPath};
 use crate::AppState;
 use axum::extract::State;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
 use gobiz_domain::moka::sale::{RefundInput, SaleInput};
 use gobiz_services::moka::cashier::{NewCustomer, NewGratuity};
@@ -19,6 +19,7 @@ pub(super) fn router() -> Router<AppState> {
             "/sandbox/v1/outlets/{outlet_id}/moka/sales",
             post(record_sale),
         )
+        .route("/sandbox/v1/moka/sales/{sale_id}", get(get_sale))
         .route(
             "/sandbox/v1/moka/sales/{sale_id}/refunds",
             post(refund_sale),
@@ -45,6 +46,15 @@ async fn record_sale(
 ) -> ApiResult {
     let sale = s.services.record_moka_sale(&outlet_id, body).await?;
     Ok(created(json!({ "sale": views::sale(&sale) })))
+}
+
+async fn get_sale(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(sale_id): ApiPath<String>,
+) -> ApiResult {
+    let sale = s.services.get_moka_sale(&sale_id).await?;
+    Ok(ok(json!({ "sale": views::sale(&sale) })))
 }
 
 async fn refund_sale(

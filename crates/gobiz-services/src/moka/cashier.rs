@@ -41,6 +41,10 @@ pub struct NewGratuity {
     pub active: Option<bool>,
 }
 
+fn sale_not_found() -> ServiceError {
+    ServiceError::NotFound("Sale not found".into())
+}
+
 impl Services {
     /// Reserves `n` ids of a Moka sequence in a transaction of its own.
     pub(crate) async fn moka_ids(&self, name: &str, n: i64) -> ServiceResult<i64> {
@@ -76,6 +80,17 @@ impl Services {
         Ok(sale)
     }
 
+    /// `GET /sandbox/v1/moka/sales/{sale_id}`.
+    pub async fn get_moka_sale(&self, sale_id: &str) -> ServiceResult<Sale> {
+        if uuid::Uuid::parse_str(sale_id).is_err() {
+            return Err(sale_not_found());
+        }
+        let mut conn = self.db.conn().await?;
+        moka::get(&mut conn, sale_id)
+            .await?
+            .ok_or_else(sale_not_found)
+    }
+
     /// `POST /sandbox/v1/moka/sales/{sale_id}/refunds`.
     pub async fn refund_moka_sale(
         &self,
@@ -83,15 +98,14 @@ impl Services {
         input: RefundInput,
     ) -> ServiceResult<(Sale, Refund)> {
         let (lines, reason) = input.validate()?;
-        let not_found = || ServiceError::NotFound("Sale not found".into());
         if uuid::Uuid::parse_str(sale_id).is_err() {
-            return Err(not_found());
+            return Err(sale_not_found());
         }
         let id = self.moka_ids("refund", 1).await?;
         let mut tx = self.db.begin().await?;
         let mut sale = moka::get_for_update(&mut tx, sale_id)
             .await?
-            .ok_or_else(not_found)?;
+            .ok_or_else(sale_not_found)?;
         let refund = sale
             .refund(lines.as_deref(), reason, id, self.clock.now_ms())
             .map_err(|e| match e {

@@ -1381,6 +1381,35 @@ impl TestApp {
     }
 }
 
+/// `(year, month, day)` of a day number (days since 1970-01-01), proleptic Gregorian.
+pub fn civil_date(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// A 403 for a missing scope (spec §1.6 row 2), with its `WWW-Authenticate` header.
+pub fn assert_missing_scope(r: &Resp, scope: &str) {
+    assert_error(
+        r,
+        403,
+        "Forbidden",
+        &format!("Missing required scope: {scope}"),
+    );
+    assert_eq!(
+        r.header("www-authenticate").as_deref(),
+        Some(format!("Bearer error=\"insufficient_scope\", scope=\"{scope}\"").as_str()),
+        "WWW-Authenticate on a missing-scope 403"
+    );
+}
+
 /// Epoch milliseconds of an RFC 3339 timestamp with `Z` or a `±HH:MM` offset.
 pub fn epoch_ms(s: &str) -> i64 {
     let (date, rest) = s

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::common::{assert_error, epoch_ms, Fixture, Resp, TestApp};
+use crate::common::{assert_error, civil_date, epoch_ms, Fixture, Resp, TestApp};
 
 pub const REPORTING: &str = "mokapos:reporting:read";
 pub const TRANSACTION: &str = "mokapos:transaction:read";
@@ -37,23 +37,10 @@ pub fn secs(s: &str) -> i64 {
     epoch_ms(s).div_euclid(1000)
 }
 
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 /// Local wall-clock text `YYYY-MM-DDTHH:MM:SS` of `secs + offset_min` minutes.
 fn wall(secs: i64, offset_min: i64) -> String {
     let t = secs + offset_min * 60;
-    let (y, m, d) = civil(t.div_euclid(DAY));
+    let (y, m, d) = civil_date(t.div_euclid(DAY));
     let r = t.rem_euclid(DAY);
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
@@ -571,20 +558,6 @@ pub fn assert_outlet_not_found(r: &Resp, outlet: &str) {
         404,
         "Not found",
         &format!("Outlet with id: {outlet} is not found"),
-    );
-}
-
-pub fn assert_missing_scope(r: &Resp, scope: &str) {
-    assert_error(
-        r,
-        403,
-        "Forbidden",
-        &format!("Missing required scope: {scope}"),
-    );
-    assert_eq!(
-        r.header("www-authenticate").as_deref(),
-        Some(format!("Bearer error=\"insufficient_scope\", scope=\"{scope}\"").as_str()),
-        "WWW-Authenticate on a missing-scope 403"
     );
 }
 
