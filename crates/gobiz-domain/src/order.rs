@@ -294,6 +294,45 @@ impl Order {
         Ok(self.state)
     }
 
+    /// When the sandbox auto-driver (spec §10.2, off by default) takes this delivery order's
+    /// next driver step, `pace` after the last one: a driver heads to the outlet once the
+    /// merchant accepts, arrives, waits at the counter until the food is marked ready, picks it
+    /// up (`PLACED`) and delivers it (`COMPLETED`). `None` for pickup orders, other states, a
+    /// driver still waiting for the food, or `pace` ≤ 0.
+    pub fn auto_driver_due(&self, pace: Millis) -> Option<Millis> {
+        if pace <= 0 || self.order_type != OrderType::Delivery {
+            return None;
+        }
+        let since = self.history.last().map_or(self.created_at, |c| c.at);
+        match self.state {
+            OrderState::MerchantAccepted | OrderState::DriverOtwPickup | OrderState::Placed => {
+                Some(since + pace)
+            }
+            OrderState::DriverArrived => self.food_prepared_at.map(|f| f.max(since) + pace),
+            _ => None,
+        }
+    }
+
+    /// Takes the next auto-driver step if it is due by `now`, at its own due time.
+    pub fn auto_drive_step(&mut self, pace: Millis, now: Millis) -> bool {
+        match self.auto_driver_due(pace).filter(|d| *d <= now) {
+            Some(due) => match self.state {
+                OrderState::MerchantAccepted => self.assign_driver("GoFood Driver", due).is_ok(),
+                _ => self.advance(due).is_ok(),
+            },
+            None => false,
+        }
+    }
+
+    /// Takes every auto-driver step due by `now`; returns how many.
+    pub fn auto_drive(&mut self, pace: Millis, now: Millis) -> usize {
+        let mut steps = 0;
+        while self.auto_drive_step(pace, now) {
+            steps += 1;
+        }
+        steps
+    }
+
     /// Marks the food ready (no state change). Allowed while accepted and before hand-over.
     pub fn food_prepared(&mut self, now: Millis) -> Result<(), WrongState> {
         match self.state {
@@ -519,6 +558,33 @@ mod tests {
             history: vec![],
             applied_promotions: vec![],
         }
+    }
+
+    #[test]
+    fn auto_driver_walks_a_delivery_and_waits_for_the_food() {
+        let pace = 30_000;
+        let mut o = order(OrderType::Delivery);
+        assert_eq!(o.auto_driver_due(pace), None, "not accepted yet");
+        o.accept(1_000).unwrap();
+        assert_eq!(o.auto_driver_due(pace), Some(31_000));
+        assert_eq!(o.auto_driver_due(0), None, "off");
+        assert_eq!(o.auto_drive(pace, 30_999), 0);
+        // One late look takes both due steps, each at its own time, then waits for the food.
+        assert_eq!(o.auto_drive(pace, 100_000), 2);
+        assert_eq!(o.state, OrderState::DriverArrived);
+        assert_eq!(o.driver.as_deref(), Some("GoFood Driver"));
+        let times: Vec<Millis> = o.history.iter().map(|c| c.at).collect();
+        assert_eq!(times, vec![1_000, 31_000, 61_000]);
+        assert_eq!(o.auto_driver_due(pace), None, "waits at the counter");
+        o.food_prepared(70_000).unwrap();
+        assert_eq!(o.auto_driver_due(pace), Some(100_000));
+        assert_eq!(o.auto_drive(pace, 1_000_000), 2);
+        assert_eq!(o.state, OrderState::Completed);
+        assert_eq!(o.auto_driver_due(pace), None);
+
+        let mut p = order(OrderType::Pickup);
+        p.accept(0).unwrap();
+        assert_eq!(p.auto_driver_due(pace), None, "no driver for pickup");
     }
 
     #[derive(Debug, Clone)]

@@ -42,6 +42,9 @@ pub struct ServiceConfig {
     pub webhooks: gobiz_webhooks::WebhookConfig,
     /// How long after a catalog push its menu mapping completes (spec §4.2: about 1 s).
     pub catalog_mapping_delay_ms: i64,
+    /// Sandbox auto-driver: time between the driver steps of accepted delivery orders
+    /// (0 = off; drivers then move only through the sandbox API).
+    pub auto_driver_ms: i64,
 }
 
 /// Everything a use case may touch. Cheap to clone.

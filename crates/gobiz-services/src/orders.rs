@@ -110,17 +110,24 @@ fn decode(s: &StoredOrder) -> ServiceResult<Order> {
         .map_err(|e| ServiceError::Internal(format!("stored order unreadable: {e}")))
 }
 
-fn encode(o: &Order, now: i64, version: i64) -> ServiceResult<StoredOrder> {
+/// The stored row of an order; its timer is the acceptance deadline while awaiting, or the
+/// auto-driver's next step (`pace` 0 = off), whichever comes first.
+fn encode(o: &Order, now: i64, version: i64, pace: i64) -> ServiceResult<StoredOrder> {
+    let acceptance = if o.state == OrderState::AwaitingMerchantAcceptance {
+        o.acceptance_deadline
+    } else {
+        None
+    };
+    let timer_due_at = match (acceptance, o.auto_driver_due(pace)) {
+        (Some(a), Some(d)) => Some(a.min(d)),
+        (a, d) => a.or(d),
+    };
     Ok(StoredOrder {
         order_number: o.order_number.clone(),
         outlet_id: o.outlet_id.clone(),
         status: o.state.as_str().to_string(),
         document: serde_json::to_string(o).map_err(|e| ServiceError::Internal(e.to_string()))?,
-        timer_due_at: if o.state == OrderState::AwaitingMerchantAcceptance {
-            o.acceptance_deadline
-        } else {
-            None
-        },
+        timer_due_at,
         version,
         created_at: o.created_at,
         updated_at: now,
@@ -176,13 +183,18 @@ impl Services {
             let now = self.clock.now_ms();
             let mut steps = Steps::new();
             let out = change(&mut order, now, &mut steps)?;
-            if steps.is_empty() && encode(&order, now, 0)?.document == stored.document {
+            let pace = self.config.auto_driver_ms;
+            let unchanged = encode(&order, now, 0, pace)?;
+            if steps.is_empty()
+                && unchanged.document == stored.document
+                && unchanged.timer_due_at == stored.timer_due_at
+            {
                 return Ok((order, out));
             }
             let mut tx = self.db.begin().await?;
             if !orders::update_if(
                 &mut tx,
-                &encode(&order, now, stored.version)?,
+                &encode(&order, now, stored.version, pace)?,
                 stored.version,
             )
             .await?
@@ -448,7 +460,12 @@ impl Services {
             steps.truncate(1);
             steps.push((order.state.event(), order.webhook_body()));
             let mut tx = self.db.begin().await?;
-            match orders::insert(&mut tx, &encode(&order, now, 1)?).await {
+            match orders::insert(
+                &mut tx,
+                &encode(&order, now, 1, self.config.auto_driver_ms)?,
+            )
+            .await
+            {
                 Ok(()) => {}
                 Err(gobiz_store::StoreError::Duplicate) => continue,
                 Err(e) => return Err(e.into()),
@@ -577,11 +594,14 @@ impl Services {
         Ok(order)
     }
 
-    /// Applies every acceptance timer due on the clock (60 s accept / 180 s reject). Called by
-    /// the timer loop and by the sandbox clock advance before it answers. Races with API calls
-    /// are settled by the version check: the timer only acts on an order still awaiting.
+    /// Applies every acceptance timer due on the clock (60 s accept / 180 s reject) and every
+    /// due auto-driver step (when `auto_driver_ms` > 0). Called by the timer loop and by the
+    /// sandbox clock advance before it answers. Races with API calls are settled by the
+    /// version check: the timer only acts on an order still awaiting, the driver only on an
+    /// order still where it left it.
     pub async fn process_due_timers(&self) -> ServiceResult<usize> {
         let mut applied = 0;
+        let pace = self.config.auto_driver_ms;
         loop {
             let now = self.clock.now_ms();
             let due = orders::due_timers(&mut self.db.conn().await?, now, 200).await?;
@@ -602,11 +622,20 @@ impl Services {
                                 let _ = o.reject(MERCHANT_TIMEOUT, MERCHANT_TIMEOUT, now);
                             }
                         } else {
-                            // Not awaiting any more: the timer is void.
+                            // Not awaiting any more: the acceptance timer is void.
                             o.acceptance_deadline = None;
                         }
                         record_since(o, from, steps);
-                        Ok(due)
+                        let mut acted = due;
+                        loop {
+                            let from = o.history.len();
+                            if !o.auto_drive_step(pace, now) {
+                                break;
+                            }
+                            record_since(o, from, steps);
+                            acted = true;
+                        }
+                        Ok(acted)
                     })
                     .await;
                 match result {

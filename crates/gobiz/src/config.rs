@@ -80,6 +80,9 @@ pub struct ServeArgs {
     /// Delay between a catalog push and its menu-mapping webhook, in ms [default: 1000]
     #[arg(long, env = "GOBIZ_CATALOG_MAPPING_DELAY_MS")]
     pub catalog_mapping_delay_ms: Option<i64>,
+    /// Sandbox auto-driver: seconds between the driver steps of accepted delivery orders; 0 = off (drivers move only through the sandbox API) [default: 0]
+    #[arg(long, env = "GOBIZ_AUTO_DRIVER_SECS")]
+    pub auto_driver_secs: Option<i64>,
 }
 
 /// The config file's keys (all optional).
@@ -110,6 +113,8 @@ pub struct FileConfig {
     pub webhook_concurrency: Option<usize>,
     /// Same as `--catalog-mapping-delay-ms`.
     pub catalog_mapping_delay_ms: Option<i64>,
+    /// Same as `--auto-driver-secs`.
+    pub auto_driver_secs: Option<i64>,
 }
 
 /// Fully resolved settings.
@@ -133,6 +138,8 @@ pub struct Settings {
     pub webhooks: gobiz_webhooks::WebhookConfig,
     /// Catalog push → mapping webhook delay.
     pub catalog_mapping_delay_ms: i64,
+    /// Auto-driver pace in ms (0 = off).
+    pub auto_driver_ms: i64,
 }
 
 /// Default SQLite location, relative to the working directory.
@@ -206,9 +213,14 @@ pub fn resolve_serve(a: &ServeArgs) -> anyhow::Result<Settings> {
         .or(file.catalog_mapping_delay_ms)
         .unwrap_or(1000)
         .clamp(0, 3_600_000);
+    let auto_driver_secs = a.auto_driver_secs.or(file.auto_driver_secs).unwrap_or(0);
+    if !(0..=86_400).contains(&auto_driver_secs) {
+        anyhow::bail!("auto_driver_secs must be 0 (off) to 86400, got {auto_driver_secs}");
+    }
     Ok(Settings {
         webhooks,
         catalog_mapping_delay_ms,
+        auto_driver_ms: auto_driver_secs * 1000,
         listen: a
             .listen
             .clone()

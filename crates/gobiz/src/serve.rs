@@ -59,6 +59,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             public_base_url: base_url.clone(),
             webhooks: settings.webhooks.clone(),
             catalog_mapping_delay_ms: settings.catalog_mapping_delay_ms,
+            auto_driver_ms: settings.auto_driver_ms,
         },
     )
     .await
@@ -184,6 +185,7 @@ pub async fn worker(args: ServeArgs) -> anyhow::Result<()> {
             public_base_url: settings.public_base_url.clone().unwrap_or_default(),
             webhooks: settings.webhooks.clone(),
             catalog_mapping_delay_ms: settings.catalog_mapping_delay_ms,
+            auto_driver_ms: settings.auto_driver_ms,
         },
     )
     .await
