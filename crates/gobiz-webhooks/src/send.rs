@@ -43,12 +43,15 @@ pub struct Sender {
 impl Sender {
     /// A sender with a per-request timeout; `production` turns on the URL guard.
     pub fn new(timeout: Duration, production: bool) -> Sender {
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
-            .pool_max_idle_per_host(64)
-            .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
+            .pool_max_idle_per_host(64);
+        if production {
+            // Connect only to addresses that pass the guard (no DNS-rebinding window).
+            builder = builder.dns_resolver(std::sync::Arc::new(url_guard::GuardedResolver));
+        }
+        let client = builder.build().unwrap_or_else(|_| reqwest::Client::new());
         Sender {
             client,
             production,
@@ -97,6 +100,7 @@ impl Sender {
             let resp = match req.send().await {
                 Ok(r) => r,
                 Err(e) if e.is_timeout() => break Outcome::Timeout,
+                Err(e) if url_guard::is_forbidden_resolution(&e) => break Outcome::Blocked,
                 Err(e) => break Outcome::ConnectFailed(short_reason(&e)),
             };
             let status = resp.status().as_u16();

@@ -95,6 +95,55 @@ pub async fn check(raw: &str, production: bool) -> Result<url::Url, Refusal> {
     Ok(url)
 }
 
+/// The error of a refused resolution; [`is_forbidden_resolution`] finds it in a request error.
+#[derive(Debug)]
+pub struct ForbiddenAddress(pub String);
+
+impl std::fmt::Display for ForbiddenAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} resolves to a forbidden address", self.0)
+    }
+}
+
+impl std::error::Error for ForbiddenAddress {}
+
+/// The production HTTP client's resolver: it resolves a receiver's host and refuses it when
+/// any address is forbidden, so the address a request connects to is always one that passed
+/// the guard. [`check`] resolves too, before the request, for a clear refusal; without this
+/// resolver a DNS answer that changed between that check and the connection (DNS rebinding)
+/// would slip through.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GuardedResolver;
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let addrs: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if addrs.is_empty() || addrs.iter().any(|a| is_forbidden_ip(a.ip())) {
+                let refused: Box<dyn std::error::Error + Send + Sync> =
+                    Box::new(ForbiddenAddress(host));
+                return Err(refused);
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(addrs.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
+/// True when `e` (or an error it wraps) is a refusal of [`GuardedResolver`].
+pub fn is_forbidden_resolution(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<ForbiddenAddress>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +179,30 @@ mod tests {
         assert!(check_shape("ftp://example.com/", false).is_err());
         assert!(check_shape("not a url", false).is_err());
         assert!(check_shape("https://u:p@example.com/", false).is_err());
+    }
+
+    #[tokio::test]
+    async fn the_resolver_refuses_hosts_with_forbidden_addresses() {
+        use reqwest::dns::Resolve;
+        use std::str::FromStr;
+        let name = reqwest::dns::Name::from_str("localhost").unwrap();
+        let err = match GuardedResolver.resolve(name).await {
+            Ok(_) => panic!("localhost must be refused"),
+            Err(e) => e,
+        };
+        assert!(is_forbidden_resolution(err.as_ref()), "{err}");
+
+        // Through a real client: the connection is never made.
+        let client = reqwest::Client::builder()
+            .dns_resolver(std::sync::Arc::new(GuardedResolver))
+            .build()
+            .unwrap();
+        let err = client
+            .get("http://localhost:9/")
+            .send()
+            .await
+            .expect_err("refused");
+        assert!(is_forbidden_resolution(&err), "{err:?}");
     }
 
     #[tokio::test]
