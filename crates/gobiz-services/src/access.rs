@@ -89,11 +89,19 @@ impl Services {
         outlet_id: &str,
         product: Option<Product>,
     ) -> ServiceResult<Outlet> {
-        let mut conn = self.db.conn().await?;
+        let key = (who.partner.id.clone(), outlet_id.to_string(), product);
+        let found = match self.outlet_memo.get(&key) {
+            Some(hit) => hit,
+            None => {
+                let mut conn = self.db.conn().await?;
+                let found =
+                    outlets::get_with_link(&mut conn, outlet_id, &who.partner.id, product).await?;
+                self.outlet_memo.put(key, found.clone());
+                found
+            }
+        };
         let (outlet, linked) =
-            outlets::get_with_link(&mut conn, outlet_id, &who.partner.id, product)
-                .await?
-                .ok_or_else(|| ServiceError::OutletNotFound(outlet_id.to_string()))?;
+            found.ok_or_else(|| ServiceError::OutletNotFound(outlet_id.to_string()))?;
         let allowed = match who.partner.kind {
             PartnerType::Direct => {
                 who.partner.merchant_id.as_deref() == Some(outlet.merchant_id.as_str())
@@ -108,47 +116,16 @@ impl Services {
     }
 }
 
-/// Live tokens resolved in the last second, so that an API call costs no token query.
-///
-/// Safe to lose. Expiry is still judged on every call; this node forgets everything at once
-/// whenever it revokes anything, so its own revocations apply immediately. Another node may
-/// accept a token it revoked for at most [`PRINCIPAL_TTL`].
-#[derive(Default)]
-pub struct PrincipalCache {
-    entries:
-        std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, CachedPrincipal)>>,
-}
+/// Live tokens resolved in the last second, keyed by token hash, so that an API call costs
+/// no token query. Expiry is still judged on every call; this node forgets everything at once
+/// whenever it revokes anything. Another node may accept a token it revoked for at most
+/// [`crate::memo::MEMO_TTL`].
+pub type PrincipalCache = crate::memo::Memo<String, CachedPrincipal>;
 
 /// What the cache keeps per token.
 pub type CachedPrincipal = (gobiz_domain::entities::AccessGrant, Partner);
 
-/// How long a resolved token is trusted without asking the database.
-pub const PRINCIPAL_TTL: std::time::Duration = std::time::Duration::from_secs(1);
-
-impl PrincipalCache {
-    fn get(&self, hash: &str) -> Option<CachedPrincipal> {
-        let map = self.entries.lock().ok()?;
-        map.get(hash)
-            .filter(|(at, _)| at.elapsed() < PRINCIPAL_TTL)
-            .map(|(_, p)| p.clone())
-    }
-
-    fn put(&self, hash: String, p: CachedPrincipal) {
-        if let Ok(mut map) = self.entries.lock() {
-            if map.len() >= 10_000 {
-                map.retain(|_, (at, _)| at.elapsed() < PRINCIPAL_TTL);
-                if map.len() >= 10_000 {
-                    map.clear();
-                }
-            }
-            map.insert(hash, (std::time::Instant::now(), p));
-        }
-    }
-
-    /// Forgets every entry (after any revocation or a sandbox reset).
-    pub fn clear(&self) {
-        if let Ok(mut map) = self.entries.lock() {
-            map.clear();
-        }
-    }
-}
+/// Outlet access checks of the last second: (partner, outlet, product) → the outlet and whether
+/// the partner has it linked (`None`: no such outlet). Forgotten on this node by every link,
+/// unlink, outlet update and reset.
+pub type OutletMemo = crate::memo::Memo<(String, String, Option<Product>), Option<(Outlet, bool)>>;

@@ -9,8 +9,6 @@ use gobiz_domain::model::{PartnerType, Product};
 use gobiz_store::catalogs::{self, CatalogAccess, StoredCatalog};
 use gobiz_store::links;
 use serde_json::{json, Value};
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
 
 /// Answer of [`Services::catalog_read`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -279,43 +277,6 @@ impl Services {
     }
 }
 
-/// Per (partner, outlet): the outcome of the access query of the last second, so that a hot
-/// `GET v2/catalog` served from a node's rendered cache costs no query at all.
-///
-/// Safe to lose. This node forgets everything whenever it changes a catalog, stock or a link;
-/// another node's change shows here within [`MEMO_TTL`].
-#[derive(Default)]
-pub struct CatalogMemo {
-    entries: std::sync::Mutex<HashMap<MemoKey, (Instant, Option<CatalogAccess>)>>,
-}
-
-/// (partner id, outlet id).
-type MemoKey = (String, String);
-
-/// How long an access check is reused.
-pub const MEMO_TTL: Duration = Duration::from_secs(1);
-
-impl CatalogMemo {
-    fn get(&self, key: &(String, String)) -> Option<Option<CatalogAccess>> {
-        let map = self.entries.lock().ok()?;
-        map.get(key)
-            .filter(|(at, _)| at.elapsed() < MEMO_TTL)
-            .map(|(_, a)| a.clone())
-    }
-
-    fn put(&self, key: (String, String), value: Option<CatalogAccess>) {
-        if let Ok(mut map) = self.entries.lock() {
-            if map.len() >= 10_000 {
-                map.clear();
-            }
-            map.insert(key, (Instant::now(), value));
-        }
-    }
-
-    /// Forgets everything (after any local catalog, stock or link change).
-    pub fn clear(&self) {
-        if let Ok(mut map) = self.entries.lock() {
-            map.clear();
-        }
-    }
-}
+/// Catalog access checks of the last second, (partner id, outlet id) → access and version;
+/// forgotten on this node by every local catalog, stock or link change.
+pub type CatalogMemo = crate::memo::Memo<(String, String), Option<CatalogAccess>>;

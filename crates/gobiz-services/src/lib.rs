@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod goauth;
 pub mod linking;
+pub mod memo;
 pub mod moka;
 pub mod oauth;
 pub mod orders;
@@ -68,6 +69,8 @@ pub struct Services {
     pub catalog_memo: Arc<catalog::CatalogMemo>,
     /// Recently resolved bearer tokens.
     pub principals: Arc<access::PrincipalCache>,
+    /// Recent outlet access checks.
+    pub outlet_memo: Arc<access::OutletMemo>,
     /// The webhook engine (run by the binary; used here for immediate redeliveries).
     pub dispatcher: Arc<gobiz_webhooks::Dispatcher>,
 }
@@ -89,12 +92,20 @@ impl Services {
             wake,
             dispatcher,
             principals: Arc::new(access::PrincipalCache::default()),
+            outlet_memo: Arc::new(access::OutletMemo::default()),
             catalog_memo: Arc::new(catalog::CatalogMemo::default()),
             config: Arc::new(config),
             secret_cache: Arc::new(secrets::VerifiedSecrets::default()),
             keys: Arc::new(signing::KeyCache::default()),
             otp_sender: Arc::new(otp::LogAndSandboxSender),
         })
+    }
+
+    /// Forgets this node's outlet and catalog access memos (after a link, unlink, outlet
+    /// change or reset), so the change applies at once here.
+    pub fn forget_access(&self) {
+        self.outlet_memo.clear();
+        self.catalog_memo.clear();
     }
 
     /// Current instant (ms) from the clock.

@@ -87,7 +87,7 @@ impl Services {
             first.get_or_insert(link);
         }
         tx.commit().await?;
-        self.catalog_memo.clear();
+        self.forget_access();
         first.ok_or_else(|| ServiceError::Internal("no product to link".into()))
     }
 
@@ -107,7 +107,7 @@ impl Services {
             links::delete(&mut tx, &partner.id, outlet_id, product).await?;
         }
         tx.commit().await?;
-        self.catalog_memo.clear();
+        self.forget_access();
         Ok(())
     }
 }

@@ -178,6 +178,7 @@ impl Services {
         let mut tx = self.db.begin().await?;
         outlets::update(&mut tx, &outlet).await?;
         tx.commit().await?;
+        self.forget_access();
         Ok(outlet)
     }
 }

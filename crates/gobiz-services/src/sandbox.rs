@@ -349,6 +349,7 @@ impl Services {
                 "Outlet with id: {id} already exists"
             )))?;
         tx.commit().await?;
+        self.forget_access();
         Ok(outlet)
     }
 
@@ -403,6 +404,7 @@ impl Services {
         o.updated_at = self.clock.now_ms();
         outlets::update(&mut tx, &o).await?;
         tx.commit().await?;
+        self.forget_access();
         Ok(o)
     }
 
@@ -855,7 +857,7 @@ impl Services {
         tx.commit().await?;
         self.clock.reset();
         self.principals.clear();
-        self.catalog_memo.clear();
+        self.forget_access();
         Ok(())
     }
 
