@@ -257,16 +257,15 @@ fn report(name: &str, t: &Target, s: Stats) {
 }
 
 /// A new client of the seeded partner with `scopes`, and a token for all of them; returns
-/// (outlet id, token).
+/// (the seed's `data`, token).
 async fn seeded_token(
     http: &reqwest::Client,
     s: &Server,
     t: &Target,
     scopes: &[&str],
-) -> anyhow::Result<(String, String)> {
+) -> anyhow::Result<(Value, String)> {
     let v = admin(http, s, &t.admin_token, "/sandbox/v1/seed", json!({})).await?;
     let partner = v["data"]["partner"]["id"].as_str().context("partner")?;
-    let outlet = v["data"]["outlet"]["id"].as_str().context("outlet")?;
     let c = admin(
         http,
         s,
@@ -282,7 +281,7 @@ async fn seeded_token(
         .as_str()
         .context("secret")?;
     let token = client_token(http, &s.base, id, secret, &scopes.join(" ")).await?;
-    Ok((outlet.to_string(), token))
+    Ok((v["data"].clone(), token))
 }
 
 /// A client-credentials access token.
@@ -369,13 +368,14 @@ async fn main() -> anyhow::Result<()> {
         }
         What::Payments(t) => {
             let s = start(&t).await?;
-            let (outlet, token) = seeded_token(
+            let (seeded, token) = seeded_token(
                 &http,
                 &s,
                 &t,
                 &["payment:transaction:read", "payment:transaction:write"],
             )
             .await?;
+            let outlet = seeded["outlet"]["id"].as_str().context("outlet")?;
             let url = format!(
                 "{}/integrations/payment/outlets/{outlet}/v2/transactions",
                 s.base
@@ -428,11 +428,34 @@ async fn main() -> anyhow::Result<()> {
         What::Moka(m) => {
             let t = &m.target;
             let s = start(t).await?;
-            let (outlet, token) = seeded_token(
+            let (seeded, token) = seeded_token(
                 &http,
                 &s,
                 t,
                 &["mokapos:reporting:read", "mokapos:transaction:read"],
+            )
+            .await?;
+            // A fresh outlet of the seeded merchant (the seeded one has demo sales), linked.
+            let merchant = seeded["merchant"]["id"].as_str().context("merchant")?;
+            let o = admin(
+                &http,
+                &s,
+                &t.admin_token,
+                &format!("/sandbox/v1/merchants/{merchant}/outlets"),
+                json!({ "name": "Bench outlet", "address": "Jl. Bench 1", "email": "bench@example.com" }),
+            )
+            .await?;
+            let outlet = o["data"]["outlet"]["id"]
+                .as_str()
+                .context("outlet")?
+                .to_string();
+            admin(
+                &http,
+                &s,
+                &t.admin_token,
+                "/sandbox/v1/links",
+                json!({ "user_id": seeded["user"]["id"], "partner_id": seeded["partner"]["id"],
+                        "outlet_id": outlet, "product": "payment", "external_outlet_id": "bench-1" }),
             )
             .await?;
             moka::run(
