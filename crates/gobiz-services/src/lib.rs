@@ -19,6 +19,7 @@ pub mod payments;
 pub mod promotions;
 pub mod sandbox;
 pub mod sandbox_events;
+pub mod sealing;
 pub mod secrets;
 pub mod signing;
 pub mod subscriptions;

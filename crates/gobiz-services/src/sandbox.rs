@@ -569,7 +569,8 @@ impl Services {
             created_at: self.clock.now_ms(),
         };
         let secret = new_notification_secret();
-        partners::insert(&mut conn, &partner, &secret).await?;
+        let sealed = self.config.webhooks.sealer.seal(&secret);
+        partners::insert(&mut conn, &partner, &sealed).await?;
         Ok(PartnerWithSecret {
             partner,
             notification_secret: secret,
@@ -590,16 +591,22 @@ impl Services {
 
     /// A partner's notification secret (sandbox only: integrators need it to verify).
     pub async fn notification_secret(&self, id: &str) -> ServiceResult<String> {
-        partners::secret(&mut self.db.conn().await?, id)
+        let stored = partners::secret(&mut self.db.conn().await?, id)
             .await?
-            .ok_or_else(|| partner_not_found(id))
+            .ok_or_else(|| partner_not_found(id))?;
+        self.config
+            .webhooks
+            .sealer
+            .open(&stored)
+            .map_err(|e| ServiceError::Internal(format!("notification secret of {id}: {e}")))
     }
 
     /// Replaces a partner's notification secret and returns the new one once.
     pub async fn rotate_notification_secret(&self, id: &str) -> ServiceResult<PartnerWithSecret> {
         let secret = new_notification_secret();
+        let sealed = self.config.webhooks.sealer.seal(&secret);
         let mut tx = self.db.begin().await?;
-        if !partners::set_secret(&mut tx, id, &secret).await? {
+        if !partners::set_secret(&mut tx, id, &sealed).await? {
             return Err(partner_not_found(id));
         }
         let partner = partners::get(&mut tx, id)

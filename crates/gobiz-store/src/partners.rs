@@ -107,3 +107,17 @@ pub async fn secret<R: Runner>(r: &mut R, id: &str) -> Result<Option<String>> {
         None => Ok(None),
     }
 }
+
+/// Every partner's id and stored notification secret (for sealing old plaintext values and
+/// checking the server key at start).
+pub async fn all_secrets<R: Runner>(r: &mut R) -> Result<Vec<(String, String)>> {
+    let stmt = Query::select()
+        .columns([Partners::Id, Partners::NotificationSecret])
+        .from(Partners::Table)
+        .to_owned();
+    fetch_all(r, &stmt)
+        .await?
+        .iter()
+        .map(|row| Ok((text(row, "id")?, text(row, "notification_secret")?)))
+        .collect()
+}

@@ -9,6 +9,9 @@ use sea_query::{Expr, ExprTrait, OnConflict, Query};
 pub const ADMIN_TOKEN: &str = "admin_token";
 /// Key of the sandbox clock offset in milliseconds.
 pub const CLOCK_OFFSET_MS: &str = "clock_offset_ms";
+/// Sandbox mode without a configured `--secret-key`: the generated key that seals
+/// notification secrets (production never stores its key).
+pub const SANDBOX_SECRET_KEY: &str = "sandbox_secret_key";
 
 /// Reads a setting.
 pub async fn get<R: Runner>(r: &mut R, key: &str) -> Result<Option<String>> {

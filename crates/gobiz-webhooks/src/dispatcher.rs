@@ -30,6 +30,8 @@ pub struct WebhookConfig {
     pub poll: Duration,
     /// Production URL rules.
     pub production: bool,
+    /// Opens the notification secrets stored sealed.
+    pub sealer: crate::sealed::SecretBox,
 }
 
 impl Default for WebhookConfig {
@@ -42,6 +44,7 @@ impl Default for WebhookConfig {
             per_endpoint: 32,
             poll: Duration::from_millis(200),
             production: false,
+            sealer: crate::sealed::SecretBox::default(),
         }
     }
 }
@@ -125,11 +128,11 @@ impl Dispatcher {
         &self.sender
     }
 
-    fn outgoing<'a>(&self, c: &'a Claimed, now: Millis) -> Outgoing<'a> {
+    fn outgoing<'a>(&self, c: &'a Claimed, secret: &'a str, now: Millis) -> Outgoing<'a> {
         Outgoing {
             url: &c.delivery.endpoint,
             body: &c.delivery.payload,
-            secret: &c.secret,
+            secret,
             idempotency_key: &c.delivery.idempotency_key,
             standard_webhooks: c.standard_webhooks,
             now_secs: now / 1000,
@@ -231,8 +234,19 @@ impl Dispatcher {
             }
             return;
         }
+        let secret = match self.cfg.sealer.open(&c.secret) {
+            Ok(s) => s,
+            Err(e) => {
+                // Checked at start (`gobiz serve` refuses a key that does not open the stored
+                // secrets), so this is a key changed under a running node: send nothing
+                // unsigned; the lease expires and another node (or a restart) retries.
+                tracing::error!(delivery = %c.delivery.id, error = %e, "cannot open the notification secret");
+                self.leave(&c.delivery.endpoint);
+                return;
+            }
+        };
         let now = self.clock.now_ms();
-        let sent = self.sender.attempt(&self.outgoing(&c, now)).await;
+        let sent = self.sender.attempt(&self.outgoing(&c, &secret, now)).await;
         self.leave(&c.delivery.endpoint);
         let done = self.clock.now_ms();
         let record = attempt_record(
@@ -250,8 +264,13 @@ impl Dispatcher {
     /// One immediate attempt outside the schedule (sandbox redeliver): recorded in history;
     /// success marks the delivery delivered, failure leaves its status and schedule alone.
     pub async fn redeliver(&self, c: &Claimed) -> Result<(), gobiz_store::StoreError> {
+        let secret = self
+            .cfg
+            .sealer
+            .open(&c.secret)
+            .map_err(|e| gobiz_store::StoreError::Corrupt(e.to_string()))?;
         let now = self.clock.now_ms();
-        let sent = self.sender.attempt(&self.outgoing(c, now)).await;
+        let sent = self.sender.attempt(&self.outgoing(c, &secret, now)).await;
         let done = self.clock.now_ms();
         let mut record =
             attempt_record(c, &sent.outcome, &sent.headers, done, &self.cfg.schedule_ms);

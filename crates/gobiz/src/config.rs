@@ -83,6 +83,9 @@ pub struct ServeArgs {
     /// Sandbox auto-driver: seconds between the driver steps of accepted delivery orders; 0 = off (drivers move only through the sandbox API) [default: 0]
     #[arg(long, env = "GOBIZ_AUTO_DRIVER_SECS")]
     pub auto_driver_secs: Option<i64>,
+    /// Server key (at least 32 characters) that encrypts notification secrets at rest; required in production, generated once and stored in sandbox mode when unset
+    #[arg(long, env = "GOBIZ_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
 }
 
 /// The config file's keys (all optional).
@@ -115,6 +118,8 @@ pub struct FileConfig {
     pub catalog_mapping_delay_ms: Option<i64>,
     /// Same as `--auto-driver-secs`.
     pub auto_driver_secs: Option<i64>,
+    /// Same as `--secret-key`.
+    pub secret_key: Option<String>,
 }
 
 /// Fully resolved settings.
@@ -140,6 +145,8 @@ pub struct Settings {
     pub catalog_mapping_delay_ms: i64,
     /// Auto-driver pace in ms (0 = off).
     pub auto_driver_ms: i64,
+    /// Configured server key sealing notification secrets.
+    pub secret_key: Option<String>,
 }
 
 /// Default SQLite location, relative to the working directory.
@@ -221,6 +228,11 @@ pub fn resolve_serve(a: &ServeArgs) -> anyhow::Result<Settings> {
         webhooks,
         catalog_mapping_delay_ms,
         auto_driver_ms: auto_driver_secs * 1000,
+        secret_key: a
+            .secret_key
+            .clone()
+            .or(file.secret_key)
+            .filter(|k| !k.is_empty()),
         listen: a
             .listen
             .clone()

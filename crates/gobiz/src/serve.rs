@@ -5,8 +5,10 @@ use anyhow::Context;
 use gobiz_domain::model::Mode;
 use gobiz_http::AppState;
 use gobiz_services::sandbox::demo;
-use gobiz_services::{ServiceConfig, Services};
+use gobiz_services::sealing;
+use gobiz_services::{ServiceConfig, ServiceError, Services};
 use gobiz_store::Db;
+use gobiz_webhooks::sealed::SecretBox;
 use std::io::Write;
 use std::time::Duration;
 
@@ -32,6 +34,54 @@ pub async fn migrate(args: CommonArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A start-up refusal in words (a violation list reads `field: problem`).
+fn startup_error(e: ServiceError) -> anyhow::Error {
+    match e {
+        ServiceError::Invalid(v) => {
+            anyhow::anyhow!(v.iter().map(|x| x.message()).collect::<Vec<_>>().join("; "))
+        }
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+/// The services of a node: the server key that seals notification secrets (configured, or
+/// generated once in sandbox mode), then the secrets stored in plain text sealed with it.
+async fn build_services(
+    settings: &config::Settings,
+    db: &Db,
+    public_base_url: String,
+) -> anyhow::Result<Services> {
+    let key = sealing::secret_key(db, settings.secret_key.as_deref(), settings.mode)
+        .await
+        .map_err(startup_error)?;
+    let mut webhooks = settings.webhooks.clone();
+    webhooks.sealer = SecretBox::new(&key);
+    let services = Services::new(
+        db.clone(),
+        ServiceConfig {
+            mode: settings.mode,
+            access_token_ttl_secs: settings.access_token_ttl_secs,
+            public_base_url,
+            webhooks,
+            catalog_mapping_delay_ms: settings.catalog_mapping_delay_ms,
+            auto_driver_ms: settings.auto_driver_ms,
+        },
+    )
+    .await
+    .map_err(startup_error)?;
+    let sealed = services
+        .seal_stored_secrets()
+        .await
+        .map_err(startup_error)?;
+    if sealed > 0 {
+        tracing::info!(
+            sealed,
+            "sealed notification secrets that were stored in plain text"
+        );
+    }
+    Ok(services)
+}
+
 /// Prints one line to stdout and flushes, so wrappers reading the pipe see it at once.
 fn say(line: &str) {
     let mut out = std::io::stdout().lock();
@@ -51,19 +101,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .public_base_url
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
-    let services = Services::new(
-        db.clone(),
-        ServiceConfig {
-            mode: settings.mode,
-            access_token_ttl_secs: settings.access_token_ttl_secs,
-            public_base_url: base_url.clone(),
-            webhooks: settings.webhooks.clone(),
-            catalog_mapping_delay_ms: settings.catalog_mapping_delay_ms,
-            auto_driver_ms: settings.auto_driver_ms,
-        },
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let services = build_services(&settings, &db, base_url.clone()).await?;
 
     // The sandbox needs an admin token; production never invents one.
     let admin = match (settings.mode, settings.admin_token.as_deref()) {
@@ -177,19 +215,12 @@ async fn seed_demo(services: &Services, base: &str, admin: &str) -> anyhow::Resu
 pub async fn worker(args: ServeArgs) -> anyhow::Result<()> {
     let settings = config::resolve_serve(&args)?;
     let db = open_db(&settings.database_url).await?;
-    let services = Services::new(
-        db.clone(),
-        ServiceConfig {
-            mode: settings.mode,
-            access_token_ttl_secs: settings.access_token_ttl_secs,
-            public_base_url: settings.public_base_url.clone().unwrap_or_default(),
-            webhooks: settings.webhooks.clone(),
-            catalog_mapping_delay_ms: settings.catalog_mapping_delay_ms,
-            auto_driver_ms: settings.auto_driver_ms,
-        },
+    let services = build_services(
+        &settings,
+        &db,
+        settings.public_base_url.clone().unwrap_or_default(),
     )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    .await?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(services.dispatcher.clone().run(stop_rx.clone()));
     let timers = tokio::spawn(services.clone().run_timers(stop_rx));

@@ -1,0 +1,200 @@
+//! Notification secrets are sealed at rest (AES-256-GCM under `GOBIZ_SECRET_KEY`): the
+//! database never holds the secret itself, the sandbox still shows it, webhooks are signed
+//! with it, a secret stored in plain text before sealing existed is sealed at the next start,
+//! and a node started with another key refuses to start instead of signing with garbage.
+//! Black box, both databases (the test reads the `partners` table directly to look).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[allow(unused_macros)]
+#[macro_use]
+mod common;
+#[allow(unused_macros)]
+#[macro_use]
+mod receiver;
+
+use common::*;
+use receiver::{emit, go_signature, subscribe, Receiver};
+use std::time::Duration;
+
+const KEY: &str = "test-server-key-0123456789-abcdefghijklmnop";
+
+/// The stored `notification_secret` of a partner.
+async fn stored_secret(db_url: &str, partner_id: &str) -> String {
+    if db_url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(db_url).await.unwrap();
+        let v: String = sqlx::query_scalar("SELECT notification_secret FROM partners WHERE id = ?")
+            .bind(partner_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        v
+    } else {
+        let pool = sqlx::PgPool::connect(db_url).await.unwrap();
+        let v: String =
+            sqlx::query_scalar("SELECT notification_secret FROM partners WHERE id = $1")
+                .bind(partner_id)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        pool.close().await;
+        v
+    }
+}
+
+/// Overwrites a partner's stored secret (as a pre-sealing database would hold it).
+async fn store_plain(db_url: &str, partner_id: &str, secret: &str) {
+    let sql_lite = "UPDATE partners SET notification_secret = ? WHERE id = ?";
+    let sql_pg = "UPDATE partners SET notification_secret = $1 WHERE id = $2";
+    if db_url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(db_url).await.unwrap();
+        sqlx::query(sql_lite)
+            .bind(secret)
+            .bind(partner_id)
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    } else {
+        let pool = sqlx::PgPool::connect(db_url).await.unwrap();
+        sqlx::query(sql_pg)
+            .bind(secret)
+            .bind(partner_id)
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
+}
+
+async fn shown_secret(app: &TestApp, partner_id: &str) -> String {
+    let r = app
+        .admin_get(&format!(
+            "/sandbox/v1/partners/{partner_id}/notification-secret"
+        ))
+        .await;
+    r.data(200)["notification_secret"]
+        .as_str()
+        .unwrap_or_else(|| panic!("notification_secret: {}", r.text))
+        .to_string()
+}
+
+/// One signed delivery to a fresh receiver, checked against `secret`.
+async fn assert_signed_with(app: &TestApp, fx: &Fixture, secret: &str) {
+    let rx = Receiver::start().await;
+    let tok = app.fixture_token(fx).await;
+    let event = "gofood.order.merchant_accepted";
+    subscribe(app, &tok, event, &rx.url("/hook")).await;
+    emit(app, event, &fx.outlet_id, None).await;
+    let got = rx.wait_for_path("/hook", 1, Duration::from_secs(20)).await;
+    let r = &got[0];
+    assert_eq!(
+        r.header("x-go-signature").as_deref(),
+        Some(go_signature(secret, &r.body).as_str()),
+        "signed with the partner's secret"
+    );
+}
+
+both_dbs_env!(
+    secrets_are_sealed_at_rest_and_old_ones_get_sealed,
+    &[("GOBIZ_SECRET_KEY", KEY)],
+    |mut app: TestApp| async move {
+        let fx = app.setup_facilitator().await;
+        let secret = fx.notification_secret.clone();
+        assert_eq!(secret.len(), 64);
+
+        let stored = stored_secret(&app.db_url, &fx.partner_id).await;
+        assert!(stored.starts_with("gbz1:"), "sealed: {stored}");
+        assert!(!stored.contains(&secret), "the secret itself is not stored");
+        assert_eq!(shown_secret(&app, &fx.partner_id).await, secret);
+        assert_signed_with(&app, &fx, &secret).await;
+
+        // Rotation seals the new secret too.
+        let r = app
+            .admin_post(
+                &format!("/sandbox/v1/partners/{}/notification-secret", fx.partner_id),
+                serde_json::json!({}),
+            )
+            .await;
+        let rotated = r.data(200)["partner"]["notification_secret"]
+            .as_str()
+            .or_else(|| r.data(200)["notification_secret"].as_str())
+            .unwrap_or_else(|| panic!("rotated secret: {}", r.text))
+            .to_string();
+        assert_ne!(rotated, secret);
+        let stored = stored_secret(&app.db_url, &fx.partner_id).await;
+        assert!(
+            stored.starts_with("gbz1:") && !stored.contains(&rotated),
+            "{stored}"
+        );
+
+        // A database from before sealing: the next start seals it, and nothing changes for
+        // the partner.
+        let old = "ab".repeat(32);
+        store_plain(&app.db_url, &fx.partner_id, &old).await;
+        app.restart().await;
+        let stored = stored_secret(&app.db_url, &fx.partner_id).await;
+        assert!(
+            stored.starts_with("gbz1:") && !stored.contains(&old),
+            "{stored}"
+        );
+        assert_eq!(shown_secret(&app, &fx.partner_id).await, old);
+        let fx = Fixture {
+            notification_secret: old.clone(),
+            ..fx
+        };
+        assert_signed_with(&app, &fx, &old).await;
+    }
+);
+
+both_dbs_env!(
+    another_key_refuses_to_start,
+    &[("GOBIZ_SECRET_KEY", KEY)],
+    |app: TestApp| async move {
+        app.setup_facilitator().await;
+        let db_url = app.db_url.clone();
+        app.terminate().await;
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_gobiz"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--database-url",
+                &db_url,
+            ])
+            .env(
+                "GOBIZ_SECRET_KEY",
+                "a-different-key-that-is-long-enough-000000",
+            )
+            .env("GOBIZ_ADMIN_TOKEN", "whatever-admin-token")
+            .output()
+            .await
+            .unwrap();
+        assert!(!out.status.success(), "must not start with another key");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("secret_key: does not open the stored notification secrets"),
+            "{err}"
+        );
+        // A key that is too short is refused too.
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_gobiz"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--database-url",
+                &db_url,
+            ])
+            .env("GOBIZ_SECRET_KEY", "short")
+            .output()
+            .await
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr)
+                .contains("secret_key: must be at least 32 characters"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+);
