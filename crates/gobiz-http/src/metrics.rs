@@ -54,3 +54,55 @@ pub fn render() -> String {
     ));
     out
 }
+
+/// What the webhook engine and the database report, appended to [`render`]'s text.
+#[derive(Debug, Clone)]
+pub struct Extra {
+    /// The deployment's webhook backlog; `None` when the database did not answer.
+    pub backlog: Option<gobiz_services::ops::Backlog>,
+    /// Pool connections: (open, idle).
+    pub pool: (u32, usize),
+    /// Webhook attempts of this process: (delivered, failed).
+    pub attempts: (u64, u64),
+}
+
+/// Webhook and database lines of the exposition.
+pub fn render_extra(x: &Extra) -> String {
+    let mut out = String::new();
+    let (delivered, failed) = x.attempts;
+    out.push_str(
+        "# HELP gobiz_webhook_attempts_total Webhook attempts made by this process, by result.\n",
+    );
+    out.push_str("# TYPE gobiz_webhook_attempts_total counter\n");
+    out.push_str(&format!(
+        "gobiz_webhook_attempts_total{{result=\"delivered\"}} {delivered}\n"
+    ));
+    out.push_str(&format!(
+        "gobiz_webhook_attempts_total{{result=\"failed\"}} {failed}\n"
+    ));
+    if let Some(b) = x.backlog {
+        let (waiting, due, oldest_age) = (b.waiting, b.due, b.oldest_due_secs);
+        out.push_str("# HELP gobiz_webhook_backlog Deliveries not yet delivered or dead (all nodes), and how many are due now.\n");
+        out.push_str("# TYPE gobiz_webhook_backlog gauge\n");
+        out.push_str(&format!(
+            "gobiz_webhook_backlog{{state=\"waiting\"}} {waiting}\n"
+        ));
+        out.push_str(&format!("gobiz_webhook_backlog{{state=\"due\"}} {due}\n"));
+        out.push_str("# HELP gobiz_webhook_oldest_due_seconds How long the earliest due delivery has been waiting (0 when none is due).\n");
+        out.push_str("# TYPE gobiz_webhook_oldest_due_seconds gauge\n");
+        out.push_str(&format!(
+            "gobiz_webhook_oldest_due_seconds {oldest_age:.3}\n"
+        ));
+    }
+    out.push_str("# HELP gobiz_db_connections Database pool connections of this process.\n");
+    out.push_str("# TYPE gobiz_db_connections gauge\n");
+    out.push_str(&format!(
+        "gobiz_db_connections{{state=\"open\"}} {}\n",
+        x.pool.0
+    ));
+    out.push_str(&format!(
+        "gobiz_db_connections{{state=\"idle\"}} {}\n",
+        x.pool.1
+    ));
+    out
+}

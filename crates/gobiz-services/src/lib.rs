@@ -11,6 +11,7 @@ pub mod linking;
 pub mod memo;
 pub mod moka;
 pub mod oauth;
+pub mod ops;
 pub mod orders;
 pub mod otp;
 pub mod partner;

@@ -118,6 +118,11 @@ impl Db {
             .all(|m| applied.iter().any(|(v,)| *v == m.version))
     }
 
+    /// Connections of the pool: (open, idle).
+    pub fn pool_stats(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
     /// A pooled connection for reads and single-statement writes.
     pub async fn conn(&self) -> Result<Conn> {
         Ok(Conn {

@@ -474,3 +474,30 @@ mod tests {
         assert!(!due.to_string(SqliteQueryBuilder).contains("FOR UPDATE"));
     }
 }
+
+/// Deliveries still to be sent (`pending`/`retrying`), how many of them are due by `now`, and
+/// the earliest `next_attempt_at` among them: the webhook backlog `/metrics` reports. Both
+/// counts read the `(status, next_attempt_at)` index.
+pub async fn backlog<R: Runner>(r: &mut R, now: i64) -> Result<(i64, i64, Option<i64>)> {
+    let waiting = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .expr_as(Expr::cust("MIN(next_attempt_at)"), Alias::new("oldest"))
+        .from(Deliveries::Table)
+        .and_where(Expr::col(Deliveries::Status).is_in(["pending", "retrying"]))
+        .to_owned();
+    let due = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from(Deliveries::Table)
+        .and_where(Expr::col(Deliveries::Status).is_in(["pending", "retrying"]))
+        .and_where(Expr::col(Deliveries::NextAttemptAt).lte(now))
+        .to_owned();
+    let (n, oldest) = match fetch_optional(r, &waiting).await? {
+        Some(row) => (int(&row, "n")?, opt_int(&row, "oldest")?),
+        None => (0, None),
+    };
+    let due = match fetch_optional(r, &due).await? {
+        Some(row) => int(&row, "n")?,
+        None => 0,
+    };
+    Ok((n, due, oldest))
+}

@@ -248,6 +248,7 @@ impl Dispatcher {
         let now = self.clock.now_ms();
         let sent = self.sender.attempt(&self.outgoing(&c, &secret, now)).await;
         self.leave(&c.delivery.endpoint);
+        crate::stats::attempted(sent.outcome.delivered());
         let done = self.clock.now_ms();
         let record = attempt_record(
             &c,
@@ -271,6 +272,7 @@ impl Dispatcher {
             .map_err(|e| gobiz_store::StoreError::Corrupt(e.to_string()))?;
         let now = self.clock.now_ms();
         let sent = self.sender.attempt(&self.outgoing(c, &secret, now)).await;
+        crate::stats::attempted(sent.outcome.delivered());
         let done = self.clock.now_ms();
         let mut record =
             attempt_record(c, &sent.outcome, &sent.headers, done, &self.cfg.schedule_ms);

@@ -6,6 +6,7 @@ pub mod dispatcher;
 pub mod sealed;
 pub mod send;
 pub mod sign;
+pub mod stats;
 pub mod url_guard;
 
 pub use dispatcher::{Dispatcher, WebhookConfig};

@@ -1606,3 +1606,73 @@ both_dbs!(burst_is_delivered_exactly_once, |app: TestApp| async move {
         got.len()
     );
 });
+
+// ---------------------------------------------------------------------------------------------
+// /metrics: attempts and backlog
+// ---------------------------------------------------------------------------------------------
+
+/// The value of the first `/metrics` line starting with `prefix `.
+fn metric(text: &str, prefix: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{prefix} ")))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {prefix} in {text}"))
+}
+
+both_dbs!(
+    metrics_show_attempts_and_the_backlog,
+    |app: TestApp| async move {
+        let fx = app.setup_facilitator().await;
+        let tok = app.fixture_token(&fx).await;
+        let rx = Receiver::start().await;
+        let ev = "gofood.order.merchant_accepted";
+        subscribe(&app, &tok, ev, &rx.url("/ok")).await;
+        emit(&app, ev, &fx.outlet_id, None).await;
+        rx.wait_for_path("/ok", 1, Duration::from_secs(20)).await;
+
+        // Now a receiver that fails: one attempt, then the delivery waits for its retry.
+        rx.set("/down", Behaviour::Status(500));
+        let sub = subscribe(&app, &tok, "gofood.order.placed", &rx.url("/down")).await;
+        emit(&app, "gofood.order.placed", &fx.outlet_id, None).await;
+        rx.wait_for_path("/down", 1, Duration::from_secs(20)).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let text = loop {
+            let r = app.get("/metrics").await;
+            assert_eq!(r.status, 200);
+            let done = metric(&r.text, "gobiz_webhook_attempts_total{result=\"failed\"}") >= 1.0
+                && metric(&r.text, "gobiz_webhook_backlog{state=\"waiting\"}") >= 1.0;
+            if done || std::time::Instant::now() > deadline {
+                break r.text;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert!(
+            metric(&text, "gobiz_webhook_attempts_total{result=\"delivered\"}") >= 1.0,
+            "{text}"
+        );
+        assert!(
+            metric(&text, "gobiz_webhook_attempts_total{result=\"failed\"}") >= 1.0,
+            "{text}"
+        );
+        assert_eq!(
+            metric(&text, "gobiz_webhook_backlog{state=\"waiting\"}"),
+            1.0,
+            "{text}"
+        );
+        assert_eq!(
+            metric(&text, "gobiz_webhook_backlog{state=\"due\"}"),
+            0.0,
+            "the retry is 2 min away: {text}"
+        );
+        assert_eq!(
+            metric(&text, "gobiz_webhook_oldest_due_seconds"),
+            0.0,
+            "{text}"
+        );
+        assert!(
+            metric(&text, "gobiz_db_connections{state=\"open\"}") >= 1.0,
+            "{text}"
+        );
+        let _ = sub;
+    }
+);

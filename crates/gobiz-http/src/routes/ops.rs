@@ -31,13 +31,21 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Prometheus text exposition of this process's counters.
-async fn metrics() -> impl IntoResponse {
+/// Prometheus text exposition: this process's counters, plus the webhook backlog of the
+/// whole deployment (from the database; left out when it does not answer).
+async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
+    let extra = crate::metrics::Extra {
+        backlog: s.services.webhook_backlog().await,
+        pool: s.services.db_pool(),
+        attempts: gobiz_services::ops::webhook_attempts(),
+    };
+    let mut text = crate::metrics::render();
+    text.push_str(&crate::metrics::render_extra(&extra));
     (
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4",
         )],
-        crate::metrics::render(),
+        text,
     )
 }
