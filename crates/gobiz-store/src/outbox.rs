@@ -452,29 +452,6 @@ pub async fn get<R: Runner>(r: &mut R, id: &str) -> Result<Option<Delivery>> {
         .transpose()
 }
 
-#[cfg(test)]
-mod tests {
-    use sea_query::{
-        Expr, ExprTrait, LockBehavior, LockType, PostgresQueryBuilder, Query, SqliteQueryBuilder,
-    };
-
-    /// The claim's lock clause exists on PostgreSQL only.
-    #[test]
-    fn skip_locked_only_on_postgres() {
-        let due = Query::select()
-            .column(super::Deliveries::Id)
-            .from(super::Deliveries::Table)
-            .and_where(Expr::col(super::Deliveries::NextAttemptAt).lte(1))
-            .limit(10)
-            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-            .to_owned();
-        assert!(due
-            .to_string(PostgresQueryBuilder)
-            .contains("FOR UPDATE SKIP LOCKED"));
-        assert!(!due.to_string(SqliteQueryBuilder).contains("FOR UPDATE"));
-    }
-}
-
 /// Deliveries still to be sent (`pending`/`retrying`), how many of them are due by `now`, and
 /// the earliest `next_attempt_at` among them: the webhook backlog `/metrics` reports. Both
 /// counts read the `(status, next_attempt_at)` index.
@@ -500,4 +477,27 @@ pub async fn backlog<R: Runner>(r: &mut R, now: i64) -> Result<(i64, i64, Option
         None => 0,
     };
     Ok((n, due, oldest))
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_query::{
+        Expr, ExprTrait, LockBehavior, LockType, PostgresQueryBuilder, Query, SqliteQueryBuilder,
+    };
+
+    /// The claim's lock clause exists on PostgreSQL only.
+    #[test]
+    fn skip_locked_only_on_postgres() {
+        let due = Query::select()
+            .column(super::Deliveries::Id)
+            .from(super::Deliveries::Table)
+            .and_where(Expr::col(super::Deliveries::NextAttemptAt).lte(1))
+            .limit(10)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .to_owned();
+        assert!(due
+            .to_string(PostgresQueryBuilder)
+            .contains("FOR UPDATE SKIP LOCKED"));
+        assert!(!due.to_string(SqliteQueryBuilder).contains("FOR UPDATE"));
+    }
 }
