@@ -18,53 +18,56 @@ use std::time::Duration;
 
 const KEY: &str = "test-server-key-0123456789-abcdefghijklmnop";
 
-/// The stored `notification_secret` of a partner.
-async fn stored_secret(db_url: &str, partner_id: &str) -> String {
+/// Runs one statement with `?` placeholders on the test database (numbered for PostgreSQL);
+/// returns the first column of the first row, if any.
+async fn sql(db_url: &str, statement: &str, binds: &[&str]) -> Option<String> {
     if db_url.starts_with("sqlite:") {
         let pool = sqlx::SqlitePool::connect(db_url).await.unwrap();
-        let v: String = sqlx::query_scalar("SELECT notification_secret FROM partners WHERE id = ?")
-            .bind(partner_id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let mut q = sqlx::query_scalar::<_, String>(statement);
+        for b in binds {
+            q = q.bind(*b);
+        }
+        let v = q.fetch_optional(&pool).await.unwrap();
         pool.close().await;
         v
     } else {
+        let mut numbered = String::new();
+        for (i, part) in statement.split('?').enumerate() {
+            if i > 0 {
+                numbered.push_str(&format!("${i}"));
+            }
+            numbered.push_str(part);
+        }
         let pool = sqlx::PgPool::connect(db_url).await.unwrap();
-        let v: String =
-            sqlx::query_scalar("SELECT notification_secret FROM partners WHERE id = $1")
-                .bind(partner_id)
-                .fetch_one(&pool)
-                .await
-                .unwrap();
+        let mut q = sqlx::query_scalar::<_, String>(&numbered);
+        for b in binds {
+            q = q.bind(*b);
+        }
+        let v = q.fetch_optional(&pool).await.unwrap();
         pool.close().await;
         v
     }
 }
 
+/// The stored `notification_secret` of a partner.
+async fn stored_secret(db_url: &str, partner_id: &str) -> String {
+    sql(
+        db_url,
+        "SELECT notification_secret FROM partners WHERE id = ?",
+        &[partner_id],
+    )
+    .await
+    .expect("partner row")
+}
+
 /// Overwrites a partner's stored secret (as a pre-sealing database would hold it).
 async fn store_plain(db_url: &str, partner_id: &str, secret: &str) {
-    let sql_lite = "UPDATE partners SET notification_secret = ? WHERE id = ?";
-    let sql_pg = "UPDATE partners SET notification_secret = $1 WHERE id = $2";
-    if db_url.starts_with("sqlite:") {
-        let pool = sqlx::SqlitePool::connect(db_url).await.unwrap();
-        sqlx::query(sql_lite)
-            .bind(secret)
-            .bind(partner_id)
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-    } else {
-        let pool = sqlx::PgPool::connect(db_url).await.unwrap();
-        sqlx::query(sql_pg)
-            .bind(secret)
-            .bind(partner_id)
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-    }
+    sql(
+        db_url,
+        "UPDATE partners SET notification_secret = ? WHERE id = ?",
+        &[secret, partner_id],
+    )
+    .await;
 }
 
 async fn shown_secret(app: &TestApp, partner_id: &str) -> String {

@@ -8,66 +8,84 @@ use axum::extract::{RawQuery, State};
 use axum::routing::{get, post};
 use axum::Router;
 use gobiz_domain::moka::range::ReportBody;
-use gobiz_services::moka::listings::SortOrder;
+use gobiz_services::moka::listings::{Listing, SortOrder};
+use gobiz_services::moka::reports::Report;
 
 /// Largest `per_page` of the MokaPOS lists (spec §1.13).
 const MAX_PER_PAGE: u64 = 1000;
 
 pub(super) fn router() -> Router<AppState> {
     let outlet = "/integrations/mokapos/outlets/{outlet_id}/v1";
+    let report = |kind: Report| {
+        post(
+            move |s: State<AppState>,
+                  who: Partner,
+                  path: ApiPath<String>,
+                  body: Deferred<ReportBody>| { report(s, who, path, body, kind) },
+        )
+    };
+    let library = |listing: Listing| {
+        get(
+            move |s: State<AppState>, who: Partner, path: ApiPath<String>, q: RawQuery| {
+                library(s, who, path, q, listing)
+            },
+        )
+    };
     Router::new()
         .route(
             &format!("{outlet}/reporting/sales-summary"),
-            post(sales_summary),
+            report(Report::SalesSummary),
         )
-        .route(&format!("{outlet}/reporting/item-sales"), post(item_sales))
-        .route(&format!("{outlet}/reporting/modifiers"), post(modifiers))
+        .route(
+            &format!("{outlet}/reporting/item-sales"),
+            report(Report::ItemSales),
+        )
+        .route(
+            &format!("{outlet}/reporting/modifiers"),
+            report(Report::Modifiers),
+        )
         .route(&format!("{outlet}/reporting/invoices"), get(invoices))
         .route(
             &format!("{outlet}/reporting/transactions"),
             get(transactions),
         )
-        .route(&format!("{outlet}/library/gratuities"), get(gratuities))
-        .route(&format!("{outlet}/customers"), get(customers))
+        .route(
+            &format!("{outlet}/library/gratuities"),
+            library(Listing::Gratuities),
+        )
+        .route(&format!("{outlet}/customers"), library(Listing::Customers))
         .route(
             "/integrations/mokapos/businesses/{business_id}/v1/outlets",
             get(business_outlets),
         )
 }
 
-async fn sales_summary(
+/// The three POST reports (spec §8.3–§8.5).
+async fn report(
     State(s): State<AppState>,
     Partner(who): Partner,
     ApiPath(outlet_id): ApiPath<String>,
     Deferred(body): Deferred<ReportBody>,
+    kind: Report,
 ) -> ApiResult {
     Ok(ok(s
         .services
-        .moka_sales_summary(&who, &outlet_id, body)
+        .moka_report(&who, &outlet_id, kind, body)
         .await?))
 }
 
-async fn item_sales(
+/// Gratuities and customers (spec §8.8, §8.9).
+async fn library(
     State(s): State<AppState>,
     Partner(who): Partner,
     ApiPath(outlet_id): ApiPath<String>,
-    Deferred(body): Deferred<ReportBody>,
+    RawQuery(q): RawQuery,
+    listing: Listing,
 ) -> ApiResult {
+    let page = page_query(q.as_deref(), "per_page", MAX_PER_PAGE);
     Ok(ok(s
         .services
-        .moka_item_sales(&who, &outlet_id, body)
-        .await?))
-}
-
-async fn modifiers(
-    State(s): State<AppState>,
-    Partner(who): Partner,
-    ApiPath(outlet_id): ApiPath<String>,
-    Deferred(body): Deferred<ReportBody>,
-) -> ApiResult {
-    Ok(ok(s
-        .services
-        .moka_modifiers(&who, &outlet_id, body)
+        .moka_library(&who, &outlet_id, listing, page)
         .await?))
 }
 
@@ -117,32 +135,6 @@ async fn transactions(
     Ok(ok(s
         .services
         .moka_transactions(&who, &outlet_id, query)
-        .await?))
-}
-
-async fn gratuities(
-    State(s): State<AppState>,
-    Partner(who): Partner,
-    ApiPath(outlet_id): ApiPath<String>,
-    RawQuery(q): RawQuery,
-) -> ApiResult {
-    let page = page_query(q.as_deref(), "per_page", MAX_PER_PAGE);
-    Ok(ok(s
-        .services
-        .moka_gratuities(&who, &outlet_id, page)
-        .await?))
-}
-
-async fn customers(
-    State(s): State<AppState>,
-    Partner(who): Partner,
-    ApiPath(outlet_id): ApiPath<String>,
-    RawQuery(q): RawQuery,
-) -> ApiResult {
-    let page = page_query(q.as_deref(), "per_page", MAX_PER_PAGE);
-    Ok(ok(s
-        .services
-        .moka_customers(&who, &outlet_id, page)
         .await?))
 }
 

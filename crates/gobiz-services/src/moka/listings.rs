@@ -31,6 +31,15 @@ impl SortOrder {
     }
 }
 
+/// The two library listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// Active gratuities (spec §8.8).
+    Gratuities,
+    /// Customers (spec §8.9).
+    Customers,
+}
+
 fn offset(p: Page) -> u64 {
     (p.page - 1).saturating_mul(p.per)
 }
@@ -96,17 +105,28 @@ impl Services {
         Ok(json!({ "transactions": list, "completed": done }))
     }
 
-    /// A page of customers or active gratuities under `key`, with `total_pages`/`total_count`.
-    async fn moka_library(
+    /// `GET .../v1/library/gratuities` (active ones, under the singular key `gratuity`) or
+    /// `GET .../v1/customers`: a page by id, with `total_pages` and `total_count`.
+    pub async fn moka_library(
         &self,
         who: &Principal,
         outlet_id: &str,
-        scopes: &[&str],
-        kind: Library,
-        key: &str,
+        listing: Listing,
         page: ServiceResult<Page>,
     ) -> ServiceResult<Value> {
-        self.moka_outlet(who, outlet_id, scopes).await?;
+        let (scopes, kind, key) = match listing {
+            Listing::Gratuities => (
+                [REPORTING_READ, "mokapos:library:read"],
+                Library::ActiveGratuities,
+                "gratuity",
+            ),
+            Listing::Customers => (
+                [REPORTING_READ, "mokapos:customer:read"],
+                Library::Customers,
+                "customers",
+            ),
+        };
+        self.moka_outlet(who, outlet_id, &scopes).await?;
         let page = page?;
         let mut conn = self.db.conn().await?;
         let (entries, total) =
@@ -121,42 +141,6 @@ impl Services {
         let per = i64::try_from(page.per).unwrap_or(i64::MAX);
         let pages = (total + per - 1) / per;
         Ok(json!({ "total_pages": pages, "total_count": total, key: list }))
-    }
-
-    /// `GET .../v1/library/gratuities` (note the singular key `gratuity`).
-    pub async fn moka_gratuities(
-        &self,
-        who: &Principal,
-        outlet_id: &str,
-        page: ServiceResult<Page>,
-    ) -> ServiceResult<Value> {
-        self.moka_library(
-            who,
-            outlet_id,
-            &[REPORTING_READ, "mokapos:library:read"],
-            Library::ActiveGratuities,
-            "gratuity",
-            page,
-        )
-        .await
-    }
-
-    /// `GET .../v1/customers`.
-    pub async fn moka_customers(
-        &self,
-        who: &Principal,
-        outlet_id: &str,
-        page: ServiceResult<Page>,
-    ) -> ServiceResult<Value> {
-        self.moka_library(
-            who,
-            outlet_id,
-            &[REPORTING_READ, "mokapos:customer:read"],
-            Library::Customers,
-            "customers",
-            page,
-        )
-        .await
     }
 
     /// `GET /integrations/mokapos/businesses/{business_id}/v1/outlets`: the merchant's

@@ -6,133 +6,141 @@ use crate::access::Principal;
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::moka::range::ReportBody;
 use gobiz_domain::moka::ReportRange;
-use gobiz_store::moka;
+use gobiz_store::{moka, Runner};
 use serde_json::{json, Value};
 
+/// The three POST reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Report {
+    /// `reporting/sales-summary`.
+    SalesSummary,
+    /// `reporting/item-sales`.
+    ItemSales,
+    /// `reporting/modifiers`.
+    Modifiers,
+}
+
 impl Services {
-    /// Scope → outlet → body (spec §1.7), then a connection for the query.
-    async fn report_range(
+    /// `POST .../v1/reporting/{report}`: scope → outlet → body (spec §1.7), then the report.
+    pub async fn moka_report(
         &self,
         who: &Principal,
         outlet_id: &str,
+        report: Report,
         body: Result<ReportBody, ServiceError>,
-    ) -> ServiceResult<ReportRange> {
+    ) -> ServiceResult<Value> {
         self.moka_outlet(who, outlet_id, &[REPORTING_READ]).await?;
-        Ok(body?.range()?)
-    }
-
-    /// `POST .../v1/reporting/sales-summary`.
-    pub async fn moka_sales_summary(
-        &self,
-        who: &Principal,
-        outlet_id: &str,
-        body: Result<ReportBody, ServiceError>,
-    ) -> ServiceResult<Value> {
-        let range = self.report_range(who, outlet_id, body).await?;
+        let range = body?.range()?;
         let mut conn = self.db.conn().await?;
-        let s = moka::summary(&mut conn, outlet_id, range).await?;
-        Ok(
-            json!({ "sales_summary": [ { "currency": "IDR", "refund": s.refund,
+        match report {
+            Report::SalesSummary => sales_summary(&mut conn, outlet_id, range).await,
+            Report::ItemSales => item_sales(&mut conn, outlet_id, range).await,
+            Report::Modifiers => modifiers(&mut conn, outlet_id, range).await,
+        }
+    }
+}
+
+/// Sales summary: one `IDR` entry, zeros when empty.
+async fn sales_summary<R: Runner>(
+    conn: &mut R,
+    outlet_id: &str,
+    range: ReportRange,
+) -> ServiceResult<Value> {
+    let s = moka::summary(conn, outlet_id, range).await?;
+    Ok(
+        json!({ "sales_summary": [ { "currency": "IDR", "refund": s.refund,
                                          "gross_amount": s.gross, "redemption": s.redemption } ] }),
-        )
-    }
+    )
+}
 
-    /// `POST .../v1/reporting/item-sales`: one entry per variant, sorted by name.
-    pub async fn moka_item_sales(
-        &self,
-        who: &Principal,
-        outlet_id: &str,
-        body: Result<ReportBody, ServiceError>,
-    ) -> ServiceResult<Value> {
-        let range = self.report_range(who, outlet_id, body).await?;
-        let mut conn = self.db.conn().await?;
-        let mut rows = moka::item_sales(&mut conn, outlet_id, range).await?;
-        rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.variant_id.cmp(&b.variant_id)));
-        let (mut refund, mut net, mut sold, mut gross, mut discount) = (0, 0, 0, 0, 0);
-        let items: Vec<Value> = rows
-            .iter()
-            .map(|r| {
-                let net_sales = r.gross - r.discount - r.refund - r.redemption;
-                refund += r.refund;
-                net += net_sales;
-                sold += r.item_sold;
-                gross += r.gross;
-                discount += r.discount;
-                json!({ "variant_id": r.variant_id.to_string(), "name": r.name,
+/// Item sales: one entry per variant, sorted by name.
+async fn item_sales<R: Runner>(
+    conn: &mut R,
+    outlet_id: &str,
+    range: ReportRange,
+) -> ServiceResult<Value> {
+    let mut rows = moka::item_sales(conn, outlet_id, range).await?;
+    rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.variant_id.cmp(&b.variant_id)));
+    let (mut refund, mut net, mut sold, mut gross, mut discount) = (0, 0, 0, 0, 0);
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let net_sales = r.gross - r.discount - r.refund - r.redemption;
+            refund += r.refund;
+            net += net_sales;
+            sold += r.item_sold;
+            gross += r.gross;
+            discount += r.discount;
+            json!({ "variant_id": r.variant_id.to_string(), "name": r.name,
                         "category_name": r.category_name, "refund": r.refund,
                         "redemption": r.redemption, "net_sales": net_sales,
                         "item_sold": r.item_sold, "item_refunded": r.item_refunded,
                         "cogs": r.cogs, "gross_sales": r.gross,
                         "gross_profit": net_sales - r.cogs, "discount": r.discount })
-            })
-            .collect();
-        Ok(
-            json!({ "total_refund": refund, "total_net_sales": net, "total_item_sold": sold,
+        })
+        .collect();
+    Ok(
+        json!({ "total_refund": refund, "total_net_sales": net, "total_item_sold": sold,
                    "total_gross_sales": gross, "total_discounts": discount,
                    "item_sales": items }),
-        )
-    }
+    )
+}
 
-    /// `POST .../v1/reporting/modifiers`: modifiers with their options, each sorted by name.
-    pub async fn moka_modifiers(
-        &self,
-        who: &Principal,
-        outlet_id: &str,
-        body: Result<ReportBody, ServiceError>,
-    ) -> ServiceResult<Value> {
-        let range = self.report_range(who, outlet_id, body).await?;
-        let mut conn = self.db.conn().await?;
-        let rows = moka::modifier_sales(&mut conn, outlet_id, range).await?;
-        // Options under their modifier id; a modifier is named by its options' (first) name.
-        let mut groups: std::collections::BTreeMap<i64, Vec<&moka::OptionRow>> =
-            std::collections::BTreeMap::new();
-        for r in &rows {
-            groups.entry(r.modifier_id).or_default().push(r);
-        }
-        let mut groups: Vec<(i64, String, Vec<&moka::OptionRow>)> = groups
-            .into_iter()
-            .map(|(id, mut options)| {
-                options.sort_by(|a, b| {
-                    (a.option_name.as_str(), a.option_id)
-                        .cmp(&(b.option_name.as_str(), b.option_id))
-                });
-                let name = options
-                    .iter()
-                    .map(|o| o.modifier_name.as_str())
-                    .min()
-                    .unwrap_or_default()
-                    .to_string();
-                (id, name, options)
-            })
-            .collect();
-        groups.sort_by(|a, b| (a.1.as_str(), a.0).cmp(&(b.1.as_str(), b.0)));
-        let (mut t_refund, mut t_qty, mut t_net, mut t_gross) = (0, 0, 0, 0);
-        let modifiers: Vec<Value> = groups
-            .iter()
-            .map(|(id, name, options)| {
-                let refund: i64 = options.iter().map(|o| o.refund).sum();
-                let qty: i64 = options.iter().map(|o| o.quantity).sum();
-                let gross: i64 = options.iter().map(|o| o.gross).sum();
-                t_refund += refund;
-                t_qty += qty;
-                t_gross += gross;
-                t_net += gross - refund;
-                let options: Vec<Value> = options
-                    .iter()
-                    .map(|o| {
-                        json!({ "id": o.option_id, "name": o.option_name, "refund": o.refund,
+/// Modifiers with their options, each sorted by name.
+async fn modifiers<R: Runner>(
+    conn: &mut R,
+    outlet_id: &str,
+    range: ReportRange,
+) -> ServiceResult<Value> {
+    let rows = moka::modifier_sales(conn, outlet_id, range).await?;
+    // Options under their modifier id; a modifier is named by its options' (first) name.
+    let mut groups: std::collections::BTreeMap<i64, Vec<&moka::OptionRow>> =
+        std::collections::BTreeMap::new();
+    for r in &rows {
+        groups.entry(r.modifier_id).or_default().push(r);
+    }
+    let mut groups: Vec<(i64, String, Vec<&moka::OptionRow>)> = groups
+        .into_iter()
+        .map(|(id, mut options)| {
+            options.sort_by(|a, b| {
+                (a.option_name.as_str(), a.option_id).cmp(&(b.option_name.as_str(), b.option_id))
+            });
+            let name = options
+                .iter()
+                .map(|o| o.modifier_name.as_str())
+                .min()
+                .unwrap_or_default()
+                .to_string();
+            (id, name, options)
+        })
+        .collect();
+    groups.sort_by(|a, b| (a.1.as_str(), a.0).cmp(&(b.1.as_str(), b.0)));
+    let (mut t_refund, mut t_qty, mut t_net, mut t_gross) = (0, 0, 0, 0);
+    let modifiers: Vec<Value> = groups
+        .iter()
+        .map(|(id, name, options)| {
+            let refund: i64 = options.iter().map(|o| o.refund).sum();
+            let qty: i64 = options.iter().map(|o| o.quantity).sum();
+            let gross: i64 = options.iter().map(|o| o.gross).sum();
+            t_refund += refund;
+            t_qty += qty;
+            t_gross += gross;
+            t_net += gross - refund;
+            let options: Vec<Value> = options
+                .iter()
+                .map(|o| {
+                    json!({ "id": o.option_id, "name": o.option_name, "refund": o.refund,
                                 "quantity": o.quantity, "net_sales": o.gross - o.refund,
                                 "gross_sales": o.gross, "discount": 0 })
-                    })
-                    .collect();
-                json!({ "id": id, "name": name, "refund": refund, "quantity": qty,
+                })
+                .collect();
+            json!({ "id": id, "name": name, "refund": refund, "quantity": qty,
                         "net_sales": gross - refund, "gross_sales": gross, "discount": 0,
                         "options": options })
-            })
-            .collect();
-        Ok(
-            json!({ "total_refunds": t_refund, "total_quantity": t_qty, "total_net_sales": t_net,
+        })
+        .collect();
+    Ok(
+        json!({ "total_refunds": t_refund, "total_quantity": t_qty, "total_net_sales": t_net,
                    "total_gross_sales": t_gross, "total_discounts": 0, "modifiers": modifiers }),
-        )
-    }
+    )
 }
