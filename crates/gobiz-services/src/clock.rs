@@ -65,6 +65,32 @@ impl AppClock {
         Ok(())
     }
 
+    /// Adopts the offset stored by any node (sandbox): an advance or reset made through
+    /// another node reaches this one at its next refresh (the timer loop refreshes every
+    /// 250 ms). Never moves the clock back, except to follow a reset.
+    pub async fn refresh(&self, db: &Db) -> ServiceResult<()> {
+        if self.mode == Mode::Production {
+            return Ok(());
+        }
+        let before = self.offset_ms();
+        let mut conn = db.conn().await?;
+        let stored = settings::get(&mut conn, settings::CLOCK_OFFSET_MS)
+            .await?
+            .and_then(|v| v.parse::<i64>().ok());
+        match stored {
+            Some(v) => {
+                self.offset_ms.fetch_max(v, Ordering::SeqCst);
+            }
+            // Reset elsewhere; unless this node advanced meanwhile (then it wrote a value).
+            None => {
+                let _ =
+                    self.offset_ms
+                        .compare_exchange(before, 0, Ordering::SeqCst, Ordering::SeqCst);
+            }
+        }
+        Ok(())
+    }
+
     /// Back to real time (sandbox reset); the caller deletes the stored offset.
     pub fn reset(&self) {
         self.offset_ms.store(0, Ordering::SeqCst);

@@ -658,6 +658,10 @@ impl Services {
             if *shutdown.borrow() {
                 return;
             }
+            // Another node's clock advance or reset reaches this node here.
+            if let Err(e) = self.clock.refresh(&self.db).await {
+                tracing::warn!(error = %e, "refreshing the sandbox clock failed");
+            }
             if let Err(e) = self.process_due_timers().await {
                 tracing::warn!(error = %e, "processing timers failed");
             }
