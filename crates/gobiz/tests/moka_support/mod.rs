@@ -392,6 +392,19 @@ pub async fn refund(app: &TestApp, sale_id: &str, body: Value) -> Resp {
     app.admin_post(&refunds_path(sale_id), body).await
 }
 
+/// A refund refused with `status`, `title` and `message`.
+pub async fn assert_refund_refused(
+    app: &TestApp,
+    sale_id: &str,
+    body: Value,
+    status: u16,
+    title: &str,
+    message: &str,
+) {
+    let r = refund(app, sale_id, body).await;
+    assert_error(&r, status, title, message);
+}
+
 pub async fn refund_ok(app: &TestApp, sale_id: &str, body: Value) -> Value {
     let r = refund(app, sale_id, body).await;
     r.data(201)["refund"].clone()
