@@ -202,6 +202,7 @@ async fn seed_demo(services: &Services, base: &str, admin: &str) -> anyhow::Resu
     say(&format!("  client secret  {}", demo::CLIENT_SECRET));
     say(&format!("  owner phone    {}", demo::PHONE));
     say(&format!("  admin token    {admin}"));
+    say("  data           a menu, and 1,000 MokaPOS sales over the last 14 days (README: walk-through)");
     say("try:");
     say(&format!(
         "  curl -s -u {}:{} -d grant_type=client_credentials -d scope=partner:outlet:read {base}/oauth2/token",
