@@ -2516,3 +2516,39 @@ both_dbs!(
         assert_eq!(r.status, 401, "{}", r.text);
     }
 );
+
+// ---------------------------------------------------------------------------------------------
+// The demo data set (`serve --demo`)
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn demo_outlet_has_moka_sales_to_report() {
+    let db = TestDb::sqlite();
+    let app = TestApp::start_with_env(&db.url, &[("GOBIZ_DEMO", "true")]).await;
+    let tok = app
+        .access_token(
+            "demo-pos-client",
+            "demo-pos-secret-change-me-0123456789abcdefg",
+            "mokapos:reporting:read mokapos:transaction:read",
+        )
+        .await;
+    let now = epoch_ms(
+        app.admin_get("/sandbox/v1/clock").await.data(200)["clock"]["now"]
+            .as_str()
+            .unwrap(),
+    ) / 1000;
+    let gte = utc(now - 15 * 86_400);
+    let lte = utc(now + 60);
+    let r = report_ok(&app, &tok, "G000012345", SUMMARY, &gte, &lte).await;
+    assert!(int(idr(&r), "gross_amount") > 0, "{r}");
+    let txns = all_transactions(&app, &tok, "G000012345", 1000, Some("DESC")).await;
+    assert_eq!(txns.len(), 1000, "the demo's generated sales");
+    let r = app
+        .api_get(
+            "/integrations/mokapos/outlets/G000012345/v1/customers",
+            &tok,
+        )
+        .await;
+    assert_eq!(r.data(200)["total_count"], json!(2));
+    db.cleanup().await;
+}
