@@ -134,6 +134,15 @@ fn encode(o: &Order, now: i64, version: i64, pace: i64) -> ServiceResult<StoredO
     })
 }
 
+/// 404 unless the order belongs to the path's outlet and has the path's type (checked on the
+/// order as `mutate` loads it, so an action reads the order once).
+fn on_path(o: &Order, outlet_id: &str, order_type: &str, number: &str) -> ServiceResult<()> {
+    if o.outlet_id != outlet_id || OrderType::parse(order_type) != Some(o.order_type) {
+        return Err(not_found(number));
+    }
+    Ok(())
+}
+
 /// Records each new state of `o` since `from` as a step.
 fn record_since(o: &Order, from: usize, steps: &mut Steps) {
     if o.history.len() > from {
@@ -211,18 +220,6 @@ impl Services {
         )))
     }
 
-    /// The order of the path, if it belongs to the outlet and the type matches (else 404).
-    async fn order_at(&self, outlet_id: &str, order_type: &str, number: &str) -> ServiceResult<()> {
-        let stored = orders::get(&mut self.db.conn().await?, number)
-            .await?
-            .ok_or_else(|| not_found(number))?;
-        let order = decode(&stored)?;
-        if order.outlet_id != outlet_id || OrderType::parse(order_type) != Some(order.order_type) {
-            return Err(not_found(number));
-        }
-        Ok(())
-    }
-
     async fn partner_order(&self, who: &Principal, outlet_id: &str) -> ServiceResult<()> {
         who.require_scope("gofood:order:write")?;
         self.accessible_outlet(who, outlet_id, Some(Product::Gofood))
@@ -239,8 +236,8 @@ impl Services {
         number: &str,
     ) -> ServiceResult<()> {
         self.partner_order(who, outlet_id).await?;
-        self.order_at(outlet_id, order_type, number).await?;
         self.mutate(number, |o, now, steps| {
+            on_path(o, outlet_id, order_type, number)?;
             let from = o.history.len();
             o.accept(now)
                 .map_err(|e| wrong_state(number, "accepted", e))?;
@@ -278,12 +275,12 @@ impl Services {
             200,
         );
         v.finish()?;
-        self.order_at(outlet_id, order_type, number).await?;
         let (code, description) = (
             b.cancel_reason_code.unwrap_or_default(),
             b.cancel_reason_description.unwrap_or_default(),
         );
         self.mutate(number, |o, now, steps| {
+            on_path(o, outlet_id, order_type, number)?;
             let from = o.history.len();
             o.reject(&description, &code, now)
                 .map_err(|e| wrong_state(number, "rejected", e))?;
@@ -313,8 +310,8 @@ impl Services {
                 ));
             }
         }
-        self.order_at(outlet_id, order_type, number).await?;
         self.mutate(number, |o, now, _| {
+            on_path(o, outlet_id, order_type, number)?;
             o.food_prepared(now)
                 .map_err(|e| wrong_state(number, "marked as prepared", e))
         })
