@@ -209,6 +209,23 @@ impl Check {
         }
     }
 
+    /// The required `external_id` of an item or variant, reported as a duplicate when `seen`
+    /// already holds it (ids are unique per catalog and kind).
+    fn unique_external_id(
+        &mut self,
+        obj: &Map<String, Value>,
+        path: &str,
+        seen: &mut std::collections::HashSet<String>,
+    ) -> Option<String> {
+        let ext = self.string(obj, "external_id", path, true, 1, 100);
+        if let Some(e) = &ext {
+            if !seen.insert(e.clone()) {
+                self.add(format!("{path}.external_id"), format!("duplicate {e}"));
+            }
+        }
+        ext
+    }
+
     fn boolean(&mut self, obj: &Map<String, Value>, key: &str, path: &str) -> Option<bool> {
         let p = format!("{path}.{key}");
         match obj.get(key) {
@@ -225,27 +242,9 @@ impl Check {
     }
 
     fn integer(&mut self, v: Option<&Value>, p: String, min: i64, max: i64) -> Option<i64> {
-        match v {
-            None | Some(Value::Null) => {
-                self.add(p, "is required");
-                None
-            }
-            Some(Value::Number(n)) => match n.as_i64() {
-                Some(i) if (min..=max).contains(&i) => Some(i),
-                Some(_) => {
-                    self.add(p, format!("must be {min} to {max}"));
-                    None
-                }
-                None => {
-                    self.add(p, "expected integer");
-                    None
-                }
-            },
-            Some(_) => {
-                self.add(p, "expected integer");
-                None
-            }
-        }
+        crate::validation::json_integer(v, min, max)
+            .map_err(|problem| self.add(p, problem))
+            .ok()
     }
 
     fn array<'a>(
@@ -462,12 +461,7 @@ pub fn parse_push(
                         c.add(vp, "expected object");
                         continue;
                     };
-                    let vext = c.string(vo, "external_id", &vp, true, 1, 100);
-                    if let Some(e) = &vext {
-                        if !seen_variants.insert(e.clone()) {
-                            c.add(format!("{vp}.external_id"), format!("duplicate {e}"));
-                        }
-                    }
+                    let vext = c.unique_external_id(vo, &vp, &mut seen_variants);
                     let vname = c.string(vo, "name", &vp, true, 1, 150);
                     let price = c.integer(vo.get("price"), format!("{vp}.price"), 0, MAX_PRICE);
                     let stock = c.boolean(vo, "in_stock", &vp);
@@ -592,12 +586,7 @@ pub fn parse_push(
                         c.add(ip, "expected object");
                         continue;
                     };
-                    let ext = c.string(io, "external_id", &ip, true, 1, 100);
-                    if let Some(e) = &ext {
-                        if !seen_items.insert(e.clone()) {
-                            c.add(format!("{ip}.external_id"), format!("duplicate {e}"));
-                        }
-                    }
+                    let ext = c.unique_external_id(io, &ip, &mut seen_items);
                     let iname = c.string(io, "name", &ip, true, 1, 150);
                     let internal = c.string(io, "internal_name", &ip, false, 0, 200);
                     let description = c.string(io, "description", &ip, false, 0, 200);

@@ -199,32 +199,14 @@ pub fn parse_draft(v: &Value, path: &str) -> Result<PromoDraft, Vec<Violation>> 
             problem: "must be 1 to 100 characters".into(),
         });
     }
-    let price = match d.get("selling_price") {
-        None | Some(Value::Null) => {
+    let price = crate::validation::json_integer(d.get("selling_price"), i64::MIN, i64::MAX)
+        .map_err(|problem| {
             out.push(Violation {
                 path: format!("{dp}selling_price"),
-                problem: "is required".into(),
-            });
-            None
-        }
-        Some(Value::Number(n)) => match n.as_i64() {
-            Some(p) => Some(p),
-            None => {
-                out.push(Violation {
-                    path: format!("{dp}selling_price"),
-                    problem: "expected integer".into(),
-                });
-                None
-            }
-        },
-        Some(_) => {
-            out.push(Violation {
-                path: format!("{dp}selling_price"),
-                problem: "expected integer".into(),
-            });
-            None
-        }
-    };
+                problem,
+            })
+        })
+        .ok();
     let mut date = |key: &str| {
         let s = string(d, key, &dp, &mut out)?;
         let parsed = parse_date(s);

@@ -63,6 +63,21 @@ impl Violations {
     }
 }
 
+/// A required JSON integer in `min..=max`: the value, or the problem to report at its path
+/// (`is required`, `expected integer`, `must be <min> to <max>`). One wording for every body
+/// checked by hand (catalog, promotions, payments).
+pub fn json_integer(v: Option<&serde_json::Value>, min: i64, max: i64) -> Result<i64, String> {
+    match v {
+        None | Some(serde_json::Value::Null) => Err("is required".into()),
+        Some(serde_json::Value::Number(n)) => match n.as_i64() {
+            Some(i) if (min..=max).contains(&i) => Ok(i),
+            Some(_) => Err(format!("must be {min} to {max}")),
+            None => Err("expected integer".into()),
+        },
+        Some(_) => Err("expected integer".into()),
+    }
+}
+
 /// A very small e-mail shape check: something@something.something, no spaces.
 pub fn looks_like_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {

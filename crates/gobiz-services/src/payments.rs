@@ -79,27 +79,9 @@ fn int_field(
     min: i64,
     max: i64,
 ) -> Option<i64> {
-    match o.get(key) {
-        None | Some(Value::Null) => {
-            v.add(format!("{path}{key}"), "is required");
-            None
-        }
-        Some(Value::Number(n)) => match n.as_i64() {
-            Some(i) if (min..=max).contains(&i) => Some(i),
-            Some(_) => {
-                v.add(format!("{path}{key}"), format!("must be {min} to {max}"));
-                None
-            }
-            None => {
-                v.add(format!("{path}{key}"), "expected integer");
-                None
-            }
-        },
-        Some(_) => {
-            v.add(format!("{path}{key}"), "expected integer");
-            None
-        }
-    }
+    gobiz_domain::validation::json_integer(o.get(key), min, max)
+        .map_err(|problem| v.add(format!("{path}{key}"), problem))
+        .ok()
 }
 
 /// The validated parts of a create body.

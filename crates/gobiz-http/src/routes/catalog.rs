@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{patch, put};
+use axum::routing::{patch, put, MethodRouter};
 use axum::Router;
 use gobiz_domain::catalog::StockTarget;
 use gobiz_services::catalog::CatalogRead;
@@ -26,12 +26,21 @@ pub(super) fn router() -> Router<AppState> {
         )
         .route(
             "/integrations/gofood/outlets/{outlet_id}/v2/menu_item_stocks",
-            patch(item_stock).put(item_stock),
+            stock_route(StockTarget::Items),
         )
         .route(
             "/integrations/gofood/outlets/{outlet_id}/v2/variant_stocks",
-            patch(variant_stock).put(variant_stock),
+            stock_route(StockTarget::Variants),
         )
+}
+
+/// `PATCH` (what clients send) and `PUT` (GoBiz's page) of one stock target.
+fn stock_route(target: StockTarget) -> MethodRouter<AppState> {
+    let handler =
+        move |s: State<AppState>, who: Partner, path: ApiPath<String>, body: DeferredValue| {
+            stock(s, who, path, body, target)
+        };
+    patch(handler).put(handler)
 }
 
 /// `{"success":true,"data":<stored read model>}` without parsing the stored JSON again.
@@ -107,26 +116,16 @@ async fn write_model(
     Ok(ok(model))
 }
 
-async fn item_stock(
+/// `PATCH`/`PUT .../v2/menu_item_stocks` and `.../v2/variant_stocks` (spec §4.4).
+async fn stock(
     State(s): State<AppState>,
     Partner(who): Partner,
     ApiPath(outlet_id): ApiPath<String>,
     DeferredValue(body): DeferredValue,
+    target: StockTarget,
 ) -> ApiResult {
     s.services
-        .update_stock(&who, &outlet_id, StockTarget::Items, body)
-        .await?;
-    Ok(ok(json!({})))
-}
-
-async fn variant_stock(
-    State(s): State<AppState>,
-    Partner(who): Partner,
-    ApiPath(outlet_id): ApiPath<String>,
-    DeferredValue(body): DeferredValue,
-) -> ApiResult {
-    s.services
-        .update_stock(&who, &outlet_id, StockTarget::Variants, body)
+        .update_stock(&who, &outlet_id, target, body)
         .await?;
     Ok(ok(json!({})))
 }

@@ -80,11 +80,11 @@ pub(super) fn router() -> Router<AppState> {
         )
         .route(
             "/sandbox/v1/outlets/{outlet_id}/menu_item_stocks",
-            patch(sandbox_item_stock).put(sandbox_item_stock),
+            sandbox_stock_route(StockTarget::Items),
         )
         .route(
             "/sandbox/v1/outlets/{outlet_id}/variant_stocks",
-            patch(sandbox_variant_stock).put(sandbox_variant_stock),
+            sandbox_stock_route(StockTarget::Variants),
         )
         .route("/sandbox/v1/events", post(emit_event))
         .route("/sandbox/v1/deliveries", get(list_deliveries))
@@ -392,27 +392,23 @@ async fn sandbox_put_catalog(
     Ok(ok(json!({})))
 }
 
-async fn sandbox_item_stock(
-    State(s): State<AppState>,
-    _: Admin,
-    ApiPath(id): ApiPath<String>,
-    DeferredValue(body): DeferredValue,
-) -> ApiResult {
-    s.services
-        .sandbox_stock(&id, StockTarget::Items, &body?)
-        .await?;
-    Ok(ok(json!({})))
+/// `PATCH`/`PUT` of one stock target, as the merchant would in the GoBiz app.
+fn sandbox_stock_route(target: StockTarget) -> axum::routing::MethodRouter<AppState> {
+    let handler =
+        move |s: State<AppState>, a: Admin, path: ApiPath<String>, body: DeferredValue| {
+            sandbox_stock(s, a, path, body, target)
+        };
+    patch(handler).put(handler)
 }
 
-async fn sandbox_variant_stock(
+async fn sandbox_stock(
     State(s): State<AppState>,
     _: Admin,
     ApiPath(id): ApiPath<String>,
     DeferredValue(body): DeferredValue,
+    target: StockTarget,
 ) -> ApiResult {
-    s.services
-        .sandbox_stock(&id, StockTarget::Variants, &body?)
-        .await?;
+    s.services.sandbox_stock(&id, target, &body?).await?;
     Ok(ok(json!({})))
 }
 
