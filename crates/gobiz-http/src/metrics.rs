@@ -9,14 +9,26 @@ static REQUESTS: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
 static DURATION_MICROS: AtomicU64 = AtomicU64::new(0);
 static IN_FLIGHT: AtomicU64 = AtomicU64::new(0);
 
-/// Marks a request as started.
-pub fn started() {
-    IN_FLIGHT.fetch_add(1, Ordering::Relaxed);
+/// A request being answered; dropping it (answered, or abandoned by a client that went
+/// away) takes it out of the in-flight gauge.
+pub struct InFlight(());
+
+impl InFlight {
+    /// Counts a request in.
+    pub fn enter() -> InFlight {
+        IN_FLIGHT.fetch_add(1, Ordering::Relaxed);
+        InFlight(())
+    }
 }
 
-/// Records a finished request.
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Records an answered request.
 pub fn finished(status: u16, micros: u64) {
-    IN_FLIGHT.fetch_sub(1, Ordering::Relaxed);
     let class = usize::from(status / 100).saturating_sub(1).min(4);
     REQUESTS[class].fetch_add(1, Ordering::Relaxed);
     DURATION_MICROS.fetch_add(micros, Ordering::Relaxed);

@@ -34,15 +34,17 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
     );
     async move {
         let started = Instant::now();
-        crate::metrics::started();
+        // Counted out again on drop, also when the client goes away mid-request.
+        let _in_flight = crate::metrics::InFlight::enter();
         let mut resp = next.run(req).await;
+        let elapsed = started.elapsed();
         crate::metrics::finished(
             resp.status().as_u16(),
-            u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
         );
         tracing::info!(
             status = resp.status().as_u16(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
+            elapsed_ms = elapsed.as_millis() as u64,
             "request finished"
         );
         if let Ok(v) = HeaderValue::from_str(&id) {

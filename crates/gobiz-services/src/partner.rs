@@ -29,7 +29,8 @@ pub struct Page {
 }
 
 impl Page {
-    fn offset(self) -> u64 {
+    /// Rows to skip before this page.
+    pub fn offset(self) -> u64 {
         (self.page - 1).saturating_mul(self.per)
     }
 }

@@ -218,7 +218,7 @@ impl Services {
         self.promo_access(who, outlet_id, "promo:food_promo:read")
             .await?;
         let page = page?;
-        let offset = (page.page - 1).saturating_mul(page.per);
+        let offset = page.offset();
         let (list, total) =
             promotions::page(&mut self.db.conn().await?, outlet_id, page.per, offset).await?;
         Ok((list, total, page))

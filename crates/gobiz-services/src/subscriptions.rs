@@ -235,15 +235,15 @@ impl Services {
     ) -> ServiceResult<Vec<DeliveryView>> {
         let mut conn = self.db.conn().await?;
         let list = outbox::list(&mut conn, filter, limit, offset).await?;
-        let mut out = Vec::with_capacity(list.len());
-        for d in list {
-            let history = outbox::history(&mut conn, &d.id).await?;
-            out.push(DeliveryView {
+        let ids: Vec<String> = list.iter().map(|d| d.id.clone()).collect();
+        let mut histories = outbox::histories(&mut conn, &ids).await?;
+        Ok(list
+            .into_iter()
+            .map(|d| DeliveryView {
+                history: histories.remove(&d.id).unwrap_or_default(),
                 delivery: d,
-                history,
-            });
-        }
-        Ok(out)
+            })
+            .collect())
     }
 
     /// One delivery with its history.

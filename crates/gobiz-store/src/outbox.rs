@@ -369,31 +369,50 @@ pub async fn release<R: Runner>(r: &mut R, id: &str, next_attempt_at: i64) -> Re
 
 /// The history of a delivery, in order.
 pub async fn history<R: Runner>(r: &mut R, delivery_id: &str) -> Result<Vec<Attempt>> {
-    let stmt = Query::select()
-        .columns([
-            DeliveryAttempts::Seq,
-            DeliveryAttempts::At,
-            DeliveryAttempts::StatusCode,
-            DeliveryAttempts::ExceptionMessage,
-            DeliveryAttempts::Delivered,
-        ])
-        .from(DeliveryAttempts::Table)
-        .and_where(Expr::col(DeliveryAttempts::DeliveryId).eq(delivery_id))
-        .order_by(DeliveryAttempts::Seq, Order::Asc)
-        .to_owned();
-    fetch_all(r, &stmt)
+    Ok(histories(r, &[delivery_id.to_string()])
         .await?
-        .iter()
-        .map(|row| {
-            Ok(Attempt {
-                seq: int(row, "seq")?,
-                at: int(row, "at")?,
-                status_code: opt_int(row, "status_code")?,
-                exception_message: opt_text(row, "exception_message")?,
-                delivered: flag(row, "delivered")?,
-            })
-        })
-        .collect()
+        .remove(delivery_id)
+        .unwrap_or_default())
+}
+
+/// The histories of several deliveries in one query (a listing costs two queries, not one per
+/// delivery), each oldest attempt first.
+pub async fn histories<R: Runner>(
+    r: &mut R,
+    delivery_ids: &[String],
+) -> Result<std::collections::HashMap<String, Vec<Attempt>>> {
+    let mut out: std::collections::HashMap<String, Vec<Attempt>> =
+        std::collections::HashMap::new();
+    for chunk in delivery_ids.chunks(500) {
+        let stmt = Query::select()
+            .columns([
+                DeliveryAttempts::DeliveryId,
+                DeliveryAttempts::Seq,
+                DeliveryAttempts::At,
+                DeliveryAttempts::StatusCode,
+                DeliveryAttempts::ExceptionMessage,
+                DeliveryAttempts::Delivered,
+            ])
+            .from(DeliveryAttempts::Table)
+            .and_where(
+                Expr::col(DeliveryAttempts::DeliveryId).is_in(chunk.iter().map(String::as_str)),
+            )
+            .order_by(DeliveryAttempts::DeliveryId, Order::Asc)
+            .order_by(DeliveryAttempts::Seq, Order::Asc)
+            .to_owned();
+        for row in fetch_all(r, &stmt).await? {
+            out.entry(text(&row, "delivery_id")?)
+                .or_default()
+                .push(Attempt {
+                    seq: int(&row, "seq")?,
+                    at: int(&row, "at")?,
+                    status_code: opt_int(&row, "status_code")?,
+                    exception_message: opt_text(&row, "exception_message")?,
+                    delivered: flag(&row, "delivered")?,
+                });
+        }
+    }
+    Ok(out)
 }
 
 /// Filters of the sandbox delivery log.

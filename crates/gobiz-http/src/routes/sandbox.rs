@@ -349,7 +349,7 @@ async fn list_deliveries(State(s): State<AppState>, _: Admin, RawQuery(q): RawQu
     };
     let list = s
         .services
-        .delivery_views(&filter, page.per, (page.page - 1).saturating_mul(page.per))
+        .delivery_views(&filter, page.per, page.offset())
         .await?;
     let out: Vec<Value> = list.iter().map(|d| views::delivery(d, true)).collect();
     Ok(ok(json!({ "deliveries": out })))
@@ -433,7 +433,7 @@ async fn list_orders(
     let page = crate::extract::page_params(q.as_deref(), "per_page", 100)?;
     let list = s
         .services
-        .list_orders(&id, page.per, (page.page - 1).saturating_mul(page.per))
+        .list_orders(&id, page.per, page.offset())
         .await?;
     let out: Vec<Value> = list.iter().map(views::order).collect();
     Ok(ok(json!({ "orders": out })))

@@ -40,10 +40,6 @@ pub enum Listing {
     Customers,
 }
 
-fn offset(p: Page) -> u64 {
-    (p.page - 1).saturating_mul(p.per)
-}
-
 /// `(list, completed)` from a page fetched with one extra row.
 fn completed<T>(mut rows: Vec<T>, per: u64) -> (Vec<T>, bool) {
     let last = rows.len() as u64 <= per;
@@ -68,7 +64,7 @@ impl Services {
             Some("invoice"),
             false,
             page.per + 1,
-            offset(page),
+            page.offset(),
         )
         .await?;
         let (rows, done) = completed(rows, page.per);
@@ -97,7 +93,7 @@ impl Services {
             None,
             order == SortOrder::Asc,
             page.per + 1,
-            offset(page),
+            page.offset(),
         )
         .await?;
         let (rows, done) = completed(rows, page.per);
@@ -130,7 +126,7 @@ impl Services {
         let page = page?;
         let mut conn = self.db.conn().await?;
         let (entries, total) =
-            moka::library_page(&mut conn, kind, outlet_id, page.per, offset(page)).await?;
+            moka::library_page(&mut conn, kind, outlet_id, page.per, page.offset()).await?;
         let list = entries
             .iter()
             .map(|e| {
