@@ -617,8 +617,9 @@ mod tests {
             let mut o = order(t);
             for (i, a) in actions.iter().enumerate() {
                 let before = o.state;
+                let snapshot = o.clone();
                 let now = i as i64;
-                let _ = match a {
+                let result = match a {
                     Action::Accept => o.accept(now).map(|_| ()),
                     Action::Reject => o.reject("r", "OTHERS", now),
                     Action::Cancel => o.customer_cancel("c", now),
@@ -626,6 +627,11 @@ mod tests {
                     Action::Advance => o.advance(now).map(|_| ()),
                     Action::Prepared => o.food_prepared(now),
                 };
+                // A refused transition changes nothing and names the state it found.
+                if let Err(WrongState(found)) = result {
+                    prop_assert_eq!(found, before);
+                    prop_assert_eq!(&o, &snapshot);
+                }
                 if before.is_final() {
                     prop_assert_eq!(o.state, before);
                 }

@@ -185,11 +185,19 @@ mod tests {
 
     proptest! {
         #[test]
-        fn never_more_than_six_attempts(status in 100u16..600, retries in 0i64..10) {
+        fn the_next_step_follows_the_budget(status in 100u16..600, retries in 0i64..10) {
             let o = if (200..300).contains(&status) { Outcome::Delivered(status) } else { Outcome::Status(status) };
-            if let Next::Retry { retries: r, .. } = next_step(&o, retries, 0, &DEFAULT_SCHEDULE_MS) {
-                prop_assert!(r <= 5);
+            let next = next_step(&o, retries, 0, &DEFAULT_SCHEDULE_MS);
+            if (200..300).contains(&status) {
+                prop_assert_eq!(next, Next::Delivered);
+            } else if retries < o.retry_budget() {
+                let wait = DEFAULT_SCHEDULE_MS[usize::try_from(retries).unwrap_or(0).min(4)];
+                prop_assert_eq!(next, Next::Retry { retries: retries + 1, at: wait });
+            } else {
+                prop_assert_eq!(next, Next::Dead);
             }
+            // Never more than six attempts in all.
+            prop_assert!(o.retry_budget() <= 5);
         }
     }
 }

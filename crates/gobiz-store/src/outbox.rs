@@ -5,7 +5,9 @@
 use crate::exec::{execute, fetch_all, fetch_optional, flag, int, opt_int, opt_text, text};
 use crate::schema::{Deliveries, DeliveryAttempts, Events, Partners};
 use crate::{Result, Runner};
-use sea_query::{Alias, Expr, ExprTrait, LockBehavior, LockType, Order, Query, SelectStatement};
+use sea_query::{
+    Alias, Expr, ExprTrait, LockBehavior, LockType, Order, Query, SelectStatement, UpdateStatement,
+};
 use sqlx::any::AnyRow;
 
 /// An event as written to the outbox.
@@ -187,20 +189,8 @@ pub async fn insert_delivery<R: Runner>(r: &mut R, d: &Delivery) -> Result<()> {
     Ok(())
 }
 
-/// Claims up to `limit` due deliveries until `lease_until`; `owner` must be unique per claim
-/// (it identifies the claimed rows).
-///
-/// Engine-specific: on PostgreSQL the inner SELECT carries `FOR UPDATE SKIP LOCKED`, so
-/// several nodes claim disjoint batches; SQLite has a single writer, and sea-query's SQLite
-/// renderer leaves the lock clause out. One statement either way: an UPDATE of the rows the
-/// subquery picks, so a row is leased by exactly one claimer.
-pub async fn claim_due<R: Runner>(
-    r: &mut R,
-    now: i64,
-    lease_until: i64,
-    owner: &str,
-    limit: u64,
-) -> Result<Vec<Claimed>> {
+/// The claim: lease up to `limit` due, unleased deliveries to `owner` until `lease_until`.
+fn claim_statement(now: i64, lease_until: i64, owner: &str, limit: u64) -> UpdateStatement {
     let due = Query::select()
         .column(Deliveries::Id)
         .from(Deliveries::Table)
@@ -215,15 +205,31 @@ pub async fn claim_due<R: Runner>(
         .limit(limit)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
         .to_owned();
-    let claim = Query::update()
+    Query::update()
         .table(Deliveries::Table)
         .values([
             (Deliveries::LeaseUntil, lease_until.into()),
             (Deliveries::LeaseOwner, owner.into()),
         ])
         .and_where(Expr::col(Deliveries::Id).in_subquery(due))
-        .to_owned();
-    execute(r, &claim).await?;
+        .to_owned()
+}
+
+/// Claims up to `limit` due deliveries until `lease_until`; `owner` must be unique per claim
+/// (it identifies the claimed rows).
+///
+/// Engine-specific: on PostgreSQL the inner SELECT carries `FOR UPDATE SKIP LOCKED`, so
+/// several nodes claim disjoint batches; SQLite has a single writer, and sea-query's SQLite
+/// renderer leaves the lock clause out. One statement either way: an UPDATE of the rows the
+/// subquery picks, so a row is leased by exactly one claimer.
+pub async fn claim_due<R: Runner>(
+    r: &mut R,
+    now: i64,
+    lease_until: i64,
+    owner: &str,
+    limit: u64,
+) -> Result<Vec<Claimed>> {
+    execute(r, &claim_statement(now, lease_until, owner, limit)).await?;
     let stmt = select_claimed()
         .and_where(Expr::col((Deliveries::Table, Deliveries::LeaseOwner)).eq(owner))
         .and_where(Expr::col((Deliveries::Table, Deliveries::LeaseUntil)).eq(lease_until))
@@ -381,8 +387,7 @@ pub async fn histories<R: Runner>(
     r: &mut R,
     delivery_ids: &[String],
 ) -> Result<std::collections::HashMap<String, Vec<Attempt>>> {
-    let mut out: std::collections::HashMap<String, Vec<Attempt>> =
-        std::collections::HashMap::new();
+    let mut out: std::collections::HashMap<String, Vec<Attempt>> = std::collections::HashMap::new();
     for chunk in delivery_ids.chunks(500) {
         let stmt = Query::select()
             .columns([
@@ -500,23 +505,15 @@ pub async fn backlog<R: Runner>(r: &mut R, now: i64) -> Result<(i64, i64, Option
 
 #[cfg(test)]
 mod tests {
-    use sea_query::{
-        Expr, ExprTrait, LockBehavior, LockType, PostgresQueryBuilder, Query, SqliteQueryBuilder,
-    };
+    use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 
-    /// The claim's lock clause exists on PostgreSQL only.
+    /// The claim the dispatcher runs locks with `SKIP LOCKED` on PostgreSQL only.
     #[test]
     fn skip_locked_only_on_postgres() {
-        let due = Query::select()
-            .column(super::Deliveries::Id)
-            .from(super::Deliveries::Table)
-            .and_where(Expr::col(super::Deliveries::NextAttemptAt).lte(1))
-            .limit(10)
-            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-            .to_owned();
-        assert!(due
+        let claim = super::claim_statement(1, 2, "node", 10);
+        assert!(claim
             .to_string(PostgresQueryBuilder)
             .contains("FOR UPDATE SKIP LOCKED"));
-        assert!(!due.to_string(SqliteQueryBuilder).contains("FOR UPDATE"));
+        assert!(!claim.to_string(SqliteQueryBuilder).contains("FOR UPDATE"));
     }
 }

@@ -734,22 +734,49 @@ mod tests {
     }
 
     proptest! {
-        /// Whatever is refunded, the sale's totals reconcile: net = gross − discount −
-        /// refund − redemption, and refunds never exceed gross.
+        /// Against a model kept by the test from the raw inputs: every total matches, a
+        /// refund is accepted exactly when the model has the units left, and a refused
+        /// refund changes nothing.
         #[test]
-        fn totals_reconcile(qty in proptest::collection::vec((1i64..20, 0i64..50_000, 0i64..5_000), 1..6),
-                            refunds in proptest::collection::vec((0u32..6, 1i64..5), 0..8)) {
-            let lines = qty.iter().enumerate()
-                .map(|(i, (q, p, m))| line(i as u32, *q, *p, &[*m])).collect();
+        fn totals_match_an_independent_model(
+            raw in proptest::collection::vec((1i64..20, 0i64..50_000, 0i64..5_000, 0i64..100, 0i64..100), 1..6),
+            refunds in proptest::collection::vec((0u32..6, 1i64..5), 0..8),
+        ) {
+            let lines = raw.iter().enumerate()
+                .map(|(i, (q, p, m, d, r))| {
+                    let mut l = line(i as u32, *q, *p, &[*m]);
+                    l.discount = *d;
+                    l.redemption = *r;
+                    l
+                })
+                .collect();
             let mut s = sale(lines);
+            let mut left: Vec<i64> = raw.iter().map(|(q, ..)| *q).collect();
             for (n, (idx, q)) in refunds.iter().enumerate() {
-                let _ = s.refund(Some(&[(*idx, *q)]), String::new(), n as i64, 1);
+                let before = s.clone();
+                let ok = s.refund(Some(&[(*idx, *q)]), String::new(), n as i64, 1).is_ok();
+                let fits = left.get(*idx as usize).is_some_and(|l| q <= l);
+                prop_assert_eq!(ok, fits);
+                if fits {
+                    left[*idx as usize] -= q;
+                } else {
+                    prop_assert_eq!(&s, &before);
+                }
             }
+            let unit = |(_, p, m, _, _): &(i64, i64, i64, i64, i64)| p + m;
+            let gross: i64 = raw.iter().map(|x| unit(x) * x.0).sum();
+            let refund: i64 = raw.iter().zip(&left).map(|(x, l)| unit(x) * (x.0 - l)).sum();
+            let discount: i64 = raw.iter().map(|x| x.3).sum();
+            let redemption: i64 = raw.iter().map(|x| x.4).sum();
             let t = s.totals();
-            prop_assert_eq!(t.net, t.gross - t.discount - t.refund - t.redemption);
-            prop_assert!(t.refund <= t.gross);
-            let refunded: i64 = s.refunds.iter().map(|r| r.amount).sum();
-            prop_assert_eq!(refunded, t.refund);
+            prop_assert_eq!(t.gross, gross);
+            prop_assert_eq!(t.refund, refund);
+            prop_assert_eq!(t.discount, discount);
+            prop_assert_eq!(t.redemption, redemption);
+            prop_assert_eq!(t.net, gross - discount - refund - redemption);
+            prop_assert_eq!(t.subtotal, gross - discount);
+            prop_assert_eq!(t.collected, gross - discount + 100);
+            prop_assert_eq!(s.refunds.iter().map(|r| r.amount).sum::<i64>(), refund);
         }
     }
 }

@@ -431,10 +431,7 @@ async fn list_orders(
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let page = crate::extract::page_params(q.as_deref(), "per_page", 100)?;
-    let list = s
-        .services
-        .list_orders(&id, page.per, page.offset())
-        .await?;
+    let list = s.services.list_orders(&id, page.per, page.offset()).await?;
     let out: Vec<Value> = list.iter().map(views::order).collect();
     Ok(ok(json!({ "orders": out })))
 }
