@@ -125,39 +125,27 @@ async fn offset(a: &TestApp) -> i64 {
     r.data(200)["clock"]["offset_seconds"].as_i64().unwrap()
 }
 
+/// Waits (at most 10 s) until `node` reports the clock offset `want`.
+async fn wait_offset(node: &TestApp, want: i64, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while offset(node).await != want {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 both_dbs!(clock_moves_reach_every_node, |app: TestApp| async move {
     // A second node on the same database.
     let other = TestApp::start(&app.db_url).await;
     assert_eq!(offset(&other).await, 0);
     app.advance_clock(3_600).await;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while offset(&other).await != 3_600 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the other node never saw the advance"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    wait_offset(&other, 3_600, "the other node never saw the advance").await;
     // An advance through the other node builds on the first one.
     other.advance_clock(60).await;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while offset(&app).await != 3_660 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the first node never saw the advance"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    wait_offset(&app, 3_660, "the first node never saw the advance").await;
     // A reset through one node returns both to real time.
     app.admin_post("/sandbox/v1/reset", json!({}))
         .await
         .data(200);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while offset(&other).await != 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the other node never saw the reset"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    wait_offset(&other, 0, "the other node never saw the reset").await;
 });

@@ -60,6 +60,10 @@ both_dbs_env!(
             "killed after {} requests ({seen_at_kill} distinct events) of {EVENTS}",
             before.len()
         );
+        assert!(
+            seen_at_kill < EVENTS,
+            "the kill must land mid-backlog, with deliveries still pending"
+        );
 
         // Every event arrives at least once.
         let all = rx
