@@ -95,6 +95,22 @@ pub struct Partner {
     pub created_at: Millis,
 }
 
+impl Partner {
+    /// A direct-integration partner acting on its own merchant's outlets (no link needed).
+    pub fn owns(&self, merchant_id: &str) -> bool {
+        self.kind == PartnerType::Direct && self.merchant_id.as_deref() == Some(merchant_id)
+    }
+
+    /// The one access rule of spec §2.10: direct partners reach their merchant's outlets,
+    /// facilitators the outlets `linked` to them.
+    pub fn reaches(&self, merchant_id: &str, linked: bool) -> bool {
+        match self.kind {
+            PartnerType::Direct => self.owns(merchant_id),
+            PartnerType::Facilitator => linked,
+        }
+    }
+}
+
 /// An OAuth client of a partner.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Client {

@@ -4,7 +4,7 @@ use crate::secrets::token_hash;
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::entities::{Outlet, Partner};
-use gobiz_domain::model::{PartnerType, Product};
+use gobiz_domain::model::Product;
 use gobiz_domain::scope::TokenKind;
 use gobiz_store::{outlets, tokens};
 
@@ -102,13 +102,7 @@ impl Services {
         };
         let (outlet, linked) =
             found.ok_or_else(|| ServiceError::OutletNotFound(outlet_id.to_string()))?;
-        let allowed = match who.partner.kind {
-            PartnerType::Direct => {
-                who.partner.merchant_id.as_deref() == Some(outlet.merchant_id.as_str())
-            }
-            PartnerType::Facilitator => linked,
-        };
-        if allowed {
+        if who.partner.reaches(&outlet.merchant_id, linked) {
             Ok(outlet)
         } else {
             Err(ServiceError::UnregisteredOutlet)

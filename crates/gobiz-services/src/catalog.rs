@@ -5,7 +5,7 @@ use crate::events::EventDraft;
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::catalog::{apply_stock, parse_push, Catalog, PreviousIds, StockTarget};
 use gobiz_domain::clock::Clock;
-use gobiz_domain::model::{PartnerType, Product};
+use gobiz_domain::model::Product;
 use gobiz_store::catalogs::{self, CatalogAccess, StoredCatalog};
 use gobiz_store::links;
 use serde_json::{json, Value};
@@ -157,13 +157,7 @@ impl Services {
             }
         }
         .ok_or_else(|| ServiceError::OutletNotFound(outlet_id.to_string()))?;
-        let allowed = match who.partner.kind {
-            PartnerType::Direct => {
-                who.partner.merchant_id.as_deref() == Some(access.merchant_id.as_str())
-            }
-            PartnerType::Facilitator => access.linked,
-        };
-        if !allowed {
+        if !who.partner.reaches(&access.merchant_id, access.linked) {
             return Err(ServiceError::UnregisteredOutlet);
         }
         let empty = || CatalogRead::Changed {

@@ -64,7 +64,7 @@ impl Services {
                 .any(|s| s == scope);
         }
         let (reachable, external) = match partner.kind {
-            PartnerType::Direct => (partner.merchant_id.as_deref() == Some(merchant_id), None),
+            PartnerType::Direct => (partner.owns(merchant_id), None),
             PartnerType::Facilitator => {
                 match links::get(tx, &partner.id, &draft.outlet_id, product_of(&draft.name)).await?
                 {

@@ -333,10 +333,10 @@ impl Services {
             .await?
             .ok_or_else(not_found)?;
         let mine = stored.partner_id == who.partner.id
-            || (who.partner.kind == PartnerType::Direct && {
-                let o = self.get_outlet(&stored.outlet_id).await?;
-                who.partner.merchant_id.as_deref() == Some(o.merchant_id.as_str())
-            });
+            || (who.partner.kind == PartnerType::Direct
+                && who
+                    .partner
+                    .owns(&self.get_outlet(&stored.outlet_id).await?.merchant_id));
         if !mine {
             return Err(not_found());
         }

@@ -149,15 +149,20 @@ impl Services {
         who.require_scope("mokapos:library:read")?;
         let mut conn = self.db.conn().await?;
         let all = outlets::of_merchants(&mut conn, &[business_id.to_string()]).await?;
+        // The partner's linked outlets in one query (facilitators only need them).
+        let linked: std::collections::HashSet<String> = match who.partner.kind {
+            PartnerType::Facilitator => {
+                links::page_of_partner(&mut conn, &who.partner.id, u64::MAX, 0)
+                    .await?
+                    .into_iter()
+                    .map(|l| l.outlet_id)
+                    .collect()
+            }
+            PartnerType::Direct => std::collections::HashSet::new(),
+        };
         let mut visible = Vec::new();
         for o in all {
-            let allowed = match who.partner.kind {
-                PartnerType::Direct => who.partner.merchant_id.as_deref() == Some(business_id),
-                PartnerType::Facilitator => {
-                    links::is_linked(&mut conn, &who.partner.id, &o.id, None).await?
-                }
-            };
-            if allowed {
+            if who.partner.reaches(&o.merchant_id, linked.contains(&o.id)) {
                 visible.push(json!({ "id": o.id, "name": o.name }));
             }
         }
