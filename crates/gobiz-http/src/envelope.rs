@@ -15,6 +15,22 @@ pub fn ok(data: Value) -> Response {
         .into_response()
 }
 
+/// The bytes of `{"success":true,"data":<data_json>}` for data that is already JSON text (a
+/// stored rendering), so it is not parsed and serialized again.
+pub fn ok_raw_body(data_json: &str) -> axum::body::Bytes {
+    axum::body::Bytes::from(format!("{{\"success\":true,\"data\":{data_json}}}"))
+}
+
+/// A 200 `application/json` answer of bytes made by [`ok_raw_body`].
+pub fn ok_raw(body: axum::body::Bytes) -> Response {
+    let mut resp = (StatusCode::OK, body).into_response();
+    resp.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
 /// `{"success": true, "data": …}` with status 201.
 pub fn created(data: Value) -> Response {
     (

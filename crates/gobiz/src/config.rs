@@ -26,7 +26,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate(CommonArgs),
-    /// Run only the webhook dispatcher (no HTTP listener), e.g. as extra delivery capacity.
+    /// Run the webhook dispatcher and the timer loop without an HTTP listener, e.g. as extra delivery capacity.
     Worker(ServeArgs),
 }
 

@@ -150,8 +150,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tokio::select! {
         r = async {
             let served = server.await;
-            let _ = worker.await;
-            let _ = timers.await;
+            join_background(worker, timers).await;
             served
         } => r.context("server error")?,
         _ = async {
@@ -212,7 +211,7 @@ async fn seed_demo(services: &Services, base: &str, admin: &str) -> anyhow::Resu
     Ok(())
 }
 
-/// `gobiz worker`: only the webhook dispatcher, until SIGTERM / Ctrl-C.
+/// `gobiz worker`: the webhook dispatcher and the timer loop (no HTTP), until SIGTERM / Ctrl-C.
 pub async fn worker(args: ServeArgs) -> anyhow::Result<()> {
     let settings = config::resolve_serve(&args)?;
     let db = open_db(&settings.database_url).await?;
@@ -228,12 +227,27 @@ pub async fn worker(args: ServeArgs) -> anyhow::Result<()> {
     say("gobiz worker running");
     shutdown_signal().await;
     let _ = stop_tx.send(true);
-    let _ = timers.await;
-    if tokio::time::timeout(SHUTDOWN_GRACE, worker).await.is_err() {
+    if tokio::time::timeout(SHUTDOWN_GRACE, join_background(worker, timers))
+        .await
+        .is_err()
+    {
         tracing::warn!(
             "grace period over; exiting with deliveries in flight (their leases will expire)"
         );
     }
     db.close().await;
     Ok(())
+}
+
+/// Waits for the dispatcher and the timer loop after the stop signal; a task that panicked is
+/// logged instead of passing unnoticed.
+async fn join_background(
+    dispatcher: tokio::task::JoinHandle<()>,
+    timers: tokio::task::JoinHandle<()>,
+) {
+    for (name, task) in [("webhook dispatcher", dispatcher), ("timer loop", timers)] {
+        if let Err(e) = task.await {
+            tracing::error!(task = name, error = %e, "background task failed");
+        }
+    }
 }

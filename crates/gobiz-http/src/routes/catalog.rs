@@ -1,18 +1,18 @@
 //! GoFood catalog and stock (spec §4).
 
-use crate::envelope::{ok, ApiResult};
+use crate::envelope::{ok, ok_raw, ok_raw_body, ApiResult};
 use crate::extract::{ApiPath, DeferredValue, Partner};
 use crate::AppState;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::routing::{patch, put, MethodRouter};
 use axum::Router;
 use gobiz_domain::catalog::StockTarget;
 use gobiz_services::catalog::CatalogRead;
 use gobiz_services::ServiceError;
 use serde_json::json;
+
+/// Most bytes of catalog renderings one node keeps for `GET v2/catalog`.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -43,17 +43,6 @@ fn stock_route(target: StockTarget) -> MethodRouter<AppState> {
     patch(handler).put(handler)
 }
 
-/// `{"success":true,"data":<stored read model>}` without parsing the stored JSON again.
-pub(crate) fn raw_data(read_json: &str) -> Response {
-    let body = format!("{{\"success\":true,\"data\":{read_json}}}");
-    let mut resp = (StatusCode::OK, body).into_response();
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    resp
-}
-
 /// `PUT .../v1/catalog` (and `v2`).
 async fn push(
     State(s): State<AppState>,
@@ -63,15 +52,6 @@ async fn push(
 ) -> ApiResult {
     s.services.push_catalog(&who, &outlet_id, body).await?;
     Ok(ok(json!({})))
-}
-
-fn bytes_response(body: Bytes) -> Response {
-    let mut resp = (StatusCode::OK, body).into_response();
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    resp
 }
 
 /// `GET .../v2/catalog`: the stored rendering, cached per node by etag.
@@ -88,20 +68,22 @@ async fn read_model(
     let known = cached.as_ref().map(|(etag, _)| etag.as_str());
     match s.services.catalog_read(&who, &outlet_id, known).await? {
         CatalogRead::Unchanged => match cached {
-            Some((_, body)) => Ok(bytes_response(body)),
+            Some((_, body)) => Ok(ok_raw(body)),
             None => Err(ServiceError::Internal("catalog cache entry vanished".into()).into()),
         },
         CatalogRead::Changed { etag, json } => {
-            let body = Bytes::from(format!("{{\"success\":true,\"data\":{json}}}"));
+            let body = ok_raw_body(&json);
             if !etag.is_empty() {
                 if let Ok(mut c) = s.catalog_cache.lock() {
-                    if c.len() > 10_000 {
+                    // Bounded by size, not count: a catalog rendering can be megabytes.
+                    let held: usize = c.values().map(|(_, b)| b.len()).sum();
+                    if c.len() >= 10_000 || held + body.len() > CACHE_BYTES {
                         c.clear();
                     }
                     c.insert(outlet_id, (etag, body.clone()));
                 }
             }
-            Ok(bytes_response(body))
+            Ok(ok_raw(body))
         }
     }
 }

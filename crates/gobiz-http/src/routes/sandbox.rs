@@ -378,7 +378,7 @@ async fn sandbox_catalog(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult {
     let json = s.services.sandbox_catalog(&id).await?;
-    Ok(super::catalog::raw_data(&json))
+    Ok(crate::envelope::ok_raw(crate::envelope::ok_raw_body(&json)))
 }
 
 /// `PUT /sandbox/v1/outlets/{id}/catalog`: the merchant sets the menu (no partner mapping).
