@@ -295,6 +295,20 @@ pub fn page_params(
     page_query(raw_query, size_name, max).map_err(ApiError::from)
 }
 
+/// The `name=value` pairs of a query string (an undecodable one has none).
+pub fn query_pairs(raw_query: Option<&str>) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(raw_query.unwrap_or("")).unwrap_or_default()
+}
+
+/// The value of `name` in `pairs`; the first one when it is repeated (one rule for every
+/// query and form the server reads).
+pub fn pair<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
 /// Like [`page_params`], with the verdict as a service error, for use cases that must check
 /// credentials and the outlet before judging the query (spec §1.7).
 pub fn page_query(
@@ -302,15 +316,16 @@ pub fn page_query(
     size_name: &str,
     max: u64,
 ) -> Result<gobiz_services::partner::Page, ServiceError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(raw_query.unwrap_or("")).unwrap_or_default();
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
+    page_of(&query_pairs(raw_query), size_name, max)
+}
+
+/// [`page_query`] on pairs already read (so a handler parses its query once).
+pub fn page_of(
+    pairs: &[(String, String)],
+    size_name: &str,
+    max: u64,
+) -> Result<gobiz_services::partner::Page, ServiceError> {
+    let get = |name: &str| pair(pairs, name);
     let mut errors = Vec::new();
     let mut number = |name: &str, default: u64, min: u64, max: u64| -> u64 {
         match get(name) {

@@ -35,13 +35,6 @@ fn pairs(raw: &[u8]) -> Vec<(String, String)> {
     serde_urlencoded::from_bytes(raw).unwrap_or_default()
 }
 
-fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
 fn flow_error(e: FlowError) -> Response {
     match e {
         FlowError::Gone => error_page(
@@ -79,8 +72,8 @@ async fn open(
     headers: &HeaderMap,
     form: &[(String, String)],
 ) -> Result<FlowPage, Response> {
-    let flow_id = field(form, "flow").unwrap_or_default();
-    let csrf = field(form, "csrf_token").unwrap_or_default();
+    let flow_id = crate::extract::pair(form, "flow").unwrap_or_default();
+    let csrf = crate::extract::pair(form, "csrf_token").unwrap_or_default();
     match state
         .services
         .open_flow(flow_id, cookie(headers).as_deref(), Some(csrf))
@@ -99,7 +92,7 @@ async fn show(
     RawQuery(q): RawQuery,
 ) -> Response {
     let query = pairs(q.unwrap_or_default().as_bytes());
-    let flow_id = field(&query, "flow").unwrap_or_default();
+    let flow_id = crate::extract::pair(&query, "flow").unwrap_or_default();
     match state
         .services
         .open_flow(flow_id, cookie(&headers).as_deref(), None)
@@ -118,7 +111,10 @@ async fn phone(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
         Ok(page) => step(
             state
                 .services
-                .submit_phone(page, field(&form, "phone").unwrap_or_default())
+                .submit_phone(
+                    page,
+                    crate::extract::pair(&form, "phone").unwrap_or_default(),
+                )
                 .await,
         ),
         Err(resp) => resp,
@@ -132,7 +128,7 @@ async fn otp(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> 
         Ok(page) => step(
             state
                 .services
-                .submit_otp(page, field(&form, "otp").unwrap_or_default())
+                .submit_otp(page, crate::extract::pair(&form, "otp").unwrap_or_default())
                 .await,
         ),
         Err(resp) => resp,
@@ -151,7 +147,7 @@ async fn resend(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
 /// `POST /merchant/consent` (`flow`, `csrf_token`, `decision` = `allow` | `deny`).
 async fn consent(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let form = pairs(&body);
-    let allow = match field(&form, "decision") {
+    let allow = match crate::extract::pair(&form, "decision") {
         Some("allow") => true,
         Some("deny") => false,
         _ => return error_page(StatusCode::BAD_REQUEST, "decision must be allow or deny."),
@@ -167,8 +163,8 @@ async fn callback(State(state): State<AppState>, RawQuery(q): RawQuery) -> Respo
     let query = pairs(q.unwrap_or_default().as_bytes());
     demo_callback(
         state.services.config.public_base_url.trim_end_matches('/'),
-        field(&query, "code"),
-        field(&query, "state"),
-        field(&query, "error"),
+        crate::extract::pair(&query, "code"),
+        crate::extract::pair(&query, "state"),
+        crate::extract::pair(&query, "error"),
     )
 }

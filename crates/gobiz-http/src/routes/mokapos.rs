@@ -2,7 +2,7 @@
 //! a business's outlets. Bodies and queries are judged after token, scope and outlet (§1.7).
 
 use crate::envelope::{ok, ApiResult};
-use crate::extract::{page_query, ApiPath, Deferred, Partner};
+use crate::extract::{page_of, page_query, pair, query_pairs, ApiPath, Deferred, Partner};
 use crate::AppState;
 use axum::extract::{RawQuery, State};
 use axum::routing::{get, post};
@@ -10,6 +10,7 @@ use axum::Router;
 use gobiz_domain::moka::range::ReportBody;
 use gobiz_services::moka::listings::{Listing, SortOrder};
 use gobiz_services::moka::reports::Report;
+use gobiz_services::ServiceError;
 
 /// Largest `per_page` of the MokaPOS lists (spec §1.13).
 const MAX_PER_PAGE: u64 = 1000;
@@ -99,27 +100,20 @@ async fn invoices(
     Ok(ok(s.services.moka_invoices(&who, &outlet_id, page).await?))
 }
 
-/// `page`, `per_page` and `order`; every bad parameter is reported.
+/// `page`, `per_page` and `order`, read from one parse of the query; every bad parameter is
+/// reported.
 fn transactions_query(
     raw: Option<&str>,
-) -> Result<(gobiz_services::partner::Page, SortOrder), gobiz_services::ServiceError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
-    let order = SortOrder::parse(
-        pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == "order")
-            .map(|(_, v)| v.as_str()),
-    );
-    match (page_query(raw, "per_page", MAX_PER_PAGE), order) {
+) -> Result<(gobiz_services::partner::Page, SortOrder), ServiceError> {
+    let pairs = query_pairs(raw);
+    match (
+        page_of(&pairs, "per_page", MAX_PER_PAGE),
+        SortOrder::parse(pair(&pairs, "order")),
+    ) {
         (Ok(p), Ok(o)) => Ok((p, o)),
-        (
-            Err(gobiz_services::ServiceError::Invalid(mut a)),
-            Err(gobiz_services::ServiceError::Invalid(b)),
-        ) => {
+        (Err(ServiceError::Invalid(mut a)), Err(ServiceError::Invalid(b))) => {
             a.extend(b);
-            Err(gobiz_services::ServiceError::Invalid(a))
+            Err(ServiceError::Invalid(a))
         }
         (Err(e), _) | (_, Err(e)) => Err(e),
     }

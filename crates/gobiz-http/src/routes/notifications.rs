@@ -151,12 +151,8 @@ async fn troubleshoot(
     Partner(who): Partner,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(q.as_deref().unwrap_or("")).unwrap_or_default();
-    let entity = pairs
-        .iter()
-        .find(|(k, _)| k == "entity_id")
-        .map(|(_, v)| v.as_str());
+    let pairs = crate::extract::query_pairs(q.as_deref());
+    let entity = crate::extract::pair(&pairs, "entity_id");
     let list = s.services.troubleshoot(&who, entity).await?;
     let out: Vec<Value> = list.iter().map(|d| views::delivery(d, false)).collect();
     Ok(ok(json!({ "notifications": out })))

@@ -84,13 +84,6 @@ fn parse_form(headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, String)>,
     Ok(pairs)
 }
 
-fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
 /// `client_secret_basic` or `client_secret_post` (or a public client's bare `client_id`).
 fn presented_client(
     headers: &HeaderMap,
@@ -102,8 +95,8 @@ fn presented_client(
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
         .map(|(_, creds)| creds.trim().to_string());
-    let form_id = param(pairs, "client_id");
-    let form_secret = param(pairs, "client_secret");
+    let form_id = crate::extract::pair(pairs, "client_id");
+    let form_secret = crate::extract::pair(pairs, "client_secret");
     if let Some(creds) = basic {
         if form_secret.is_some() {
             return Err(OAuthError::invalid_request(
@@ -155,7 +148,7 @@ async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
 
 async fn issue(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Response, OAuthError> {
     let pairs = parse_form(headers, body)?;
-    let grant_raw = param(&pairs, "grant_type")
+    let grant_raw = crate::extract::pair(&pairs, "grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
     let grant =
         Grant::parse(grant_raw).ok_or_else(|| OAuthError::unsupported_grant_type(grant_raw))?;
@@ -164,7 +157,7 @@ async fn issue(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Res
         Grant::ClientCredentials => {
             let issued = state
                 .services
-                .client_credentials(&presented, param(&pairs, "scope"))
+                .client_credentials(&presented, crate::extract::pair(&pairs, "scope"))
                 .await?;
             Ok(no_store(
                 Json(json!({
@@ -181,9 +174,9 @@ async fn issue(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Res
                 .services
                 .authorization_code(
                     &presented,
-                    param(&pairs, "code"),
-                    param(&pairs, "redirect_uri"),
-                    param(&pairs, "code_verifier"),
+                    crate::extract::pair(&pairs, "code"),
+                    crate::extract::pair(&pairs, "redirect_uri"),
+                    crate::extract::pair(&pairs, "code_verifier"),
                 )
                 .await?;
             Ok(user_tokens(issued))
@@ -193,8 +186,8 @@ async fn issue(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Res
                 .services
                 .refresh_token(
                     &presented,
-                    param(&pairs, "refresh_token"),
-                    param(&pairs, "scope"),
+                    crate::extract::pair(&pairs, "refresh_token"),
+                    crate::extract::pair(&pairs, "scope"),
                 )
                 .await?;
             Ok(user_tokens(issued))
@@ -225,7 +218,7 @@ fn token_request(
 ) -> Result<(PresentedClient, String), OAuthError> {
     let pairs = parse_form(headers, body)?;
     let presented = presented_client(headers, &pairs)?;
-    let token = param(&pairs, "token")
+    let token = crate::extract::pair(&pairs, "token")
         .filter(|t| !t.is_empty())
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?
         .to_string();
@@ -282,8 +275,7 @@ async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Byt
 
 /// `GET /oauth2/auth` (spec §2.4).
 async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+    let pairs = crate::extract::query_pairs(query.as_deref());
     match state.services.authorize(&pairs).await {
         Ok(Authorize::ErrorPage(message)) => {
             crate::pages::error_page(StatusCode::BAD_REQUEST, &message)

@@ -282,12 +282,8 @@ async fn seed(State(s): State<AppState>, _: Admin) -> ApiResult {
 
 /// `GET /sandbox/v1/otp?phone=`: the live OTP the built-in sender delivered (spec §10.2).
 async fn otp(State(s): State<AppState>, _: Admin, RawQuery(q): RawQuery) -> ApiResult {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(q.as_deref().unwrap_or("")).unwrap_or_default();
-    let phone = pairs
-        .iter()
-        .find(|(k, _)| k == "phone")
-        .map(|(_, v)| v.as_str())
+    let pairs = crate::extract::query_pairs(q.as_deref());
+    let phone = crate::extract::pair(&pairs, "phone")
         .ok_or_else(|| ServiceError::invalid("phone", "is required"))?;
     match s.services.sandbox_otp(phone).await? {
         Some((msg, left)) => Ok(ok(json!({ "otp": {
@@ -336,10 +332,9 @@ async fn emit_event(
 
 /// `GET /sandbox/v1/deliveries`: the delivery log with filters and paging.
 async fn list_deliveries(State(s): State<AppState>, _: Admin, RawQuery(q): RawQuery) -> ApiResult {
-    let page = crate::extract::page_params(q.as_deref(), "per_page", 100)?;
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(q.as_deref().unwrap_or("")).unwrap_or_default();
-    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let pairs = crate::extract::query_pairs(q.as_deref());
+    let page = crate::extract::page_of(&pairs, "per_page", 100)?;
+    let get = |k: &str| crate::extract::pair(&pairs, k).map(String::from);
     let filter = DeliveryFilter {
         partner_id: get("partner_id"),
         event: get("event"),
