@@ -35,8 +35,19 @@ async fn load<R: gobiz_store::Runner>(
     tx: &mut R,
     outlet_id: &str,
 ) -> ServiceResult<Option<Catalog>> {
+    Ok(load_with_pusher(tx, outlet_id).await?.map(|(c, _)| c))
+}
+
+/// The catalog and the partner that pushed it, in one read.
+async fn load_with_pusher<R: gobiz_store::Runner>(
+    tx: &mut R,
+    outlet_id: &str,
+) -> ServiceResult<Option<(Catalog, Option<String>)>> {
     match catalogs::get(tx, outlet_id).await? {
-        Some(s) => Ok(Some(serde_json::from_str(&s.document).map_err(corrupt)?)),
+        Some(s) => Ok(Some((
+            serde_json::from_str(&s.document).map_err(corrupt)?,
+            s.pushed_by,
+        ))),
         None => Ok(None),
     }
 }
@@ -204,7 +215,7 @@ impl Services {
         raw: &Value,
     ) -> ServiceResult<()> {
         let mut tx = self.db.begin().await?;
-        let Some(mut catalog) = load(&mut tx, outlet_id).await? else {
+        let Some((mut catalog, previous)) = load_with_pusher(&mut tx, outlet_id).await? else {
             // No catalog: every referenced id is unknown; an empty list changes nothing.
             let mut empty = Catalog::default();
             apply_stock(&mut empty, target, raw).map_err(ServiceError::Invalid)?;
@@ -212,9 +223,6 @@ impl Services {
         };
         let changed = apply_stock(&mut catalog, target, raw).map_err(ServiceError::Invalid)?;
         if changed > 0 {
-            let previous = catalogs::get(&mut tx, outlet_id)
-                .await?
-                .and_then(|s| s.pushed_by);
             catalogs::put(
                 &mut tx,
                 &stored(outlet_id, &catalog, previous, self.clock.now_ms())?,

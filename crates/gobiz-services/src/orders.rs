@@ -193,21 +193,15 @@ impl Services {
             let mut steps = Steps::new();
             let out = change(&mut order, now, &mut steps)?;
             let pace = self.config.auto_driver_ms;
-            let unchanged = encode(&order, now, 0, pace)?;
+            let row = encode(&order, now, stored.version, pace)?;
             if steps.is_empty()
-                && unchanged.document == stored.document
-                && unchanged.timer_due_at == stored.timer_due_at
+                && row.document == stored.document
+                && row.timer_due_at == stored.timer_due_at
             {
                 return Ok((order, out));
             }
             let mut tx = self.db.begin().await?;
-            if !orders::update_if(
-                &mut tx,
-                &encode(&order, now, stored.version, pace)?,
-                stored.version,
-            )
-            .await?
-            {
+            if !orders::update_if(&mut tx, &row, stored.version).await? {
                 continue;
             }
             self.emit_steps(&mut tx, &order, steps, now).await?;
