@@ -7,6 +7,7 @@ pub mod clock;
 pub mod error;
 pub mod events;
 pub mod goauth;
+pub mod hash_pool;
 pub mod linking;
 pub mod memo;
 pub mod moka;
