@@ -15,6 +15,7 @@
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::RngCore;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use subtle::ConstantTimeEq;
 use tokio::sync::{mpsc, oneshot};
@@ -56,6 +57,7 @@ enum Job {
 pub struct HashPool {
     tx: mpsc::Sender<Job>,
     workers: usize,
+    jobs: AtomicU64,
 }
 
 impl Default for HashPool {
@@ -82,12 +84,21 @@ impl HashPool {
                 Err(e) => tracing::error!(error = %e, "cannot start an argon2 worker"),
             }
         }
-        HashPool { tx, workers }
+        HashPool {
+            tx,
+            workers,
+            jobs: AtomicU64::new(0),
+        }
     }
 
     /// Worker threads running.
     pub fn workers(&self) -> usize {
         self.workers
+    }
+
+    /// Jobs accepted so far.
+    pub fn jobs(&self) -> u64 {
+        self.jobs.load(Ordering::Relaxed)
     }
 
     /// Jobs that may wait in the queue.
@@ -107,6 +118,7 @@ impl HashPool {
             mpsc::error::TrySendError::Full(_) => PoolError::Busy,
             mpsc::error::TrySendError::Closed(_) => PoolError::Gone,
         })?;
+        self.jobs.fetch_add(1, Ordering::Relaxed);
         answer.await.map_err(|_| PoolError::Gone)
     }
 
@@ -121,6 +133,7 @@ impl HashPool {
             .send(job)
             .await
             .map_err(|_| "the argon2 workers are gone".to_string())?;
+        self.jobs.fetch_add(1, Ordering::Relaxed);
         answer
             .await
             .map_err(|_| "the argon2 worker dropped the job".to_string())?

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod catalog;
+pub mod client_auth;
 pub mod clock;
 pub mod error;
 pub mod events;
