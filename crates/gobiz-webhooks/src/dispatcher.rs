@@ -32,6 +32,9 @@ pub struct WebhookConfig {
     pub production: bool,
     /// Opens the notification secrets stored sealed.
     pub sealer: crate::sealed::SecretBox,
+    /// Root certificates trusted for receivers besides the built-in ones
+    /// (`--webhook-ca-file`, read by [`crate::send::load_ca_file`]).
+    pub extra_roots: Vec<reqwest::Certificate>,
 }
 
 impl Default for WebhookConfig {
@@ -45,6 +48,7 @@ impl Default for WebhookConfig {
             poll: Duration::from_millis(200),
             production: false,
             sealer: crate::sealed::SecretBox::default(),
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -111,7 +115,7 @@ impl Dispatcher {
         cfg: WebhookConfig,
         wake: Arc<Notify>,
     ) -> Arc<Dispatcher> {
-        let sender = Sender::new(cfg.timeout, cfg.production);
+        let sender = Sender::new(cfg.timeout, cfg.production, &cfg.extra_roots);
         Arc::new(Dispatcher {
             db,
             clock,

@@ -4,6 +4,7 @@ use crate::sign::{go_signature, standard_signature};
 use crate::url_guard;
 use gobiz_domain::webhook::{Outcome, MAX_REDIRECTS};
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::time::Duration;
 
 /// What a delivery needs to be sent.
@@ -40,18 +41,69 @@ pub struct Sender {
     user_agent: String,
 }
 
+/// Reads the extra root certificates of `--webhook-ca-file`: every certificate of a PEM
+/// file, each one checked to be a usable trust anchor. The error names the file.
+pub fn load_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let shown = path.display();
+    let pem =
+        std::fs::read(path).map_err(|e| format!("cannot read the webhook CA file {shown}: {e}"))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        format!(
+            "the webhook CA file {shown} is not valid PEM: {}",
+            chain(&e)
+        )
+    })?;
+    if certs.is_empty() {
+        return Err(format!(
+            "the webhook CA file {shown} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+        ));
+    }
+    // Adding a root parses it; a client that builds proves every certificate usable.
+    certs
+        .iter()
+        .try_fold(reqwest::Client::builder(), |b, c| {
+            Ok::<_, String>(b.add_root_certificate(c.clone()))
+        })?
+        .build()
+        .map_err(|e| {
+            format!(
+                "the webhook CA file {shown} holds an unusable certificate: {}",
+                chain(&e)
+            )
+        })?;
+    Ok(certs)
+}
+
 impl Sender {
-    /// A sender with a per-request timeout; `production` turns on the URL guard.
-    pub fn new(timeout: Duration, production: bool) -> Sender {
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(timeout)
-            .pool_max_idle_per_host(64);
-        if production {
-            // Connect only to addresses that pass the guard (no DNS-rebinding window).
-            builder = builder.dns_resolver(std::sync::Arc::new(url_guard::GuardedResolver));
-        }
-        let client = builder.build().unwrap_or_else(|_| reqwest::Client::new());
+    /// A sender with a per-request timeout; `production` turns on the URL guard. Receivers'
+    /// certificates are checked against the built-in roots (webpki-roots) and `extra_roots`.
+    pub fn new(
+        timeout: Duration,
+        production: bool,
+        extra_roots: &[reqwest::Certificate],
+    ) -> Sender {
+        let build = |roots: &[reqwest::Certificate]| {
+            let mut builder = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(timeout)
+                .pool_max_idle_per_host(64);
+            for root in roots {
+                builder = builder.add_root_certificate(root.clone());
+            }
+            if production {
+                // Connect only to addresses that pass the guard (no DNS-rebinding window).
+                builder = builder.dns_resolver(std::sync::Arc::new(url_guard::GuardedResolver));
+            }
+            builder.build()
+        };
+        // `load_ca_file` has built a client with the same roots, so this does not fail; if it
+        // ever did, deliveries would fail the TLS check rather than go unchecked.
+        let client = build(extra_roots)
+            .or_else(|e| {
+                tracing::error!(error = %chain(&e), "webhook client without the extra CA roots");
+                build(&[])
+            })
+            .unwrap_or_else(|_| reqwest::Client::new());
         Sender {
             client,
             production,
@@ -130,15 +182,94 @@ impl Sender {
     }
 }
 
+/// Why a request failed, for the delivery history: the error and its causes.
 fn short_reason(e: &reqwest::Error) -> String {
-    let mut source: Option<&dyn std::error::Error> = Some(e);
-    let mut last = e.to_string();
-    while let Some(s) = source {
-        last = s.to_string();
-        source = s.source();
+    let mut reason = chain(e);
+    if reason.len() > 300 {
+        let mut end = 300;
+        while !reason.is_char_boundary(end) {
+            end -= 1;
+        }
+        reason.truncate(end);
     }
-    if last.len() > 200 {
-        last.truncate(200);
+    reason
+}
+
+/// An error and its sources, `outer: inner: …`, without repeating a message that the previous
+/// one already contains.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        let text = err.to_string();
+        if !parts.last().is_some_and(|prev| prev.contains(&text)) {
+            parts.push(text);
+        }
+        source = err.source();
     }
-    last
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn temp_file(name: &str, contents: &[u8]) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("gobiz-ca-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    fn ca_pem() -> String {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.self_signed(&key).unwrap().pem()
+    }
+
+    #[test]
+    fn a_ca_file_with_certificates_loads() {
+        let two = format!("{}{}", ca_pem(), ca_pem());
+        let path = temp_file("ca.pem", two.as_bytes());
+        assert_eq!(load_ca_file(&path).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_bad_ca_file_is_refused_with_its_name() {
+        let missing = std::env::temp_dir().join("gobiz-no-such-dir/ca.pem");
+        let empty = temp_file("empty.pem", b"");
+        let text = temp_file("text.pem", b"not a certificate\n");
+        let key_only = temp_file(
+            "key.pem",
+            rcgen::KeyPair::generate()
+                .unwrap()
+                .serialize_pem()
+                .as_bytes(),
+        );
+        let bad_base64 = temp_file(
+            "base64.pem",
+            b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",
+        );
+        let bad_der = temp_file(
+            "der.pem",
+            b"-----BEGIN CERTIFICATE-----\nAAAAAA==\n-----END CERTIFICATE-----\n",
+        );
+        for (path, words) in [
+            (&missing, "cannot read"),
+            (&empty, "no PEM certificate"),
+            (&text, "no PEM certificate"),
+            (&key_only, "no PEM certificate"),
+            (&bad_base64, "not valid PEM"),
+            (&bad_der, "unusable certificate"),
+        ] {
+            let err = load_ca_file(path).expect_err("refused");
+            assert!(
+                err.contains(&path.display().to_string()) && err.contains(words),
+                "{path:?}: {err}"
+            );
+        }
+    }
 }
