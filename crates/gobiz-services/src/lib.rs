@@ -61,8 +61,8 @@ pub struct Services {
     pub clock: Arc<clock::AppClock>,
     /// Settings.
     pub config: Arc<ServiceConfig>,
-    /// Recently verified client secrets.
-    pub secret_cache: Arc<secrets::VerifiedSecrets>,
+    /// Client-secret checks: the argon2 pool, its caches and the failure throttle.
+    pub client_auth: Arc<client_auth::ClientAuth>,
     /// The ID-token signing key in use on this node.
     pub keys: Arc<signing::KeyCache>,
     /// Where OTPs go.
@@ -99,7 +99,7 @@ impl Services {
             outlet_memo: Arc::new(access::OutletMemo::default()),
             catalog_memo: Arc::new(catalog::CatalogMemo::default()),
             config: Arc::new(config),
-            secret_cache: Arc::new(secrets::VerifiedSecrets::default()),
+            client_auth: Arc::new(client_auth::ClientAuth::default()),
             keys: Arc::new(signing::KeyCache::default()),
             otp_sender: Arc::new(otp::LogAndSandboxSender),
         })

@@ -1,6 +1,7 @@
 //! GoAuth token endpoint use cases (spec §2.3). Errors follow RFC 6749 §5.2, not the envelope.
 
-use crate::secrets::{new_access_token, token_hash, verify_secret};
+use crate::client_auth::Refusal;
+use crate::secrets::{new_access_token, token_hash};
 use crate::{ServiceError, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::entities::{AccessGrant, Client};
@@ -14,6 +15,23 @@ pub struct OAuthError {
     pub error: &'static str,
     /// Human-readable `error_description`.
     pub description: String,
+    /// Set on `temporarily_unavailable`: why, and when to come back.
+    pub retry: Option<Retry>,
+}
+
+/// Why a request may succeed later (`temporarily_unavailable`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Too many failed authentications for this client id (HTTP 429).
+    Throttled {
+        /// Seconds until the client id may try again.
+        after_secs: u64,
+    },
+    /// Every secret-hashing worker and queue slot is taken (HTTP 503).
+    Busy {
+        /// Seconds to wait.
+        after_secs: u64,
+    },
 }
 
 impl OAuthError {
@@ -21,6 +39,7 @@ impl OAuthError {
         OAuthError {
             error,
             description: description.into(),
+            retry: None,
         }
     }
 
@@ -45,6 +64,31 @@ impl OAuthError {
     /// `server_error` for unexpected failures (details are logged).
     pub fn server_error() -> OAuthError {
         Self::new("server_error", "Something went wrong. Please retry.")
+    }
+}
+
+impl From<Refusal> for OAuthError {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::Throttled { retry_after_secs } => OAuthError {
+                error: "temporarily_unavailable",
+                description: format!(
+                    "Too many failed client authentications; retry in {retry_after_secs} s"
+                ),
+                retry: Some(Retry::Throttled {
+                    after_secs: retry_after_secs,
+                }),
+            },
+            Refusal::Busy => OAuthError {
+                error: "temporarily_unavailable",
+                description: "Too many client authentications in progress; retry shortly".into(),
+                retry: Some(Retry::Busy { after_secs: 1 }),
+            },
+            Refusal::Failed => {
+                tracing::error!("the argon2 workers are gone");
+                OAuthError::server_error()
+            }
+        }
     }
 }
 
@@ -76,33 +120,35 @@ pub struct IssuedToken {
 }
 
 impl Services {
-    /// Loads the client and checks its secret (argon2id, with the verified-secret cache).
+    /// Loads the client and checks its secret through [`crate::client_auth`]: remembered
+    /// answers first, then the bounded argon2 pool. An unknown id with a secret is checked
+    /// against a dummy hash with the same parameters, so it costs (and is throttled) like a
+    /// wrong secret for a known id.
     pub async fn authenticate_client(
         &self,
         presented: &PresentedClient,
     ) -> Result<Client, OAuthError> {
         let mut conn = self.db.conn().await?;
-        let client = clients::get(&mut conn, &presented.client_id)
-            .await?
-            .ok_or_else(OAuthError::invalid_client)?;
+        let client = clients::get(&mut conn, &presented.client_id).await?;
         drop(conn);
-        match (&client.secret_hash, &presented.secret) {
-            (None, None) => Ok(client),
-            (Some(phc), Some(secret)) => {
-                if self.secret_cache.hit(&client.client_id, phc, secret) {
-                    return Ok(client);
-                }
-                let (phc2, secret2) = (phc.clone(), secret.clone());
-                let ok = tokio::task::spawn_blocking(move || verify_secret(&secret2, &phc2))
-                    .await
-                    .map_err(|_| OAuthError::server_error())?;
-                if ok {
-                    self.secret_cache.remember(&client.client_id, phc, secret);
-                    Ok(client)
-                } else {
-                    Err(OAuthError::invalid_client())
-                }
+        let auth = &self.client_auth;
+        match (client, &presented.secret) {
+            (None, Some(secret)) => {
+                let dummy = crate::hash_pool::dummy_phc();
+                auth.check(&presented.client_id, dummy, secret).await?;
+                Err(OAuthError::invalid_client())
             }
+            (Some(client), Some(secret)) => match &client.secret_hash {
+                Some(phc) => {
+                    if auth.check(&client.client_id, phc, secret).await? {
+                        Ok(client)
+                    } else {
+                        Err(OAuthError::invalid_client())
+                    }
+                }
+                None => Err(OAuthError::invalid_client()),
+            },
+            (Some(client), None) if client.secret_hash.is_none() => Ok(client),
             _ => Err(OAuthError::invalid_client()),
         }
     }

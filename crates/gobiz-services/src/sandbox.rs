@@ -1,6 +1,6 @@
 //! The sandbox control API's use cases (spec §10.2): fixtures, links, clock, reset, seed.
 
-use crate::secrets::{hash_secret, new_client_secret, new_notification_secret};
+use crate::secrets::{new_client_secret, new_notification_secret};
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::entities::{Client, Link, Merchant, Outlet, Partner, RoleGrant, User};
@@ -230,10 +230,6 @@ fn conflict_on_duplicate(message: String) -> impl FnOnce(StoreError) -> ServiceE
         StoreError::Duplicate => ServiceError::Conflict(message),
         other => other.into(),
     }
-}
-
-fn hash(secret: &str) -> ServiceResult<String> {
-    hash_secret(secret).map_err(ServiceError::Internal)
 }
 
 impl Services {
@@ -712,14 +708,14 @@ impl Services {
             (false, None) => Some(new_client_secret()),
         };
         let secret_hash = match &secret {
-            Some(s) => {
-                let s = s.clone();
-                Some(
-                    tokio::task::spawn_blocking(move || hash(&s))
-                        .await
-                        .map_err(|e| ServiceError::Internal(e.to_string()))??,
-                )
-            }
+            // Through the bounded argon2 pool; waits for queue room (admin-authenticated).
+            Some(s) => Some(
+                self.client_auth
+                    .pool()
+                    .hash(s)
+                    .await
+                    .map_err(ServiceError::Internal)?,
+            ),
             None => None,
         };
         let client_id = input.client_id.unwrap_or_else(uuid);

@@ -11,7 +11,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use gobiz_domain::scope::Grant;
 use gobiz_services::goauth::{Authorize, BROWSER_COOKIE};
-use gobiz_services::oauth::{Introspection, IssuedUserTokens, OAuthError, PresentedClient};
+use gobiz_services::oauth::{Introspection, IssuedUserTokens, OAuthError, PresentedClient, Retry};
 use serde_json::json;
 
 pub(super) fn router() -> Router<AppState> {
@@ -31,11 +31,20 @@ fn no_store(mut resp: Response) -> Response {
     resp
 }
 
+/// RFC 6749 §5.2 JSON. `temporarily_unavailable` (client authentication refused without
+/// checking the secret) is 429 when the client id failed too often, 503 when the hashing pool
+/// is full, both with `Retry-After`.
 fn oauth_error(e: OAuthError) -> Response {
-    let status = match e.error {
-        "invalid_client" => StatusCode::UNAUTHORIZED,
-        "server_error" => StatusCode::INTERNAL_SERVER_ERROR,
-        _ => StatusCode::BAD_REQUEST,
+    let (status, retry_after) = match (e.retry, e.error) {
+        (Some(Retry::Throttled { after_secs }), _) => {
+            (StatusCode::TOO_MANY_REQUESTS, Some(after_secs))
+        }
+        (Some(Retry::Busy { after_secs }), _) => {
+            (StatusCode::SERVICE_UNAVAILABLE, Some(after_secs))
+        }
+        (None, "invalid_client") => (StatusCode::UNAUTHORIZED, None),
+        (None, "server_error") => (StatusCode::INTERNAL_SERVER_ERROR, None),
+        (None, _) => (StatusCode::BAD_REQUEST, None),
     };
     let mut resp = (
         status,
@@ -47,6 +56,10 @@ fn oauth_error(e: OAuthError) -> Response {
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Basic realm=\"GoAuth\""),
         );
+    }
+    if let Some(secs) = retry_after {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     no_store(resp)
 }
