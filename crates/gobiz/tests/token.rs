@@ -273,3 +273,140 @@ both_dbs!(
         assert_token_success(&r, "partner:outlet:read");
     }
 );
+
+/// Parallel token requests of `client_id` with distinct wrong secrets (`tag-0`, `tag-1`, …).
+async fn wrong_secrets(app: &TestApp, client_id: &str, tag: &str, n: usize) -> Vec<Resp> {
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let rb = app
+            .request(Method::POST, "/oauth2/token")
+            .basic_auth(client_id, Some(format!("{tag}-{i}")))
+            .form(&[("grant_type", "client_credentials")]);
+        set.spawn(async move { Resp::read(rb.send().await.expect("send")).await });
+    }
+    let mut out = Vec::new();
+    while let Some(r) = set.join_next().await {
+        out.push(r.expect("request task"));
+    }
+    out
+}
+
+/// The `temporarily_unavailable` answer of a throttled client id (issue 13).
+fn assert_throttled(r: &Resp) {
+    assert_oauth_error(r, 429, "temporarily_unavailable");
+    assert!(r.json["error_description"].is_string(), "{}", r.text);
+    let after: u64 = r
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("Retry-After is delay-seconds");
+    assert!((1..=60).contains(&after), "Retry-After {after}");
+    assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
+    assert!(r.header("www-authenticate").is_none(), "429 is not a 401");
+}
+
+both_dbs!(
+    token_wrong_secret_flood_is_throttled,
+    |app: TestApp| async move {
+        let fx = app.setup_facilitator().await;
+        let scope = Some("partner:outlet:read");
+        // The right secret, verified once: remembered from now on.
+        let r = app
+            .token_resp(&fx.client_id, &fx.client_secret, scope)
+            .await;
+        assert_token_success(&r, "partner:outlet:read");
+        let token = r.json["access_token"].as_str().unwrap().to_string();
+
+        // A flood of distinct wrong secrets (each would need argon2): a bounded number are
+        // checked and refused with 401, then the client id is throttled with 429.
+        let mut refused = 0;
+        let mut throttled = Vec::new();
+        for round in 0..5 {
+            for r in wrong_secrets(&app, &fx.client_id, &format!("wrong-{round}"), 16).await {
+                match r.status {
+                    401 => {
+                        assert_oauth_error(&r, 401, "invalid_client");
+                        refused += 1;
+                    }
+                    429 => {
+                        assert_throttled(&r);
+                        throttled.push(r);
+                    }
+                    _ => panic!("wrong secret: {} {}", r.status, r.text),
+                }
+            }
+        }
+        assert!(refused >= 1, "some wrong secrets are checked");
+        assert!(
+            refused <= 10,
+            "at most 10 failed checks per minute, {refused} were made"
+        );
+        assert_eq!(refused + throttled.len(), 80);
+
+        // The right secret still gets tokens while its client id is attacked, on the token,
+        // introspection and revocation endpoints alike.
+        let r = app
+            .token_resp(&fx.client_id, &fx.client_secret, scope)
+            .await;
+        assert_token_success(&r, "partner:outlet:read");
+        let introspect = |secret: &str| {
+            app.request(Method::POST, "/oauth2/introspect")
+                .basic_auth(&fx.client_id, Some(secret))
+                .form(&[("token", token.as_str())])
+        };
+        let r = app.send(introspect(&fx.client_secret)).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.json["active"], json!(true), "{}", r.text);
+        let r = app.send(introspect("yet-another-wrong-secret")).await;
+        assert_throttled(&r);
+        let r = app
+            .send(
+                app.request(Method::POST, "/oauth2/revoke")
+                    .basic_auth(&fx.client_id, Some("and-another"))
+                    .form(&[("token", token.as_str())]),
+            )
+            .await;
+        assert_throttled(&r);
+
+        // Another client id, known or not, is not affected.
+        let r = app.token_resp("no-such-client", "whatever", None).await;
+        assert_oauth_error(&r, 401, "invalid_client");
+        let r = app
+            .token_resp("no-such-client", &fx.client_secret, None)
+            .await;
+        assert_oauth_error(&r, 401, "invalid_client");
+        let (other, other_secret) = app
+            .create_client(&fx.partner_id, &["partner:outlet:read"])
+            .await;
+        let r = app.token_resp(&other, "wrong", None).await;
+        assert_oauth_error(&r, 401, "invalid_client");
+        let r = app.token_resp(&other, &other_secret, scope).await;
+        assert_token_success(&r, "partner:outlet:read");
+    }
+);
+
+both_dbs!(
+    token_unknown_client_ids_are_throttled_like_known_ones,
+    |app: TestApp| async move {
+        // An unknown id is checked against a dummy hash: same answers, same throttle.
+        let mut statuses = Vec::new();
+        for r in wrong_secrets(&app, "no-such-client", "guess", 24).await {
+            if r.status == 429 {
+                assert_throttled(&r);
+            } else {
+                assert_oauth_error(&r, 401, "invalid_client");
+            }
+            statuses.push(r.status);
+        }
+        let refused = statuses.iter().filter(|s| **s == 401).count();
+        assert!((1..=10).contains(&refused), "{statuses:?}");
+        // Without a secret there is nothing to hash: 401 at once, never throttled.
+        let r = app
+            .send(app.request(Method::POST, "/oauth2/token").form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", "no-such-client"),
+            ]))
+            .await;
+        assert_oauth_error(&r, 401, "invalid_client");
+    }
+);
