@@ -77,6 +77,10 @@ pub struct ServeArgs {
     /// Webhook requests in flight at most [default: 256]
     #[arg(long, env = "GOBIZ_WEBHOOK_CONCURRENCY")]
     pub webhook_concurrency: Option<usize>,
+    /// PEM file of extra root certificates trusted for https webhook receivers (e.g. an
+    /// internal CA), besides the built-in Mozilla roots
+    #[arg(long, env = "GOBIZ_WEBHOOK_CA_FILE", value_name = "PEM")]
+    pub webhook_ca_file: Option<PathBuf>,
     /// Delay between a catalog push and its menu-mapping webhook, in ms [default: 1000]
     #[arg(long, env = "GOBIZ_CATALOG_MAPPING_DELAY_MS")]
     pub catalog_mapping_delay_ms: Option<i64>,
@@ -114,6 +118,8 @@ pub struct FileConfig {
     pub webhook_lease_ms: Option<i64>,
     /// Same as `--webhook-concurrency`.
     pub webhook_concurrency: Option<usize>,
+    /// Same as `--webhook-ca-file`.
+    pub webhook_ca_file: Option<PathBuf>,
     /// Same as `--catalog-mapping-delay-ms`.
     pub catalog_mapping_delay_ms: Option<i64>,
     /// Same as `--auto-driver-secs`.
@@ -214,6 +220,10 @@ pub fn resolve_serve(a: &ServeArgs) -> anyhow::Result<Settings> {
     }
     if let Some(c) = a.webhook_concurrency.or(file.webhook_concurrency) {
         webhooks.concurrency = c.clamp(1, 4096);
+    }
+    if let Some(path) = a.webhook_ca_file.clone().or(file.webhook_ca_file) {
+        webhooks.extra_roots =
+            gobiz_webhooks::send::load_ca_file(&path).map_err(anyhow::Error::msg)?;
     }
     let catalog_mapping_delay_ms = a
         .catalog_mapping_delay_ms

@@ -732,6 +732,12 @@ async fn spawn_server(
     db_url: &str,
     env: &[(String, String)],
 ) -> (Child, String, Arc<Mutex<Vec<String>>>) {
+    // Sandbox mode unless the test sets `GOBIZ_MODE` (a flag would win over it).
+    let mode: &[&str] = if env.iter().any(|(k, _)| k == "GOBIZ_MODE") {
+        &[]
+    } else {
+        &["--mode", "sandbox"]
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_gobiz"))
         .args([
             "serve",
@@ -741,9 +747,8 @@ async fn spawn_server(
             db_url,
             "--admin-token",
             ADMIN_TOKEN,
-            "--mode",
-            "sandbox",
         ])
+        .args(mode)
         .env("RUST_LOG", "warn")
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(Stdio::null())

@@ -7,6 +7,8 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -121,6 +123,8 @@ struct Shared {
 pub struct Receiver {
     pub base: String,
     shared: Shared,
+    /// TLS handshakes that failed (an https receiver whose certificate the client refused).
+    tls_failures: Arc<AtomicUsize>,
 }
 
 impl Receiver {
@@ -129,7 +133,33 @@ impl Receiver {
             .await
             .expect("bind receiver");
         let addr = listener.local_addr().expect("receiver addr");
-        let base = format!("http://{addr}");
+        let (app, receiver) = Receiver::with_base(format!("http://{addr}"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        receiver
+    }
+
+    /// An https receiver on `https://127.0.0.1:<port>`, presenting a certificate that `ca`
+    /// issued for 127.0.0.1 and localhost.
+    pub async fn start_https(ca: &TestCa) -> Receiver {
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind receiver");
+        let addr = tcp.local_addr().expect("receiver addr");
+        let (app, receiver) = Receiver::with_base(format!("https://{addr}"));
+        let listener = TlsListener {
+            tcp,
+            acceptor: tokio_rustls::TlsAcceptor::from(ca.server_config.clone()),
+            failures: receiver.tls_failures.clone(),
+        };
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        receiver
+    }
+
+    fn with_base(base: String) -> (axum::Router, Receiver) {
         let shared = Shared {
             inner: Arc::new(Mutex::new(Inner::default())),
             base: base.clone(),
@@ -137,10 +167,17 @@ impl Receiver {
         let app = axum::Router::new()
             .fallback(handle)
             .with_state(shared.clone());
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Receiver { base, shared }
+        let receiver = Receiver {
+            base,
+            shared,
+            tls_failures: Arc::new(AtomicUsize::new(0)),
+        };
+        (app, receiver)
+    }
+
+    /// TLS handshakes that failed so far (https receivers only).
+    pub fn tls_failures(&self) -> usize {
+        self.tls_failures.load(Ordering::SeqCst)
     }
 
     /// Absolute URL of `path` on this receiver.
@@ -220,6 +257,108 @@ impl Receiver {
             n, expected,
             "receiver: {path} got {n} requests, expected exactly {expected}"
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTPS receivers
+// ---------------------------------------------------------------------------------------------
+
+/// A throwaway certificate authority (generated per test), the CA certificate written to a
+/// PEM file for `--webhook-ca-file`, and a server certificate it issued for 127.0.0.1 and
+/// localhost.
+pub struct TestCa {
+    /// The CA certificate, PEM.
+    pub ca_file: PathBuf,
+    dir: PathBuf,
+    server_config: Arc<tokio_rustls::rustls::ServerConfig>,
+}
+
+impl TestCa {
+    pub fn new() -> TestCa {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+        use tokio_rustls::rustls;
+        let ca_key = KeyPair::generate().expect("CA key");
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "gobiz test CA");
+        let ca_cert = ca_params.self_signed(&ca_key).expect("CA certificate");
+        let issuer = Issuer::new(ca_params, ca_key);
+
+        let key = KeyPair::generate().expect("server key");
+        let mut params = CertificateParams::new(vec!["127.0.0.1".into(), "localhost".into()])
+            .expect("server params");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "gobiz test receiver");
+        let cert = params.signed_by(&key, &issuer).expect("server certificate");
+
+        let dir =
+            std::env::temp_dir().join(format!("gobiz-test-ca-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("CA folder");
+        let ca_file = dir.join("ca.pem");
+        std::fs::write(&ca_file, ca_cert.pem()).expect("write CA file");
+
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let server_config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![cert.der().clone()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+            )
+            .expect("server TLS config");
+        TestCa {
+            ca_file,
+            dir,
+            server_config: Arc::new(server_config),
+        }
+    }
+
+    /// The CA file's path as a string (for an environment variable).
+    pub fn ca_path(&self) -> String {
+        self.ca_file.display().to_string()
+    }
+}
+
+impl Drop for TestCa {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A TCP listener that completes the TLS handshake before handing a connection to axum;
+/// failed handshakes are counted.
+struct TlsListener {
+    tcp: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    failures: Arc<AtomicUsize>,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((tcp, addr)) = self.tcp.accept().await else {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            };
+            match tokio::time::timeout(Duration::from_secs(5), self.acceptor.accept(tcp)).await {
+                Ok(Ok(tls)) => return (tls, addr),
+                _ => {
+                    self.failures.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.tcp.local_addr()
     }
 }
 
