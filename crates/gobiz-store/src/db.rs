@@ -3,7 +3,7 @@
 use crate::{Result, StoreError};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, AnyPool, Connection, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Database, Transaction, TransactionManager};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -81,6 +81,17 @@ impl Db {
                     Ok(())
                 })
             })
+            // A connection must never go back into the pool inside a transaction: the next
+            // borrower would run inside it and (SQLite) keep the write lock forever. `begin`
+            // and `commit` run on their own tasks so a cancelled request cannot interrupt
+            // them; this check catches whatever else could leave a transaction open. The
+            // ping first lets the driver finish a rollback queued by a dropped `Tx`.
+            .after_release(|conn, _meta| {
+                Box::pin(async move {
+                    conn.ping().await?;
+                    Ok(open_transactions(conn) == 0)
+                })
+            })
             .connect_with(options)
             .await?;
         Ok(Db { pool, backend })
@@ -101,8 +112,15 @@ impl Db {
         Ok(())
     }
 
-    /// True when the database answers and every known migration is applied.
+    /// True when the database answers, accepts writes (within [`WRITE_PROBE_TIMEOUT`]) and
+    /// every known migration is applied.
     pub async fn is_ready(&self) -> bool {
+        if !matches!(
+            tokio::time::timeout(WRITE_PROBE_TIMEOUT, self.accepts_writes()).await,
+            Ok(Ok(true))
+        ) {
+            return false;
+        }
         let Ok(mut conn) = self.pool.acquire().await else {
             return false;
         };
@@ -116,6 +134,25 @@ impl Db {
         self.migrator()
             .iter()
             .all(|m| applied.iter().any(|(v,)| *v == m.version))
+    }
+
+    /// Whether a write could start now: SQLite's write lock can be taken (then released at
+    /// once); PostgreSQL's session is not read-only (a standby or a read-only default).
+    async fn accepts_writes(&self) -> Result<bool> {
+        match self.backend {
+            Backend::Sqlite => {
+                let tx = self.begin().await?;
+                tx.rollback().await?;
+                Ok(true)
+            }
+            Backend::Postgres => {
+                let mut conn = self.pool.acquire().await?;
+                let (read_only,): (String,) = sqlx::query_as("SHOW transaction_read_only")
+                    .fetch_one(&mut *conn)
+                    .await?;
+                Ok(read_only == "off")
+            }
+        }
     }
 
     /// Connections of the pool: (open, idle).
@@ -132,18 +169,30 @@ impl Db {
     }
 
     /// Starts a transaction; dropped without [`Tx::commit`] it rolls back.
+    ///
+    /// Cancellation-safe: `BEGIN` runs on a task of its own, so a request dropped while it
+    /// waits (a client that hangs up while SQLite's write lock is busy) cannot leave the
+    /// connection inside a transaction that no `Transaction` guard owns — sqlx 0.8 does
+    /// exactly that when its `begin` future is dropped half-way (SQLite: between the
+    /// acknowledged `BEGIN IMMEDIATE` and the guard; PostgreSQL: before the depth is counted).
+    /// A begin whose caller is gone finishes anyway and its transaction is dropped, which
+    /// rolls it back.
     pub async fn begin(&self) -> Result<Tx> {
-        let tx = match self.backend {
-            // Engine-specific: take SQLite's write lock up front. A deferred transaction that
-            // reads first and writes later fails with SQLITE_BUSY (no busy wait) when another
-            // writer committed in between; IMMEDIATE makes writers queue on the busy timeout.
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
-        Ok(Tx {
-            tx,
-            backend: self.backend,
+        let pool = self.pool.clone();
+        let backend = self.backend;
+        let tx = tokio::spawn(async move {
+            match backend {
+                // Engine-specific: take SQLite's write lock up front. A deferred transaction
+                // that reads first and writes later fails with SQLITE_BUSY (no busy wait) when
+                // another writer committed in between; IMMEDIATE makes writers queue on the
+                // busy timeout.
+                Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+                Backend::Postgres => pool.begin().await,
+            }
         })
+        .await
+        .map_err(|e| StoreError::Interrupted(format!("begin: {e}")))??;
+        Ok(Tx { tx, backend })
     }
 
     /// Closes the pool, waiting for connections to be returned.
@@ -173,12 +222,31 @@ pub struct Tx {
 }
 
 impl Tx {
-    /// Commits the transaction.
+    /// Commits the transaction, on a task of its own: once a use case decided to commit, a
+    /// client that goes away cannot interrupt the commit half-way.
     pub async fn commit(self) -> Result<()> {
-        self.tx.commit().await?;
+        tokio::spawn(self.tx.commit())
+            .await
+            .map_err(|e| StoreError::Interrupted(format!("commit: {e}")))??;
+        Ok(())
+    }
+
+    /// Rolls the transaction back now (dropping a `Tx` does the same, later).
+    pub async fn rollback(self) -> Result<()> {
+        tokio::spawn(self.tx.rollback())
+            .await
+            .map_err(|e| StoreError::Interrupted(format!("rollback: {e}")))??;
         Ok(())
     }
 }
+
+/// Transactions the driver counts as open on a connection (0 when it is clean).
+fn open_transactions(conn: &AnyConnection) -> usize {
+    <<Any as Database>::TransactionManager as TransactionManager>::get_transaction_depth(conn)
+}
+
+/// How long `/readyz` waits for the database to accept a write before it says no.
+pub const WRITE_PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
 impl crate::Runner for Conn {
     fn parts(&mut self) -> (&mut AnyConnection, Backend) {

@@ -48,6 +48,9 @@ pub enum StoreError {
     /// Anything else from the database driver.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// A database task ended without an answer (it panicked or the runtime is stopping).
+    #[error("database task did not finish: {0}")]
+    Interrupted(String),
     /// Migrations failed.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),

@@ -738,7 +738,11 @@ async fn spawn_server(
     } else {
         &["--mode", "sandbox"]
     };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gobiz"))
+    // GOBIZ_TEST_BIN runs the suite against another build (e.g. to show a test failing on
+    // the binary from before a fix).
+    let bin =
+        std::env::var("GOBIZ_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_gobiz").into());
+    let mut child = Command::new(bin)
         .args([
             "serve",
             "--listen",
