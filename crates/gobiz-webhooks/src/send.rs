@@ -36,7 +36,8 @@ pub struct Sent {
 /// Sends webhook requests. Cheap to clone.
 #[derive(Clone)]
 pub struct Sender {
-    client: reqwest::Client,
+    /// The HTTP client, or why it could not be built (then every attempt fails, unsent).
+    client: Result<reqwest::Client, String>,
     production: bool,
     user_agent: String,
 }
@@ -82,28 +83,25 @@ impl Sender {
         production: bool,
         extra_roots: &[reqwest::Certificate],
     ) -> Sender {
-        let build = |roots: &[reqwest::Certificate]| {
-            let mut builder = reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .timeout(timeout)
-                .pool_max_idle_per_host(64);
-            for root in roots {
-                builder = builder.add_root_certificate(root.clone());
-            }
-            if production {
-                // Connect only to addresses that pass the guard (no DNS-rebinding window).
-                builder = builder.dns_resolver(std::sync::Arc::new(url_guard::GuardedResolver));
-            }
-            builder.build()
-        };
-        // `load_ca_file` has built a client with the same roots, so this does not fail; if it
-        // ever did, deliveries would fail the TLS check rather than go unchecked.
-        let client = build(extra_roots)
-            .or_else(|e| {
-                tracing::error!(error = %chain(&e), "webhook client without the extra CA roots");
-                build(&[])
-            })
-            .unwrap_or_else(|_| reqwest::Client::new());
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .pool_max_idle_per_host(64);
+        for root in extra_roots {
+            builder = builder.add_root_certificate(root.clone());
+        }
+        if production {
+            // Connect only to addresses that pass the guard (no DNS-rebinding window).
+            builder = builder.dns_resolver(std::sync::Arc::new(url_guard::GuardedResolver));
+        }
+        // `load_ca_file` has built a client with the same roots, so this does not fail. If it
+        // ever did, attempts fail without sending: a plain default client would follow
+        // redirects and, in production, bypass the guarded resolver.
+        let client = builder.build().map_err(|e| {
+            let reason = format!("webhook HTTP client unavailable: {}", chain(&e));
+            tracing::error!("{reason}");
+            reason
+        });
         Sender {
             client,
             production,
@@ -145,7 +143,11 @@ impl Sender {
             if url_guard::check(&target, self.production).await.is_err() {
                 break Outcome::Blocked;
             }
-            let mut req = self.client.post(&target).body(o.body.to_string());
+            let client = match &self.client {
+                Ok(c) => c,
+                Err(reason) => break Outcome::ConnectFailed(reason.clone()),
+            };
+            let mut req = client.post(&target).body(o.body.to_string());
             for (k, v) in &headers {
                 req = req.header(k.as_str(), v.as_str());
             }
