@@ -25,6 +25,9 @@ struct Cli {
 enum What {
     /// Client-credentials token endpoint throughput.
     Token(Target),
+    /// Wrong client secrets in parallel: server RSS per round, and correct token requests'
+    /// latency during the flood next to a baseline without it.
+    TokenFlood(token_flood::FloodBench),
     /// `GET /integrations/partner/v1/linked-outlets` throughput with one token.
     LinkedOutlets(Target),
     /// Webhook deliveries/second and event-to-delivery latency to a loopback receiver.
@@ -35,6 +38,30 @@ enum What {
     Payments(Target),
     /// MokaPOS reports over 30 days × 2,000 sales/day, and paging through every transaction.
     Moka(MokaBench),
+    /// Mixed traffic at a fixed rate for minutes: errors, p99 per operation, server RSS.
+    Soak(SoakBench),
+}
+
+#[derive(clap::Args, Clone)]
+struct SoakBench {
+    /// A running server (else one is started; RSS is only read from a server started here).
+    #[arg(long)]
+    url: Option<String>,
+    /// Admin token of the running server.
+    #[arg(long, default_value = "bench-admin-token")]
+    admin_token: String,
+    /// Database for the started server (default: a fresh SQLite file).
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Duration of the load.
+    #[arg(long, default_value_t = 10)]
+    minutes: u64,
+    /// Requests per second (the webhooks come on top).
+    #[arg(long, default_value_t = 60)]
+    rate: u64,
+    /// Seconds between two progress lines.
+    #[arg(long, default_value_t = 30)]
+    report_secs: u64,
 }
 
 #[derive(clap::Args, Clone)]
@@ -82,6 +109,8 @@ struct Target {
 
 struct Server {
     base: String,
+    /// The server's process id, when it was started here.
+    pid: Option<u32>,
     _child: Option<Child>,
 }
 
@@ -89,6 +118,7 @@ async fn start(t: &Target) -> anyhow::Result<Server> {
     if let Some(url) = &t.url {
         return Ok(Server {
             base: url.trim_end_matches('/').to_string(),
+            pid: None,
             _child: None,
         });
     }
@@ -137,6 +167,7 @@ async fn start(t: &Target) -> anyhow::Result<Server> {
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     Ok(Server {
         base,
+        pid: child.id(),
         _child: Some(child),
     })
 }
@@ -148,8 +179,19 @@ async fn admin(
     path: &str,
     body: Value,
 ) -> anyhow::Result<Value> {
+    admin_at(http, &s.base, token, path, body).await
+}
+
+/// `POST {base}{path}` with the admin token; the JSON answer of a 2xx, else an error.
+pub(crate) async fn admin_at(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    path: &str,
+    body: Value,
+) -> anyhow::Result<Value> {
     let resp = http
-        .post(format!("{}{path}", s.base))
+        .post(format!("{base}{path}"))
         .bearer_auth(token)
         .json(&body)
         .send()
@@ -308,6 +350,8 @@ pub(crate) async fn client_token(
 
 mod catalog;
 mod moka;
+mod token_flood;
+mod soak;
 mod webhooks;
 
 #[tokio::main]
@@ -343,6 +387,7 @@ async fn main() -> anyhow::Result<()> {
             .await;
             report("POST /oauth2/token (client_credentials)", &t, stats);
         }
+        What::TokenFlood(b) => token_flood::run(&http, &b).await?,
         What::LinkedOutlets(t) => {
             let s = start(&t).await?;
             let (id, secret) = fixture(&http, &s, &t).await?;
@@ -468,6 +513,26 @@ async fn main() -> anyhow::Result<()> {
                 m.per_day,
                 t.connections,
                 t.seconds,
+            )
+            .await?;
+        }
+        What::Soak(k) => {
+            let t = Target {
+                url: k.url.clone(),
+                admin_token: k.admin_token.clone(),
+                database_url: k.database_url.clone(),
+                connections: 1,
+                seconds: k.minutes * 60,
+            };
+            let s = start(&t).await?;
+            soak::run(
+                &http,
+                &s.base,
+                &k.admin_token,
+                s.pid,
+                k.minutes,
+                k.rate,
+                k.report_secs,
             )
             .await?;
         }

@@ -17,14 +17,14 @@ struct Seen {
     arrivals: Vec<(i64, i64)>,
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
 
-fn event_ms(body: &[u8]) -> Option<i64> {
+pub(crate) fn event_ms(body: &[u8]) -> Option<i64> {
     let v: Value = serde_json::from_slice(body).ok()?;
     let ts = v.pointer("/header/timestamp")?.as_str()?;
     let t = time::OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339).ok()?;
