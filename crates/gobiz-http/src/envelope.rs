@@ -146,12 +146,13 @@ impl ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+impl ApiError {
+    /// The envelope `{"success": false, "errors": [...]}` (spec §1.4).
+    pub fn body(&self) -> Value {
         let code = format!("HTTP_{}", self.status.as_u16());
         let errors: Vec<Value> = self
             .errors
-            .into_iter()
+            .iter()
             .map(|(title, message)| {
                 json!({
                     "code": code,
@@ -161,11 +162,13 @@ impl IntoResponse for ApiError {
                 })
             })
             .collect();
-        let mut resp = (
-            self.status,
-            Json(json!({ "success": false, "errors": errors })),
-        )
-            .into_response();
+        json!({ "success": false, "errors": errors })
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut resp = (self.status, Json(self.body())).into_response();
         for (name, value) in self.headers {
             if let Ok(v) = HeaderValue::from_str(&value) {
                 resp.headers_mut().insert(name, v);

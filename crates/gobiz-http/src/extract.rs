@@ -136,14 +136,29 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 /// Like [`parse_json`], giving the problem as a domain violation (for deferred checks).
+/// The one JSON parser of every route: one value and nothing after it but whitespace (spec
+/// §1.6: `{"name":"x"}garbage` is malformed), and no control characters in its strings
+/// (see [`crate::text_guard`]).
 pub fn parse_json_violation<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Violation> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|err| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
         let (path, problem) = describe_json_error(&path, &inner);
         Violation { path, problem }
-    })
+    })?;
+    de.end().map_err(|err| Violation {
+        path: "body".into(),
+        problem: format!(
+            "malformed JSON at line {} column {}: unexpected data after the JSON value",
+            err.line(),
+            err.column()
+        ),
+    })?;
+    match crate::text_guard::json_violation(bytes) {
+        Some(v) => Err(v),
+        None => Ok(value),
+    }
 }
 
 fn describe_json_error(path: &str, err: &serde_json::Error) -> (String, String) {
@@ -231,7 +246,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Deferred<T> {
         let parsed = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
             None => parse_json_violation(b"{}"),
             Some(b'{') => parse_json_violation(&bytes),
-            Some(_) if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err() => {
+            Some(_) if parse_json_violation::<serde::de::IgnoredAny>(&bytes).is_err() => {
                 parse_json_violation(&bytes)
             }
             Some(_) => Err(Violation {
@@ -413,6 +428,17 @@ mod tests {
         );
         assert!(described("{\"name\": ").starts_with("body: malformed JSON"));
         assert!(message("[]").contains("400"));
+    }
+
+    #[test]
+    fn refuses_trailing_data() {
+        let ok = r#"{"name":"a","promo_detail":{"selling_price":1}}"#;
+        assert!(parse_json_violation::<Outer>(format!("{ok} \n\t").as_bytes()).is_ok());
+        for garbage in ["garbage", "}}]]not json", r#" {"name":"b"}"#] {
+            let v = parse_json_violation::<Outer>(format!("{ok}{garbage}").as_bytes()).unwrap_err();
+            assert_eq!(v.path, "body");
+            assert!(v.problem.contains("after the JSON value"), "{}", v.problem);
+        }
     }
 
     #[test]

@@ -9,6 +9,8 @@ pub mod pages;
 pub mod qr;
 pub mod request_id;
 pub mod routes;
+pub mod server;
+pub mod text_guard;
 pub mod views;
 
 use gobiz_services::Services;

@@ -142,7 +142,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(dispatcher.clone().run(stop_rx.clone()));
     let timers = tokio::spawn(timer_services.run_timers(stop_rx.clone()));
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let server = gobiz_http::server::serve(listener, app, async move {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     });

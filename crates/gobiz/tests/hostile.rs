@@ -14,9 +14,11 @@ mod orders_support;
 
 use std::time::Duration;
 
+use catalog_support::{catalog_path, get_v2};
 use common::*;
 use orders_support::*;
-use serde_json::json;
+use reqwest::Method;
+use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -106,11 +108,6 @@ async fn raw_exchange(app: &TestApp, bytes: &[u8]) -> String {
     String::from_utf8_lossy(&out).to_string()
 }
 
-#[allow(dead_code)]
-fn unused() -> serde_json::Value {
-    json!({})
-}
-
 // `/readyz` says no while the database refuses writes (here another process holds SQLite's
 // write lock), and yes again once it accepts them.
 #[tokio::test]
@@ -132,3 +129,282 @@ async fn readyz_reports_a_database_that_refuses_writes() {
     drop(holder);
     db.cleanup().await;
 }
+
+/// A raw JSON body text sent with `Content-Type: application/json`.
+async fn send_raw(app: &TestApp, method: Method, path: &str, token: &str, body: &str) -> Resp {
+    app.send(
+        app.request(method, path)
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body.to_string()),
+    )
+    .await
+}
+
+fn assert_bad_request_naming(r: &Resp, field: &str, what: &str) {
+    assert_eq!(r.status, 400, "{what}: {}", r.text);
+    let messages = r.messages();
+    assert!(
+        messages.iter().any(|m| m.starts_with(field)),
+        "{what}: expected a message about {field}, got {messages:?}"
+    );
+}
+
+async fn merchant_count(app: &TestApp) -> usize {
+    let r = app.admin_get("/sandbox/v1/merchants?per=100").await;
+    let data = r.data(200).clone();
+    data.as_array()
+        .or_else(|| data["merchants"].as_array())
+        .map(Vec::len)
+        .unwrap_or_else(|| panic!("merchant listing: {data}"))
+}
+
+// Defect 4: data after the JSON value is malformed JSON (spec §1.6), and changes nothing.
+both_dbs!(
+    trailing_data_after_json_is_refused,
+    |app: TestApp| async move {
+        let e = env(&app).await;
+        let outlet = e.outlet().to_string();
+
+        let before = merchant_count(&app).await;
+        for body in [
+            r#"{"name":"x"}garbage"#,
+            r#"{"name":"x"} {"name":"y"}"#,
+            r#"{"name":"x"}}"#,
+        ] {
+            let r = send_raw(
+                &app,
+                Method::POST,
+                "/sandbox/v1/merchants",
+                ADMIN_TOKEN,
+                body,
+            )
+            .await;
+            assert_bad_request_naming(&r, "body: malformed JSON", body);
+        }
+        assert_eq!(
+            merchant_count(&app).await,
+            before,
+            "no merchant was created"
+        );
+        // Whitespace after the value is fine.
+        let r = send_raw(
+            &app,
+            Method::POST,
+            "/sandbox/v1/merchants",
+            ADMIN_TOKEN,
+            "{\"name\":\"x\"} \r\n\t",
+        )
+        .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+
+        let catalog_before = get_v2(&app, &e.tok, &outlet).await;
+        let mut other = order_catalog();
+        other["menus"][0]["name"] = json!("Changed");
+        let r = send_raw(
+            &app,
+            Method::PUT,
+            &catalog_path(&outlet, "v1"),
+            &e.tok,
+            &format!("{other}}}}}]]not json"),
+        )
+        .await;
+        assert_bad_request_naming(&r, "body: malformed JSON", "catalog with garbage");
+        assert_eq!(get_v2(&app, &e.tok, &outlet).await, catalog_before);
+
+        let orders_before = list_orders(&app, &outlet).await.len();
+        let r = send_raw(
+            &app,
+            Method::POST,
+            &format!("/sandbox/v1/outlets/{outlet}/orders"),
+            ADMIN_TOKEN,
+            &format!("{} {}", simple_order(), json!({"order_type": "pickup"})),
+        )
+        .await;
+        assert_bad_request_naming(&r, "body: malformed JSON", "order with a second value");
+        assert_eq!(list_orders(&app, &outlet).await.len(), orders_before);
+    }
+);
+
+// Defect 3: U+0000 and other control characters are refused at the edge, naming the
+// field, the same on both engines (PostgreSQL used to answer 500).
+both_dbs!(
+    control_characters_are_refused_at_the_edge,
+    |app: TestApp| async move {
+        let e = env(&app).await;
+        let outlet = e.outlet().to_string();
+
+        // Path parameters.
+        for path in [
+            "/integrations/partner/outlets/G000%00/v1".to_string(),
+            format!("/integrations/gofood/outlets/{outlet}%01/v2/catalog"),
+            "/sandbox/v1/orders/F-%00".to_string(),
+        ] {
+            let r = app.api_get(&path, &e.tok).await;
+            assert_bad_request_naming(&r, "path: must not contain control characters", &path);
+            assert!(r.text.contains("U+00"), "{}", r.text);
+        }
+        // Query parameters, named.
+        let r = app
+            .api_get("/integrations/partner/v1/linked-outlets?per=2%000", &e.tok)
+            .await;
+        assert_bad_request_naming(&r, "query parameter per", "query");
+        let r = app.admin_get("/sandbox/v1/otp?phone=%2B62%00").await;
+        assert_bad_request_naming(&r, "query parameter phone", "sandbox query");
+
+        // JSON strings and keys, named by their JSON path; nothing is created.
+        let before = merchant_count(&app).await;
+        for (body, field) in [
+            (json!({"name": "Warung\u{0}"}), "name"),
+            (json!({"name": "Warung\u{7}Bell"}), "name"),
+            (json!({"name": "ok", "extra\u{0}": 1}), "extra"),
+        ] {
+            let r = app.admin_post("/sandbox/v1/merchants", body.clone()).await;
+            assert_bad_request_naming(&r, field, &body.to_string());
+        }
+        assert_eq!(
+            merchant_count(&app).await,
+            before,
+            "no merchant was created"
+        );
+        let mut order = simple_order();
+        order["items"][0]["notes"] = json!("no\u{0}chili");
+        let r = place(&app, &outlet, order).await;
+        assert_bad_request_naming(&r, "items[0].notes", "order notes");
+        // Lines and tabs in free text stay allowed.
+        let r = app
+            .admin_post("/sandbox/v1/merchants", json!({"name": "Line\none\ttab"}))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+
+        // The OAuth endpoints answer RFC 6749 invalid_request, also before knowing the client.
+        for form in [
+            "grant_type=client_credentials&client_id=abc%00&client_secret=x",
+            "grant_type=client_credentials%00&client_id=abc&client_secret=x",
+        ] {
+            let r = app
+                .send(
+                    app.request(Method::POST, "/oauth2/token")
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .body(form),
+                )
+                .await;
+            assert_oauth_error(&r, 400, "invalid_request");
+            assert!(r.text.contains("control characters"), "{}", r.text);
+        }
+        let r = app
+            .send(
+                app.request(Method::POST, "/oauth2/token")
+                    .basic_auth(format!("{}\u{0}", e.fx.client_id), Some("secret"))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body("grant_type=client_credentials"),
+            )
+            .await;
+        assert_oauth_error(&r, 400, "invalid_request");
+        let r = app
+            .send(app.request(Method::GET, "/oauth2/auth?client_id=%00&response_type=code"))
+            .await;
+        assert_oauth_error(&r, 400, "invalid_request");
+
+        // The legitimate requests still work.
+        let r = app
+            .api_get(
+                &format!("/integrations/partner/outlets/{outlet}/v1"),
+                &e.tok,
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+);
+
+fn header_of(raw: &str, name: &str) -> Option<String> {
+    let head = raw.split("\r\n\r\n").next()?;
+    head.lines().skip(1).find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_string())
+    })
+}
+
+fn envelope_of(raw: &str) -> Value {
+    let body = raw.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("no JSON body ({e}) in {raw:?}"))
+}
+
+// Defect 6: what hyper refuses by itself carries the envelope, and a bad X-Request-ID is
+// replaced, never a reason to refuse the request (spec §1.4, §1.10).
+both_dbs!(
+    requests_hyper_cannot_parse_get_the_envelope,
+    |app: TestApp| async move {
+        let host = authority(&app);
+
+        let raw = raw_exchange(
+        &app,
+        format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\nX-Request-ID: \x01\x7f\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    )
+    .await;
+        assert!(raw.starts_with("HTTP/1.1 200"), "{raw:?}");
+        let id = header_of(&raw, "x-request-id").expect("x-request-id");
+        assert!(is_uuid(&id), "a generated request id, got {id:?}");
+
+        let cases: Vec<(Vec<u8>, u16)> = vec![
+            (
+                format!(
+                    "GET /integrations/partner/v1/linked outlets HTTP/1.1\r\nHost: {host}\r\n\r\n"
+                )
+                .into_bytes(),
+                400,
+            ),
+            (
+                format!(
+                    "GET /{} HTTP/1.1\r\nHost: {host}\r\n\r\n",
+                    "a".repeat(100_000)
+                )
+                .into_bytes(),
+                414,
+            ),
+            (
+                format!(
+                    "GET /healthz HTTP/1.1\r\nHost: {host}\r\nX-Big: {}\r\n\r\n",
+                    "b".repeat(500_000)
+                )
+                .into_bytes(),
+                431,
+            ),
+            (
+                b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n".to_vec(),
+                400,
+            ),
+        ];
+        for (bytes, status) in cases {
+            let raw = raw_exchange(&app, &bytes).await;
+            let what = String::from_utf8_lossy(&bytes[..bytes.len().min(60)]).to_string();
+            assert!(
+                raw.starts_with(&format!("HTTP/1.1 {status} ")),
+                "{what}: {}",
+                &raw[..raw.len().min(300)]
+            );
+            assert_eq!(
+                header_of(&raw, "content-type").as_deref(),
+                Some("application/json"),
+                "{what}"
+            );
+            assert!(
+                header_of(&raw, "x-request-id").is_some_and(|id| is_uuid(&id)),
+                "{what}"
+            );
+            let env = envelope_of(&raw);
+            assert_eq!(env["success"], json!(false), "{what}: {env}");
+            assert_eq!(
+                env["errors"][0]["code"],
+                json!(format!("HTTP_{status}")),
+                "{what}: {env}"
+            );
+        }
+
+        // The server still serves.
+        assert_eq!(app.get("/healthz").await.status, 200);
+    }
+);

@@ -35,6 +35,13 @@ fn pairs(raw: &[u8]) -> Vec<(String, String)> {
     serde_urlencoded::from_bytes(raw).unwrap_or_default()
 }
 
+/// The refusal of a posted form with a field holding a control character: a 400 page naming
+/// it (queries are refused before routing, see `text_guard`).
+fn refused_form(form: &[(String, String)]) -> Option<Response> {
+    crate::text_guard::pairs_problem(form)
+        .map(|(name, problem)| error_page(StatusCode::BAD_REQUEST, &format!("{name}: {problem}")))
+}
+
 fn flow_error(e: FlowError) -> Response {
     match e {
         FlowError::Gone => error_page(
@@ -107,6 +114,9 @@ async fn show(
 /// `POST /merchant/login` (`flow`, `csrf_token`, `phone`).
 async fn phone(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let form = pairs(&body);
+    if let Some(resp) = refused_form(&form) {
+        return resp;
+    }
     match open(&state, &headers, &form).await {
         Ok(page) => step(
             state
@@ -124,6 +134,9 @@ async fn phone(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
 /// `POST /merchant/login/otp` (`flow`, `csrf_token`, `otp`).
 async fn otp(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let form = pairs(&body);
+    if let Some(resp) = refused_form(&form) {
+        return resp;
+    }
     match open(&state, &headers, &form).await {
         Ok(page) => step(
             state
@@ -138,6 +151,9 @@ async fn otp(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> 
 /// `POST /merchant/login/resend` (`flow`, `csrf_token`).
 async fn resend(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let form = pairs(&body);
+    if let Some(resp) = refused_form(&form) {
+        return resp;
+    }
     match open(&state, &headers, &form).await {
         Ok(page) => step(state.services.resend_otp(page).await),
         Err(resp) => resp,
@@ -147,6 +163,9 @@ async fn resend(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
 /// `POST /merchant/consent` (`flow`, `csrf_token`, `decision` = `allow` | `deny`).
 async fn consent(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let form = pairs(&body);
+    if let Some(resp) = refused_form(&form) {
+        return resp;
+    }
     let allow = match crate::extract::pair(&form, "decision") {
         Some("allow") => true,
         Some("deny") => false,

@@ -50,6 +50,9 @@ pub fn app(state: AppState, sandbox: bool) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::internal().into_response()
         }))
+        .layer(middleware::from_fn(
+            crate::text_guard::refuse_control_characters,
+        ))
         .layer(middleware::from_fn(request_id))
         .with_state(state)
 }
@@ -80,6 +83,13 @@ async fn drain_oversized_body(req: Request, next: Next) -> Response {
         }
         _ => next.run(req).await,
     }
+}
+
+/// An RFC 6749 `invalid_request` (400) for an `/oauth2/` path refused before its route ran.
+pub(crate) fn oauth_invalid_request(description: String) -> Response {
+    oauth::oauth_error(gobiz_services::oauth::OAuthError::invalid_request(
+        description,
+    ))
 }
 
 async fn no_route(method: Method, uri: Uri) -> Response {

@@ -34,7 +34,7 @@ fn no_store(mut resp: Response) -> Response {
 /// RFC 6749 §5.2 JSON. `temporarily_unavailable` (client authentication refused without
 /// checking the secret) is 429 when the client id failed too often, 503 when the hashing pool
 /// is full, both with `Retry-After`.
-fn oauth_error(e: OAuthError) -> Response {
+pub(super) fn oauth_error(e: OAuthError) -> Response {
     let (status, retry_after) = match (e.retry, e.error) {
         (Some(Retry::Throttled { after_secs }), _) => {
             (StatusCode::TOO_MANY_REQUESTS, Some(after_secs))
@@ -87,6 +87,9 @@ fn parse_form(headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, String)>,
     }
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
         .map_err(|_| OAuthError::invalid_request("the request body is not a valid form"))?;
+    if let Some((name, problem)) = crate::text_guard::pairs_problem(&pairs) {
+        return Err(OAuthError::invalid_request(format!("{name}: {problem}")));
+    }
     for (i, (k, _)) in pairs.iter().enumerate() {
         if pairs[..i].iter().any(|(k2, _)| k2 == k) {
             return Err(OAuthError::invalid_request(format!(
@@ -125,6 +128,14 @@ fn presented_client(
             .split_once(':')
             .ok_or_else(OAuthError::invalid_client)?;
         let id = form_decode(id);
+        let secret = form_decode(secret);
+        for (name, value) in [("client_id", &id), ("client_secret", &secret)] {
+            if let Some(problem) = crate::text_guard::token_problem(value) {
+                return Err(OAuthError::invalid_request(format!(
+                    "Authorization header {name}: {problem}"
+                )));
+            }
+        }
         if form_id.is_some_and(|f| f != id) {
             return Err(OAuthError::invalid_request(
                 "client_id in the body differs from the Authorization header",
@@ -132,7 +143,7 @@ fn presented_client(
         }
         return Ok(PresentedClient {
             client_id: id,
-            secret: Some(form_decode(secret)),
+            secret: Some(secret),
         });
     }
     match form_id {
