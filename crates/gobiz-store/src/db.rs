@@ -68,13 +68,21 @@ impl Db {
                         sqlx::query("PRAGMA journal_mode = WAL")
                             .execute(&mut *conn)
                             .await?;
-                        sqlx::query("PRAGMA busy_timeout = 10000")
-                            .execute(&mut *conn)
-                            .await?;
+                        sqlx::query(&format!(
+                            "PRAGMA busy_timeout = {}",
+                            BUSY_TIMEOUT.as_millis()
+                        ))
+                        .execute(&mut *conn)
+                        .await?;
                         sqlx::query("PRAGMA foreign_keys = ON")
                             .execute(&mut *conn)
                             .await?;
                         sqlx::query("PRAGMA synchronous = NORMAL")
+                            .execute(&mut *conn)
+                            .await?;
+                        // After a checkpoint has reset the WAL, cut the file back to this
+                        // size instead of keeping its high-water mark.
+                        sqlx::query(&format!("PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}"))
                             .execute(&mut *conn)
                             .await?;
                     }
@@ -153,6 +161,67 @@ impl Db {
                 Ok(read_only == "off")
             }
         }
+    }
+
+    /// Keeps SQLite's write-ahead log bounded while the server runs (a no-op on PostgreSQL).
+    ///
+    /// SQLite's automatic checkpoints are PASSIVE: under a steady mix of writers and readers
+    /// they copy pages back but the log is rarely reset, and the file keeps its largest size
+    /// (186–318 MB were seen under sustained writes) until the last connection closes. Every
+    /// [`WAL_CHECK_EVERY`] this runs a PASSIVE checkpoint and, when the log holds more than
+    /// [`WAL_LIMIT_BYTES`], a TRUNCATE checkpoint that waits at most [`WAL_TRUNCATE_WAIT`] for
+    /// readers (writers queue behind it for at most that long) and empties the file.
+    pub async fn keep_wal_bounded(self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        if self.backend != Backend::Sqlite {
+            return;
+        }
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(WAL_CHECK_EVERY) => {}
+                _ = stop.changed() => {}
+            }
+            if *stop.borrow() {
+                return;
+            }
+            if let Err(e) = self.checkpoint_wal().await {
+                tracing::warn!(error = %e, "WAL checkpoint failed");
+            }
+        }
+    }
+
+    /// One round of [`Db::keep_wal_bounded`]: the log's size in pages after it.
+    pub async fn checkpoint_wal(&self) -> Result<i64> {
+        let mut conn = self.pool.acquire().await?;
+        let (_busy, log_pages, _done): (i64, i64, i64) =
+            sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+                .fetch_one(&mut *conn)
+                .await?;
+        let (page_size,): (i64,) = sqlx::query_as("PRAGMA page_size")
+            .fetch_one(&mut *conn)
+            .await?;
+        if log_pages.saturating_mul(page_size) <= WAL_LIMIT_BYTES {
+            return Ok(log_pages);
+        }
+        // Engine-specific: a shorter busy wait for this one statement, restored after, so a
+        // long reader delays the truncation instead of every writer.
+        sqlx::query(&format!(
+            "PRAGMA busy_timeout = {}",
+            WAL_TRUNCATE_WAIT.as_millis()
+        ))
+        .execute(&mut *conn)
+        .await?;
+        let truncated: std::result::Result<(i64, i64, i64), sqlx::Error> =
+            sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&mut *conn)
+                .await;
+        sqlx::query(&format!("PRAGMA busy_timeout = {}", BUSY_TIMEOUT.as_millis()))
+            .execute(&mut *conn)
+            .await?;
+        let (busy, log_pages, _) = truncated?;
+        if busy != 0 {
+            tracing::info!(log_pages, "WAL truncation postponed: readers still busy");
+        }
+        Ok(log_pages)
     }
 
     /// Connections of the pool: (open, idle).
@@ -244,6 +313,19 @@ impl Tx {
 fn open_transactions(conn: &AnyConnection) -> usize {
     <<Any as Database>::TransactionManager as TransactionManager>::get_transaction_depth(conn)
 }
+
+/// How long an SQLite writer waits for the write lock before "database is locked".
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The size above which the SQLite WAL is truncated while running (see
+/// [`Db::keep_wal_bounded`]); also SQLite's `journal_size_limit`.
+pub const WAL_LIMIT_BYTES: i64 = 16 * 1024 * 1024;
+
+/// How often [`Db::keep_wal_bounded`] looks at the WAL.
+pub const WAL_CHECK_EVERY: Duration = Duration::from_secs(2);
+
+/// How long a WAL truncation waits for readers before it gives up until the next round.
+pub const WAL_TRUNCATE_WAIT: Duration = Duration::from_millis(500);
 
 /// How long `/readyz` waits for the database to accept a write before it says no.
 pub const WRITE_PROBE_TIMEOUT: Duration = Duration::from_secs(3);

@@ -142,6 +142,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(dispatcher.clone().run(stop_rx.clone()));
     let timers = tokio::spawn(timer_services.run_timers(stop_rx.clone()));
+    tokio::spawn(db.clone().keep_wal_bounded(stop_rx.clone()));
     let server = gobiz_http::server::serve(listener, app, async move {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
@@ -223,6 +224,7 @@ pub async fn worker(args: ServeArgs) -> anyhow::Result<()> {
     .await?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(services.dispatcher.clone().run(stop_rx.clone()));
+    tokio::spawn(db.clone().keep_wal_bounded(stop_rx.clone()));
     let timers = tokio::spawn(services.clone().run_timers(stop_rx));
     say("gobiz worker running");
     shutdown_signal().await;
