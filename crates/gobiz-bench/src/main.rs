@@ -350,8 +350,8 @@ pub(crate) async fn client_token(
 
 mod catalog;
 mod moka;
-mod token_flood;
 mod soak;
+mod token_flood;
 mod webhooks;
 
 #[tokio::main]

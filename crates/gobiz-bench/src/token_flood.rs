@@ -191,6 +191,9 @@ pub(crate) async fn run(http: &reqwest::Client, b: &FloodBench) -> anyhow::Resul
     let t = &b.target;
     let s: Server = crate::start(t).await?;
     let pid = s._child.as_ref().and_then(|c| c.id());
+    if let Some((now, _)) = rss_mib(pid) {
+        println!("started: server RSS {now:.1} MiB (before any request)");
+    }
     let (id, secret) = crate::fixture(http, &s, t).await?;
     let url = format!("{}/oauth2/token", s.base);
     // One correct request first: its secret is verified once and remembered, as for any
@@ -210,7 +213,7 @@ pub(crate) async fn run(http: &reqwest::Client, b: &FloodBench) -> anyhow::Resul
             0.0
         }
     };
-    let start_rss = rss("fresh server");
+    let start_rss = rss("fresh server after the fixture and one correct request");
     let (line, base_p99) = correct_requests(http, &url, &id, &secret, connections, seconds)
         .await
         .line();
