@@ -187,6 +187,40 @@ async fn flood(
     counts
 }
 
+/// Median time of a wrong secret for the known client id and for unknown ids (5 each, one at
+/// a time, distinct secrets): the two should be alike (unknown ids hash a dummy).
+async fn timing_gap(http: &reqwest::Client, url: &str, known: &str) {
+    let mut median = Vec::new();
+    for who in ["known", "unknown"] {
+        let mut ms = Vec::new();
+        for i in 0..5 {
+            let id = if who == "known" {
+                known.to_string()
+            } else {
+                format!("timing-unknown-{i}")
+            };
+            let t0 = Instant::now();
+            let status = http
+                .post(url)
+                .basic_auth(&id, Some(format!("timing-wrong-{i}")))
+                .form(&[("grant_type", "client_credentials")])
+                .send()
+                .await
+                .map(|r| r.status().as_u16());
+            ms.push(t0.elapsed().as_secs_f64() * 1000.0);
+            if status.as_ref().ok() != Some(&401) {
+                println!("timing: unexpected answer {status:?}");
+            }
+        }
+        ms.sort_by(f64::total_cmp);
+        median.push(ms[ms.len() / 2]);
+    }
+    println!(
+        "wrong secret, one at a time (median of 5): known client id {:.1} ms, unknown client id {:.1} ms",
+        median[0], median[1]
+    );
+}
+
 pub(crate) async fn run(http: &reqwest::Client, b: &FloodBench) -> anyhow::Result<()> {
     let t = &b.target;
     let s: Server = crate::start(t).await?;
@@ -213,6 +247,7 @@ pub(crate) async fn run(http: &reqwest::Client, b: &FloodBench) -> anyhow::Resul
             0.0
         }
     };
+    timing_gap(http, &url, &id).await;
     let start_rss = rss("fresh server after the fixture and one correct request");
     let (line, base_p99) = correct_requests(http, &url, &id, &secret, connections, seconds)
         .await
