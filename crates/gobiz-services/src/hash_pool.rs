@@ -1,10 +1,13 @@
 //! A small fixed pool of threads that run argon2id, so hashing work — and above all its
 //! memory — has a ceiling whatever the request rate.
 //!
-//! Each worker owns one argon2 memory buffer (`m_cost` KiB), allocated on its first job and
-//! reused for every hash after that: no per-hash allocation, and the process keeps at most
-//! `workers × m_cost` of argon2 memory however many requests arrive. The number of workers
-//! comes from a memory budget ([`MEMORY_BUDGET_BYTES`]), not from the core count. Jobs wait in
+//! A worker hashes in an argon2 memory buffer (`m_cost` KiB) taken from a stack of free
+//! buffers and given back after the job; a buffer is allocated only when the stack is empty,
+//! so there are never more buffers than workers, none is ever freed or allocated again, and
+//! the most recently used (warm) buffer is taken first — a lightly loaded server holds one.
+//! No per-hash allocation, and the process keeps at most `workers × m_cost` of argon2 memory
+//! however many requests arrive. The number of workers comes from a memory budget
+//! ([`MEMORY_BUDGET_BYTES`]), not from the core count. Jobs wait in
 //! a bounded queue; [`HashPool::verify`] refuses at once when it is full ([`PoolError::Busy`]),
 //! [`HashPool::hash`] (admin-authenticated callers) waits for room instead.
 //!
@@ -15,7 +18,7 @@
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::RngCore;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use subtle::ConstantTimeEq;
 use tokio::sync::{mpsc, oneshot};
@@ -58,6 +61,31 @@ pub struct HashPool {
     tx: mpsc::Sender<Job>,
     workers: usize,
     jobs: AtomicU64,
+    memory: Arc<Memory>,
+}
+
+/// The free argon2 buffers (a stack: last given back, first taken) and how many exist.
+#[derive(Default)]
+struct Memory {
+    free: Mutex<Vec<Vec<Block>>>,
+    allocated: AtomicUsize,
+}
+
+impl Memory {
+    fn take(&self) -> Vec<Block> {
+        let free = self.free.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        free.unwrap_or_else(|| {
+            self.allocated.fetch_add(1, Ordering::Relaxed);
+            vec![Block::default(); PARAMS.block_count()]
+        })
+    }
+
+    fn give_back(&self, buffer: Vec<Block>) {
+        self.free
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(buffer);
+    }
 }
 
 impl Default for HashPool {
@@ -73,12 +101,13 @@ impl HashPool {
         let wanted = (budget_bytes / per_worker).max(1);
         let (tx, rx) = mpsc::channel(wanted * queue_per_worker.max(1));
         let rx = Arc::new(Mutex::new(rx));
+        let memory = Arc::new(Memory::default());
         let mut workers = 0;
         for i in 0..wanted {
-            let rx = rx.clone();
+            let (rx, memory) = (rx.clone(), memory.clone());
             match std::thread::Builder::new()
                 .name(format!("argon2-{i}"))
-                .spawn(move || work(&rx))
+                .spawn(move || work(&rx, &memory))
             {
                 Ok(_) => workers += 1,
                 Err(e) => tracing::error!(error = %e, "cannot start an argon2 worker"),
@@ -88,6 +117,7 @@ impl HashPool {
             tx,
             workers,
             jobs: AtomicU64::new(0),
+            memory,
         }
     }
 
@@ -99,6 +129,11 @@ impl HashPool {
     /// Jobs accepted so far.
     pub fn jobs(&self) -> u64 {
         self.jobs.load(Ordering::Relaxed)
+    }
+
+    /// argon2 buffers allocated so far (at most one per worker).
+    pub fn buffers(&self) -> usize {
+        self.memory.allocated.load(Ordering::Relaxed)
     }
 
     /// Jobs that may wait in the queue.
@@ -142,8 +177,7 @@ impl HashPool {
 
 /// A worker: takes jobs until every sender is dropped. Jobs whose requester went away (client
 /// disconnected, request cancelled) are skipped.
-fn work(rx: &Mutex<mpsc::Receiver<Job>>) {
-    let mut memory: Vec<Block> = Vec::new();
+fn work(rx: &Mutex<mpsc::Receiver<Job>>, buffers: &Memory) {
     loop {
         let job = {
             let mut queue = rx.lock().unwrap_or_else(|e| e.into_inner());
@@ -153,23 +187,28 @@ fn work(rx: &Mutex<mpsc::Receiver<Job>>) {
             None => return,
             Some(Job::Verify { secret, phc, reply }) => {
                 if !reply.is_closed() {
-                    let _ = reply.send(verify_in(&mut memory, secret.as_bytes(), &phc));
+                    let mut memory = buffers.take();
+                    let ok = verify_in(&mut memory, secret.as_bytes(), &phc);
+                    buffers.give_back(memory);
+                    let _ = reply.send(ok);
                 }
             }
             Some(Job::Hash { secret, reply }) => {
                 if !reply.is_closed() {
-                    let _ = reply.send(hash_in(&mut memory, secret.as_bytes()));
+                    let mut memory = buffers.take();
+                    let phc = hash_in(&mut memory, secret.as_bytes());
+                    buffers.give_back(memory);
+                    let _ = reply.send(phc);
                 }
             }
         }
     }
 }
 
-/// Runs `ctx` in the worker's buffer, grown once to the default size. A stored hash with a
-/// larger `m_cost` (none today) gets a buffer of its own for that one job, so the resident
-/// buffer never outgrows the budget.
+/// Runs `ctx` in a pool buffer. A stored hash with a larger `m_cost` (none today) gets a
+/// buffer of its own for that one job, so the pool's buffers never outgrow the budget.
 fn run(
-    memory: &mut Vec<Block>,
+    memory: &mut [Block],
     ctx: &Argon2<'_>,
     pwd: &[u8],
     salt: &[u8],
@@ -180,15 +219,15 @@ fn run(
         let mut own = vec![Block::default(); needed];
         return ctx.hash_password_into_with_memory(pwd, salt, out, &mut own[..]);
     }
-    if memory.len() < needed {
-        memory.resize(PARAMS.block_count(), Block::default());
-    }
-    ctx.hash_password_into_with_memory(pwd, salt, out, &mut memory[..needed])
+    let memory = memory
+        .get_mut(..needed)
+        .ok_or(argon2::Error::MemoryTooLittle)?;
+    ctx.hash_password_into_with_memory(pwd, salt, out, memory)
 }
 
 /// Parses the PHC string, rebuilds argon2 from its algorithm, version and parameters, hashes
 /// into the worker's buffer and compares in constant time. Anything unparsable is `false`.
-fn verify_in(memory: &mut Vec<Block>, secret: &[u8], phc: &str) -> bool {
+fn verify_in(memory: &mut [Block], secret: &[u8], phc: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(phc) else {
         return false;
     };
@@ -222,7 +261,7 @@ fn verify_in(memory: &mut Vec<Block>, secret: &[u8], phc: &str) -> bool {
 }
 
 /// A PHC string in the exact form `Argon2::default().hash_password` writes.
-fn hash_in(memory: &mut Vec<Block>, secret: &[u8]) -> Result<String, String> {
+fn hash_in(memory: &mut [Block], secret: &[u8]) -> Result<String, String> {
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
     let mut salt_buf = [0u8; 64];
     let salt_bytes = salt.decode_b64(&mut salt_buf).map_err(|e| e.to_string())?;
@@ -282,7 +321,7 @@ mod tests {
 
     #[tokio::test]
     async fn pool_hashes_verify_with_the_argon2_crate_and_back() {
-        let pool = HashPool::new(PARAMS.block_count() * BLOCK_BYTES, 2);
+        let pool = HashPool::default();
         let phc = pool.hash("s3cr3t").await.unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
         let parsed = PasswordHash::new(&phc).unwrap();
@@ -298,6 +337,8 @@ mod tests {
         assert_eq!(pool.verify("old-secret", &old).await, Ok(true));
         assert_eq!(pool.verify("s3cr3t", &phc).await, Ok(true));
         assert_eq!(pool.verify("wrong", &phc).await, Ok(false));
+        // One job at a time: one buffer, reused.
+        assert_eq!(pool.buffers(), 1);
         // Other parameters and garbage.
         let cheap = cheap_phc("c");
         assert_eq!(pool.verify("c", &cheap).await, Ok(true));
@@ -332,5 +373,28 @@ mod tests {
         assert!(answers.contains(&Ok(false)), "{answers:?}");
         // Room again once the jobs are done.
         assert_eq!(pool.verify("d", phc).await, Ok(false));
+        assert_eq!(pool.buffers(), 1);
+    }
+
+    #[tokio::test]
+    async fn never_more_buffers_than_workers() {
+        let pool = Arc::new(HashPool::new(3 * PARAMS.block_count() * BLOCK_BYTES, 8));
+        let phc = dummy_phc();
+        let mut tasks = Vec::new();
+        for i in 0..20 {
+            let pool = pool.clone();
+            tasks.push(tokio::spawn(async move {
+                pool.verify(&format!("s{i}"), phc).await
+            }));
+        }
+        for t in tasks {
+            let answer = t.await.unwrap();
+            assert!(
+                matches!(answer, Ok(false) | Err(PoolError::Busy)),
+                "{answer:?}"
+            );
+        }
+        assert_eq!(pool.workers(), 3);
+        assert!((1..=3).contains(&pool.buffers()), "{}", pool.buffers());
     }
 }
