@@ -179,6 +179,10 @@ pub mod demo {
     pub const OUTLET_ID: &str = "G000012345";
     /// Demo owner phone.
     pub const PHONE: &str = "+6281234567890";
+    /// The sandbox admin token of a database first started with `--demo` (no token
+    /// configured), so the README's `ADMIN` header works as written. Like the demo client's
+    /// secret, it is public: the demo is for a developer's own machine.
+    pub const ADMIN_TOKEN: &str = "demo-admin-token";
 
     /// The demo client may call every partner endpoint with a client-credentials token: the
     /// facilitator scopes plus promotions, payments and the MokaPOS reads.
@@ -956,9 +960,13 @@ impl Services {
         })
     }
 
-    /// The sandbox admin token: the configured one, else the stored one, else a new one
-    /// generated now and stored (printed once by the caller).
-    pub async fn admin_token(&self, configured: Option<&str>) -> ServiceResult<(String, bool)> {
+    /// The sandbox admin token: the configured one, else the stored one, else `first` (the
+    /// demo's fixed token) or a new random one, stored now (printed once by the caller).
+    pub async fn admin_token(
+        &self,
+        configured: Option<&str>,
+        first: Option<&str>,
+    ) -> ServiceResult<(String, bool)> {
         if let Some(t) = configured {
             return Ok((t.to_string(), false));
         }
@@ -966,7 +974,9 @@ impl Services {
         if let Some(t) = settings::get(&mut conn, settings::ADMIN_TOKEN).await? {
             return Ok((t, false));
         }
-        let fresh = format!("gbz_admin_{}", crate::secrets::random_43());
+        let fresh = first
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("gbz_admin_{}", crate::secrets::random_43()));
         let stored = settings::get_or_insert(&mut conn, settings::ADMIN_TOKEN, &fresh).await?;
         let generated = stored == fresh;
         Ok((stored, generated))

@@ -107,8 +107,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let admin = match (settings.mode, settings.admin_token.as_deref()) {
         (_, Some(t)) => Some(t.to_string()),
         (Mode::Sandbox, None) => {
+            let first = args.demo.then_some(demo::ADMIN_TOKEN);
             let (token, generated) = services
-                .admin_token(None)
+                .admin_token(None, first)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             if generated {
