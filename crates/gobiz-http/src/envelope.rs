@@ -3,7 +3,7 @@
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use gobiz_services::ServiceError;
+use gobiz_services::{ServiceError, TokenRejection};
 use serde_json::{json, Value};
 
 /// `{"success": true, "data": …}` with status 200.
@@ -84,6 +84,30 @@ impl ApiError {
             "Your session is expired. Please login again.",
         )
         .with_header(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")
+    }
+
+    /// Row 1 for a refused bearer token: GoBiz's body, the reason logged (info, inside the
+    /// request's span, so with its request id) and given in `WWW-Authenticate`. A request
+    /// that sent no bearer token gets a challenge without error information (RFC 6750 §3.1):
+    /// `Bearer realm="GoBiz"`; every other refusal gets `Bearer error="invalid_token",
+    /// error_description="<reason>"`.
+    pub fn unauthenticated(reason: TokenRejection) -> ApiError {
+        tracing::info!(reason = reason.as_str(), "401 Session Expired");
+        let challenge = match reason {
+            TokenRejection::Missing => "Bearer realm=\"GoBiz\"".to_string(),
+            other => format!(
+                "Bearer error=\"invalid_token\", error_description=\"{}\"",
+                other.as_str()
+            ),
+        };
+        ApiError::session_expired().with_challenge(challenge)
+    }
+
+    /// Replaces the `WWW-Authenticate` header.
+    fn with_challenge(mut self, value: String) -> ApiError {
+        self.headers
+            .retain(|(name, _)| name != header::WWW_AUTHENTICATE);
+        self.with_header(header::WWW_AUTHENTICATE, value)
     }
 
     /// Row 8.
@@ -184,7 +208,11 @@ impl From<ServiceError> for ApiError {
             ServiceError::Invalid(vs) => {
                 ApiError::bad_request(vs.iter().map(|v| v.message()).collect())
             }
-            ServiceError::SessionExpired => ApiError::session_expired(),
+            ServiceError::SessionExpired => {
+                tracing::info!(reason = "session expired", "401 Session Expired");
+                ApiError::session_expired()
+            }
+            ServiceError::Unauthenticated(reason) => ApiError::unauthenticated(reason),
             ServiceError::MissingScope(scope) => ApiError::new(
                 StatusCode::FORBIDDEN,
                 "Forbidden",

@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use gobiz_domain::validation::Violation;
 use gobiz_services::access::Principal;
-use gobiz_services::ServiceError;
+use gobiz_services::{ServiceError, TokenRejection};
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
@@ -75,7 +75,8 @@ impl FromRequestParts<AppState> for Partner {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         preamble(parts)?;
-        let token = bearer(parts).ok_or_else(ApiError::session_expired)?;
+        let token =
+            bearer(parts).ok_or_else(|| ApiError::unauthenticated(TokenRejection::Missing))?;
         Ok(Partner(state.services.authenticate(&token).await?))
     }
 }
@@ -91,7 +92,8 @@ impl FromRequestParts<AppState> for PartnerAnyAccept {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts).ok_or_else(ApiError::session_expired)?;
+        let token =
+            bearer(parts).ok_or_else(|| ApiError::unauthenticated(TokenRejection::Missing))?;
         Ok(PartnerAnyAccept(state.services.authenticate(&token).await?))
     }
 }

@@ -1,7 +1,7 @@
 //! Who is calling and what they may touch (spec §1.6, §2.10).
 
 use crate::secrets::token_hash;
-use crate::{ServiceError, ServiceResult, Services};
+use crate::{ServiceError, ServiceResult, Services, TokenRejection};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::entities::{Outlet, Partner};
 use gobiz_domain::model::Product;
@@ -52,25 +52,33 @@ impl Principal {
 }
 
 impl Services {
-    /// Resolves a bearer token; row 1 for anything but a live token.
+    /// Resolves a bearer token; row 1 for anything but a live token, saying why. Only live
+    /// tokens are memoized, and expiry is judged on every call, so a memoized token that
+    /// expires is refused as expired; a revocation on this node clears the memo, so the next
+    /// call reads the revocation.
     pub async fn authenticate(&self, token: &str) -> ServiceResult<Principal> {
+        let refuse = |why| Err(ServiceError::Unauthenticated(why));
         if !token.starts_with("gbz_at_") {
-            return Err(ServiceError::SessionExpired);
+            return refuse(TokenRejection::Unknown);
         }
         let hash = token_hash(token);
         let (grant, partner) = match self.principals.get(&hash) {
             Some(hit) => hit,
             None => {
                 let mut conn = self.db.conn().await?;
-                let found = tokens::find_live_with_partner(&mut conn, &hash)
-                    .await?
-                    .ok_or(ServiceError::SessionExpired)?;
-                self.principals.put(hash, found.clone());
-                found
+                match tokens::find_with_partner(&mut conn, &hash).await? {
+                    None => return refuse(TokenRejection::Unknown),
+                    Some((_, _, true)) => return refuse(TokenRejection::Revoked),
+                    Some((grant, partner, false)) => {
+                        let found = (grant, partner);
+                        self.principals.put(hash, found.clone());
+                        found
+                    }
+                }
             }
         };
         if grant.expires_at <= self.clock.now_ms() {
-            return Err(ServiceError::SessionExpired);
+            return refuse(TokenRejection::Expired);
         }
         Ok(Principal {
             partner,

@@ -9,9 +9,13 @@ pub enum ServiceError {
     /// Row 13: one entry per violated rule.
     #[error("invalid input")]
     Invalid(Vec<Violation>),
-    /// Row 1: bearer token missing, unknown, revoked or expired.
+    /// Row 1 without a more precise reason (e.g. the token's user no longer exists).
     #[error("session expired")]
     SessionExpired,
+    /// Row 1 for a bearer token that is missing, unknown, expired or revoked. The client gets
+    /// GoBiz's one message; the reason goes to the log and to `WWW-Authenticate`.
+    #[error("session expired: {0}")]
+    Unauthenticated(TokenRejection),
     /// Row 2: the token lacks this scope.
     #[error("missing scope {0}")]
     MissingScope(String),
@@ -42,6 +46,37 @@ pub enum ServiceError {
     /// The database cannot be reached (503).
     #[error("database unavailable: {0}")]
     Unavailable(String),
+}
+
+/// Why a bearer token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRejection {
+    /// No `Authorization: Bearer <token>` header (absent, another scheme, or empty).
+    Missing,
+    /// Not a token this server issued (or one purged long after it expired).
+    Unknown,
+    /// Past its expiry on the server clock (sandbox time when the clock was moved).
+    Expired,
+    /// Revoked (`/oauth2/revoke`, a refresh-token reuse, a sandbox action).
+    Revoked,
+}
+
+impl TokenRejection {
+    /// The reason in words, as logged and sent in `error_description`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenRejection::Missing => "missing token",
+            TokenRejection::Unknown => "unknown token",
+            TokenRejection::Expired => "token expired",
+            TokenRejection::Revoked => "token revoked",
+        }
+    }
+}
+
+impl std::fmt::Display for TokenRejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl ServiceError {

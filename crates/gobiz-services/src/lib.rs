@@ -32,7 +32,7 @@ use gobiz_domain::model::Mode;
 use gobiz_store::Db;
 use std::sync::Arc;
 
-pub use error::{ServiceError, ServiceResult};
+pub use error::{ServiceError, ServiceResult, TokenRejection};
 
 /// Settings the use cases need.
 #[derive(Debug, Clone)]

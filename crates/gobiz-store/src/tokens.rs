@@ -107,11 +107,22 @@ pub async fn purge_expired<R: Runner>(r: &mut R, before: i64) -> Result<u64> {
     execute(r, &stmt).await
 }
 
-/// A live (unrevoked) token and its partner, in one query (the hot path of every API call).
+/// A live (unrevoked) token and its partner, in one query.
 pub async fn find_live_with_partner<R: Runner>(
     r: &mut R,
     token_hash: &str,
 ) -> Result<Option<(AccessGrant, gobiz_domain::entities::Partner)>> {
+    Ok(find_with_partner(r, token_hash)
+        .await?
+        .and_then(|(g, p, revoked)| (!revoked).then_some((g, p))))
+}
+
+/// A token, its partner and whether it was revoked, in one query (the hot path of every API
+/// call; the revocation flag lets a refusal say why).
+pub async fn find_with_partner<R: Runner>(
+    r: &mut R,
+    token_hash: &str,
+) -> Result<Option<(AccessGrant, gobiz_domain::entities::Partner, bool)>> {
     use crate::exec::{fetch_optional as fetch, flag};
     use crate::schema::Partners;
     use gobiz_domain::model::PartnerType;
@@ -128,6 +139,7 @@ pub async fn find_live_with_partner<R: Runner>(
             (t, AccessTokens::IssuedAt),
             (t, AccessTokens::ExpiresAt),
             (t, AccessTokens::FamilyId),
+            (t, AccessTokens::RevokedAt),
         ])
         .expr_as(Expr::col((p, Partners::Name)), Alias::new("p_name"))
         .expr_as(Expr::col((p, Partners::Kind)), Alias::new("p_kind"))
@@ -153,11 +165,11 @@ pub async fn find_live_with_partner<R: Runner>(
             Expr::col((p, Partners::Id)).equals((t, AccessTokens::PartnerId)),
         )
         .and_where(Expr::col((t, AccessTokens::TokenHash)).eq(token_hash))
-        .and_where(Expr::col((t, AccessTokens::RevokedAt)).is_null())
         .to_owned();
     let Some(row) = fetch(r, &stmt).await? else {
         return Ok(None);
     };
+    let revoked = opt_int(&row, "revoked_at")?.is_some();
     let grant = AccessGrant {
         client_id: text(&row, "client_id")?,
         partner_id: text(&row, "partner_id")?,
@@ -177,5 +189,5 @@ pub async fn find_live_with_partner<R: Runner>(
         read_scopes: split_words(&text(&row, "p_read_scopes")?),
         created_at: int(&row, "p_created_at")?,
     };
-    Ok(Some((grant, partner)))
+    Ok(Some((grant, partner, revoked)))
 }

@@ -338,7 +338,9 @@ pub fn assert_oauth_error(r: &Resp, status: u16, error: &str) {
     );
 }
 
-/// 401 row 1 of §1.6 with its `WWW-Authenticate` header.
+/// 401 row 1 of §1.6 with its `WWW-Authenticate` header: `Bearer realm="GoBiz"` when no
+/// bearer token was sent, else `Bearer error="invalid_token"` with the reason as
+/// `error_description`.
 pub fn assert_session_expired(r: &Resp) {
     assert_error(
         r,
@@ -346,9 +348,33 @@ pub fn assert_session_expired(r: &Resp) {
         "Session Expired",
         "Your session is expired. Please login again.",
     );
+    let challenge = r.header("www-authenticate").unwrap_or_default();
+    let known = ["unknown token", "token expired", "token revoked"]
+        .iter()
+        .any(|why| {
+            challenge == format!("Bearer error=\"invalid_token\", error_description=\"{why}\"")
+        });
+    assert!(
+        known
+            || challenge == "Bearer realm=\"GoBiz\""
+            || challenge == "Bearer error=\"invalid_token\"",
+        "WWW-Authenticate on a 401: {challenge:?}"
+    );
+}
+
+/// [`assert_session_expired`] for one reason: `missing token`, `unknown token`,
+/// `token expired` or `token revoked`.
+pub fn assert_session_expired_because(r: &Resp, reason: &str) {
+    assert_session_expired(r);
+    let expected = if reason == "missing token" {
+        "Bearer realm=\"GoBiz\"".to_string()
+    } else {
+        format!("Bearer error=\"invalid_token\", error_description=\"{reason}\"")
+    };
     assert_eq!(
         r.header("www-authenticate").as_deref(),
-        Some("Bearer error=\"invalid_token\"")
+        Some(expected.as_str()),
+        "WWW-Authenticate for {reason}"
     );
 }
 
