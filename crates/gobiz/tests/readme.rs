@@ -1,6 +1,6 @@
-//! The README's shell walk-through runs as written (issue 14): every ```sh block but the ones
-//! that run cargo is pasted, in order, into one bash session against a fresh `gobiz serve
-//! --demo`, with `set -euo pipefail`. A call the README expects to succeed uses
+//! The README's shell walk-through runs as written (issue 14): every ```sh block of README.md
+//! and then of docs/sandbox.md, but the ones that run cargo, is pasted, in order, into one
+//! bash session against a fresh `gobiz serve --demo`, with `set -euo pipefail`. A call the README expects to succeed uses
 //! `curl --fail-with-body`, so an endpoint, body or field that drifts fails this test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -13,13 +13,16 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
-const README: &str = include_str!("../../../README.md");
+const DOCS: [&str; 2] = [
+    include_str!("../../../README.md"),
+    include_str!("../../../docs/sandbox.md"),
+];
 
-/// The README's runnable shell blocks, in order.
+/// The runnable shell blocks of the README and the sandbox guide, in order.
 fn shell_blocks() -> Vec<String> {
     let mut blocks = Vec::new();
     let mut current: Option<String> = None;
-    for line in README.lines() {
+    for line in DOCS.iter().flat_map(|d| d.lines()) {
         match current.as_mut() {
             None if line.trim_end() == "```sh" => current = Some(String::new()),
             None => {}
@@ -84,11 +87,11 @@ async fn walk_through(db_url: &str) {
         assert!(found, "the README walk-through needs `{tool}` (.ci/run installs it)");
     }
     let blocks = shell_blocks();
-    assert!(blocks.len() >= 8, "README shell blocks: {}", blocks.len());
+    assert!(blocks.len() >= 9, "shell blocks: {}", blocks.len());
     let (mut server, base) = serve_demo(db_url).await;
     let mut script = String::from("set -euo pipefail\n");
     for (i, block) in blocks.iter().enumerate() {
-        script.push_str(&format!("echo '>>> README block {}'\n{block}\n", i + 1));
+        script.push_str(&format!("echo '>>> shell block {}'\n{block}\n", i + 1));
     }
     let out = tokio::time::timeout(
         Duration::from_secs(120),
@@ -112,6 +115,8 @@ async fn walk_through(db_url: &str) {
     // The blocks' own checks: the signature matched and the moved clock expired the token.
     assert!(stdout.contains("signature verified: "), "{stdout}");
     assert!(stdout.lines().any(|l| l.trim() == "401"), "{stdout}");
+    // docs/sandbox.md: the new partner's token sees the outlet it was linked to.
+    assert!(stdout.contains("\"external_outlet_id\":\"BUDI-01\""), "{stdout}");
 }
 
 #[tokio::test]
