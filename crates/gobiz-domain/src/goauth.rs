@@ -25,19 +25,86 @@ pub enum Locale {
 impl Locale {
     /// Picks the first supported tag of a space-separated `ui_locales`; default `id`.
     pub fn from_ui_locales(value: Option<&str>) -> Locale {
-        for tag in value.unwrap_or("").split(' ') {
-            let primary = tag
-                .split(['-', '_'])
-                .next()
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            match primary.as_str() {
-                "en" => return Locale::En,
-                "id" => return Locale::Id,
-                _ => {}
+        Locale::first_of_ui_locales(value.unwrap_or("")).unwrap_or(Locale::Id)
+    }
+
+    /// The first supported tag of a space-separated `ui_locales`, if any.
+    pub fn first_of_ui_locales(value: &str) -> Option<Locale> {
+        value.split(' ').find_map(Locale::of_tag)
+    }
+
+    /// The page language for a language tag (`en`, `en-US`, `id`, `id_ID`; `in` is the
+    /// withdrawn code for Indonesian that some systems still send).
+    fn of_tag(tag: &str) -> Option<Locale> {
+        let primary = tag.trim().split(['-', '_']).next().unwrap_or("");
+        if primary.eq_ignore_ascii_case("en") {
+            Some(Locale::En)
+        } else if primary.eq_ignore_ascii_case("id") || primary.eq_ignore_ascii_case("in") {
+            Some(Locale::Id)
+        } else {
+            None
+        }
+    }
+
+    /// The best supported language of an `Accept-Language` header (RFC 9110 §12.5.4): the
+    /// highest q-value above 0, the earlier range on a tie; `*` stands for a language not
+    /// named otherwise. `None` when the header names neither language acceptably; then `en`
+    /// only when `id` is explicitly refused (`q=0`) and `en` is not.
+    pub fn from_accept_language(value: &str) -> Option<Locale> {
+        // (q in thousandths, position of the range) per language; None = not named.
+        let mut named: [Option<(u16, usize)>; 2] = [None, None];
+        let mut wildcard: Option<(u16, usize)> = None;
+        for (pos, item) in value.split(',').enumerate() {
+            let mut parts = item.split(';');
+            let range = parts.next().unwrap_or("").trim();
+            if range.is_empty() {
+                continue;
+            }
+            let mut q = 1000u16;
+            for param in parts {
+                if let Some((k, v)) = param.split_once('=') {
+                    if k.trim().eq_ignore_ascii_case("q") {
+                        q = parse_qvalue(v.trim()).unwrap_or(0);
+                    }
+                }
+            }
+            let slot = if range == "*" {
+                &mut wildcard
+            } else {
+                match Locale::of_tag(range) {
+                    Some(Locale::Id) => &mut named[0],
+                    Some(Locale::En) => &mut named[1],
+                    None => continue,
+                }
+            };
+            // The most preferred of several ranges for one language (id, id-ID) counts.
+            if slot.is_none_or(|(old, _)| q > old) {
+                *slot = Some((q, pos));
             }
         }
-        Locale::Id
+        let id = named[0].or(wildcard);
+        let en = named[1].or(wildcard);
+        match (id, en) {
+            (Some((qi, pi)), Some((qe, pe))) if qi > 0 || qe > 0 => {
+                if qe > qi || (qe == qi && pe < pi) {
+                    Some(Locale::En)
+                } else {
+                    Some(Locale::Id)
+                }
+            }
+            (Some((qi, _)), None) if qi > 0 => Some(Locale::Id),
+            (None, Some((qe, _))) if qe > 0 => Some(Locale::En),
+            (Some((0, _)), None) => Some(Locale::En),
+            _ => None,
+        }
+    }
+
+    /// The language of the login pages: `ui_locales` first, then `Accept-Language`, then `id`.
+    pub fn negotiate(ui_locales: Option<&str>, accept_language: Option<&str>) -> Locale {
+        ui_locales
+            .and_then(Locale::first_of_ui_locales)
+            .or_else(|| accept_language.and_then(Locale::from_accept_language))
+            .unwrap_or(Locale::Id)
     }
 
     /// Stored and HTML `lang` form.
@@ -239,6 +306,24 @@ pub fn scope_words(scope: &str, locale: Locale) -> String {
     }
 }
 
+/// A q-value (`0`, `0.5`, `1.000`) in thousandths; `None` when malformed.
+fn parse_qvalue(v: &str) -> Option<u16> {
+    let (int, frac) = v.split_once('.').unwrap_or((v, ""));
+    if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: u16 = match int {
+        "0" => 0,
+        "1" => 1000,
+        _ => return None,
+    };
+    let mut thousandths = 0u16;
+    for (i, b) in frac.bytes().enumerate() {
+        thousandths += u16::from(b - b'0') * [100, 10, 1][i];
+    }
+    (whole + thousandths <= 1000).then_some(whole + thousandths)
+}
+
 /// True when the OTP can still be tried at `now`.
 pub fn otp_live(flow: &LoginFlow, now: Millis) -> bool {
     flow.otp_hash.is_some()
@@ -255,6 +340,38 @@ mod tests {
         assert_eq!(Locale::from_ui_locales(None), Locale::Id);
         assert_eq!(Locale::from_ui_locales(Some("fr en-US")), Locale::En);
         assert_eq!(Locale::from_ui_locales(Some("id en")), Locale::Id);
+    }
+
+    #[test]
+    fn accept_language_by_q_values() {
+        let al = Locale::from_accept_language;
+        assert_eq!(al("en-US,en;q=0.9"), Some(Locale::En));
+        assert_eq!(al("id-ID,id;q=0.9,en-US;q=0.8,en;q=0.7"), Some(Locale::Id));
+        assert_eq!(al("fr-FR, en;q=0.5, id;q=0.8"), Some(Locale::Id));
+        assert_eq!(al("fr-FR, en;q=0.9, id;q=0.8"), Some(Locale::En));
+        assert_eq!(al("en, id"), Some(Locale::En));
+        assert_eq!(al("id, en"), Some(Locale::Id));
+        assert_eq!(al("EN-gb"), Some(Locale::En));
+        assert_eq!(al("in"), Some(Locale::Id));
+        assert_eq!(al("en;q=0, *"), Some(Locale::Id));
+        assert_eq!(al("id;q=0, *;q=0.1"), Some(Locale::En));
+        assert_eq!(al("id;q=0"), Some(Locale::En));
+        assert_eq!(al("en;q=0"), None);
+        assert_eq!(al("fr, de;q=0.5"), None);
+        assert_eq!(al("*"), Some(Locale::Id));
+        assert_eq!(al(""), None);
+        assert_eq!(al("en;q=abc, id;q=0.1"), Some(Locale::Id));
+        assert_eq!(al(";;,,en;q=1.0"), Some(Locale::En));
+    }
+
+    #[test]
+    fn ui_locales_win_over_accept_language() {
+        assert_eq!(Locale::negotiate(None, None), Locale::Id);
+        assert_eq!(Locale::negotiate(Some("en"), Some("id")), Locale::En);
+        assert_eq!(Locale::negotiate(Some("id"), Some("en")), Locale::Id);
+        assert_eq!(Locale::negotiate(None, Some("en-US,en")), Locale::En);
+        assert_eq!(Locale::negotiate(Some("fr"), Some("en")), Locale::En);
+        assert_eq!(Locale::negotiate(Some("fr"), Some("de")), Locale::Id);
     }
 
     #[test]
