@@ -10,7 +10,7 @@ use gobiz_store::outbox::{self, Attempt, AttemptRecord, Claimed};
 use gobiz_store::Db;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch, Notify, Semaphore};
 
 /// Delivery settings.
@@ -250,7 +250,9 @@ impl Dispatcher {
             }
         };
         let now = self.clock.now_ms();
+        let started = Instant::now();
         let sent = self.sender.attempt(&self.outgoing(&c, &secret, now)).await;
+        let latency = started.elapsed();
         self.leave(&c.delivery.endpoint);
         crate::stats::attempted(sent.outcome.delivered());
         let done = self.clock.now_ms();
@@ -261,6 +263,7 @@ impl Dispatcher {
             done,
             &self.cfg.schedule_ms,
         );
+        log_attempt(&c, &sent.outcome, &record, latency, "webhook attempt");
         if tx.send(record).await.is_err() {
             tracing::warn!(delivery = %c.delivery.id, "recorder gone; the lease will expire and the delivery retried");
         }
@@ -275,7 +278,9 @@ impl Dispatcher {
             .open(&c.secret)
             .map_err(|e| gobiz_store::StoreError::Corrupt(e.to_string()))?;
         let now = self.clock.now_ms();
+        let started = Instant::now();
         let sent = self.sender.attempt(&self.outgoing(c, &secret, now)).await;
+        let latency = started.elapsed();
         crate::stats::attempted(sent.outcome.delivered());
         let done = self.clock.now_ms();
         let mut record =
@@ -286,10 +291,64 @@ impl Dispatcher {
             record.retries = c.delivery.retries;
             record.next_attempt_at = c.delivery.next_attempt_at;
         }
+        log_attempt(c, &sent.outcome, &record, latency, "webhook redelivery");
         let mut tx = self.db.begin().await?;
         outbox::record(&mut tx, &record).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// The one info line of an attempt: event, delivery, partner, URL (without query or
+/// credentials, which may hold a receiver's secret), HTTP status or error, latency, and what
+/// happens next (`delivered`, `retry at <server-clock time>`, `dead`).
+fn log_attempt(
+    c: &Claimed,
+    outcome: &Outcome,
+    record: &AttemptRecord,
+    latency: Duration,
+    what: &'static str,
+) {
+    let d = &c.delivery;
+    let status = outcome.status_code();
+    let error = if status.is_none() {
+        outcome.message()
+    } else {
+        None
+    };
+    let next = match record.status.as_str() {
+        "retrying" | "pending" => format!(
+            "retry at {}",
+            gobiz_domain::timefmt::rfc3339_millis(record.next_attempt_at)
+        ),
+        other => other.to_string(),
+    };
+    tracing::info!(
+        event = %d.event_name,
+        event_id = %d.event_id,
+        delivery = %d.id,
+        partner = %d.partner_id,
+        url = %loggable_url(&d.endpoint),
+        attempt = d.retries + 1,
+        status,
+        error,
+        latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
+        next = %next,
+        "{what}"
+    );
+}
+
+/// `endpoint` without its query, fragment and userinfo.
+fn loggable_url(endpoint: &str) -> String {
+    match url::Url::parse(endpoint) {
+        Ok(mut u) => {
+            u.set_query(None);
+            u.set_fragment(None);
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        Err(_) => endpoint.split(['?', '#']).next().unwrap_or("").to_string(),
     }
 }
 
