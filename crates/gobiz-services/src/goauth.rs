@@ -20,8 +20,13 @@ pub const BROWSER_COOKIE: &str = "gobiz_login";
 /// What `GET /oauth2/auth` leads to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Authorize {
-    /// The redirect URI cannot be trusted: show an HTML error page (400).
-    ErrorPage(String),
+    /// The redirect URI cannot be trusted: show an HTML error page (400) in `locale`.
+    ErrorPage {
+        /// What is wrong.
+        problem: AuthorizeProblem,
+        /// The page's language (`ui_locales`, `Accept-Language`, `id`).
+        locale: Locale,
+    },
     /// Redirect back to the client (an error, or later a code).
     Redirect(String),
     /// Start the login pages: redirect to `/merchant/login?flow=…` setting the cookie.
@@ -33,13 +38,28 @@ pub enum Authorize {
     },
 }
 
+/// Why `GET /oauth2/auth` cannot even redirect back to the client (an HTML page says it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorizeProblem {
+    /// `client_id` or `redirect_uri` appears more than once.
+    Repeated,
+    /// No `client_id`.
+    NoClientId,
+    /// No client has this id.
+    UnknownClient(String),
+    /// No `redirect_uri`.
+    NoRedirectUri,
+    /// The `redirect_uri` is not one the client registered.
+    UnregisteredRedirectUri,
+}
+
 /// Why a login page cannot go on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FlowError {
-    /// Unknown or finished flow: an HTML error page (400).
-    Gone,
-    /// Cookie or CSRF token does not match: an HTML error page (403).
-    Forbidden,
+    /// Unknown or finished flow: an HTML error page (400), in the flow's language if known.
+    Gone(Option<Locale>),
+    /// Cookie or CSRF token does not match: an HTML error page (403) in the flow's language.
+    Forbidden(Locale),
     /// The flow expired: redirect the browser to this URL (`access_denied`).
     Expired(String),
 }
@@ -53,6 +73,8 @@ pub struct FlowPage {
     pub client: Client,
     /// A message on the form (wrong code, unknown phone, …).
     pub notice: Option<Notice>,
+    /// The phone number as typed, shown again on the phone form after a refusal.
+    pub entered_phone: Option<String>,
 }
 
 /// Form messages, rendered in the flow's language by the pages.
@@ -60,6 +82,8 @@ pub struct FlowPage {
 pub enum Notice {
     /// `This phone number is not registered with GoBiz.`
     UnknownPhone,
+    /// Not an Indonesian mobile number at all (`abc`, `0812`).
+    InvalidPhone,
     /// Wrong OTP; tries left.
     WrongOtp(i64),
     /// The OTP expired or was voided by too many wrong tries.
@@ -117,32 +141,31 @@ fn new_otp() -> String {
 }
 
 impl Services {
-    /// `GET /oauth2/auth` with its raw query pairs.
-    pub async fn authorize(&self, pairs: &[(String, String)]) -> ServiceResult<Authorize> {
+    /// `GET /oauth2/auth` with its raw query pairs and the browser's `Accept-Language`
+    /// (the pages' language when `ui_locales` names none we have).
+    pub async fn authorize(
+        &self,
+        pairs: &[(String, String)],
+        accept_language: Option<&str>,
+    ) -> ServiceResult<Authorize> {
         let count = |k: &str| pairs.iter().filter(|(n, _)| n == k).count();
         let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let locale = Locale::negotiate(get("ui_locales"), accept_language);
+        let page = |problem| Ok(Authorize::ErrorPage { problem, locale });
         if count("client_id") > 1 || count("redirect_uri") > 1 {
-            return Ok(Authorize::ErrorPage(
-                "client_id and redirect_uri may appear only once.".into(),
-            ));
+            return page(AuthorizeProblem::Repeated);
         }
         let Some(client_id) = get("client_id") else {
-            return Ok(Authorize::ErrorPage("The request has no client_id.".into()));
+            return page(AuthorizeProblem::NoClientId);
         };
         let Some(client) = clients::get(&mut self.db.conn().await?, client_id).await? else {
-            return Ok(Authorize::ErrorPage(format!(
-                "Unknown client_id: {client_id}."
-            )));
+            return page(AuthorizeProblem::UnknownClient(client_id.to_string()));
         };
         let Some(redirect_uri) = get("redirect_uri") else {
-            return Ok(Authorize::ErrorPage(
-                "The request has no redirect_uri.".into(),
-            ));
+            return page(AuthorizeProblem::NoRedirectUri);
         };
         if !client.redirect_uris.iter().any(|u| u == redirect_uri) {
-            return Ok(Authorize::ErrorPage(
-                "The redirect_uri is not registered for this client.".into(),
-            ));
+            return page(AuthorizeProblem::UnregisteredRedirectUri);
         }
         // From here on the redirect URI is trusted: errors go back to the client.
         let state = get("state");
@@ -244,7 +267,7 @@ impl Services {
             state: state.unwrap_or_default().to_string(),
             nonce: get("nonce").map(String::from),
             code_challenge: challenge.map(String::from),
-            locale: Locale::from_ui_locales(get("ui_locales")),
+            locale,
             stage: FlowStage::Phone,
             phone: None,
             user_id: None,
@@ -271,21 +294,21 @@ impl Services {
     ) -> ServiceResult<Result<FlowPage, FlowError>> {
         let mut conn = self.db.conn().await?;
         let Some(flow) = flows::get(&mut conn, flow_id).await? else {
-            return Ok(Err(FlowError::Gone));
+            return Ok(Err(FlowError::Gone(None)));
         };
         let cookie_ok = cookie.is_some_and(|c| {
             bool::from(token_hash(c).as_bytes().ct_eq(flow.browser_hash.as_bytes()))
         });
         if !cookie_ok {
-            return Ok(Err(FlowError::Forbidden));
+            return Ok(Err(FlowError::Forbidden(flow.locale)));
         }
         if let Some(csrf) = csrf {
             if !bool::from(csrf.as_bytes().ct_eq(flow.csrf_token.as_bytes())) {
-                return Ok(Err(FlowError::Forbidden));
+                return Ok(Err(FlowError::Forbidden(flow.locale)));
             }
         }
         if flow.stage == FlowStage::Done {
-            return Ok(Err(FlowError::Gone));
+            return Ok(Err(FlowError::Gone(Some(flow.locale))));
         }
         if self.clock.now_ms() >= flow.expires_at {
             let url = error_redirect(
@@ -305,8 +328,9 @@ impl Services {
                 flow,
                 client,
                 notice: None,
+                entered_phone: None,
             })),
-            None => Ok(Err(FlowError::Gone)),
+            None => Ok(Err(FlowError::Gone(Some(flow.locale)))),
         }
     }
 
@@ -338,7 +362,8 @@ impl Services {
         Ok(())
     }
 
-    /// Step 2: the phone number. Unknown numbers are told so on the form.
+    /// Step 2: the phone number. Malformed and unknown numbers are told so on the form,
+    /// which keeps what was typed.
     pub async fn submit_phone(&self, mut page: FlowPage, raw_phone: &str) -> ServiceResult<Step> {
         if page.flow.stage != FlowStage::Phone && page.flow.stage != FlowStage::Otp {
             return Ok(Step::Redirect(format!(
@@ -346,12 +371,14 @@ impl Services {
                 page.flow.id
             )));
         }
-        let user = match phone::normalize(raw_phone) {
-            Some(p) => users::by_phone(&mut self.db.conn().await?, &p).await?,
-            None => None,
+        let Some(normalized) = phone::normalize(raw_phone) else {
+            page.notice = Some(Notice::InvalidPhone);
+            page.entered_phone = Some(raw_phone.to_string());
+            return Ok(Step::Page(Box::new(page)));
         };
-        let Some(user) = user else {
+        let Some(user) = users::by_phone(&mut self.db.conn().await?, &normalized).await? else {
             page.notice = Some(Notice::UnknownPhone);
+            page.entered_phone = Some(raw_phone.to_string());
             return Ok(Step::Page(Box::new(page)));
         };
         let mut flow = page.flow;

@@ -1,6 +1,9 @@
 //! The merchant login and consent pages (spec §2.5) and the demo callback page.
 
-use crate::pages::{demo_callback, error_page, flow_page, redirect};
+use crate::pages::{
+    demo_callback, error_page, flow_page, redirect, request_locale, CallbackParams, Chrome,
+    PageError,
+};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -8,6 +11,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use gobiz_domain::goauth::Locale;
 use gobiz_services::goauth::{FlowError, FlowPage, Step, BROWSER_COOKIE};
 use gobiz_services::ServiceResult;
 
@@ -35,41 +39,67 @@ fn pairs(raw: &[u8]) -> Vec<(String, String)> {
     serde_urlencoded::from_bytes(raw).unwrap_or_default()
 }
 
-/// The refusal of a posted form with a field holding a control character: a 400 page naming
-/// it (queries are refused before routing, see `text_guard`).
-fn refused_form(form: &[(String, String)]) -> Option<Response> {
-    crate::text_guard::pairs_problem(form)
-        .map(|(name, problem)| error_page(StatusCode::BAD_REQUEST, &format!("{name}: {problem}")))
+/// How a page without a flow of its own is dressed: `Accept-Language`, the server's mode.
+fn chrome(state: &AppState, headers: &HeaderMap) -> Chrome {
+    Chrome::new(request_locale(headers), state.services.config.mode)
 }
 
-fn flow_error(e: FlowError) -> Response {
-    match e {
-        FlowError::Gone => error_page(
+/// The refusal of a posted form with a field holding a control character: a 400 page naming
+/// it (queries are refused before routing, see `text_guard`).
+fn refused_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &[(String, String)],
+) -> Option<Response> {
+    crate::text_guard::pairs_problem(form).map(|(field, problem)| {
+        // The problem ends with the character's code point: "… (U+0007)".
+        let detail = problem
+            .rsplit_once('(')
+            .map(|(_, d)| d.trim_end_matches(')').to_string())
+            .unwrap_or(problem);
+        error_page(
             StatusCode::BAD_REQUEST,
-            "This login link is no longer valid. Start again from the application. / Tautan masuk ini tidak berlaku lagi.",
+            chrome(state, headers),
+            &PageError::ControlCharacters { field, detail },
+        )
+    })
+}
+
+fn flow_error(state: &AppState, headers: &HeaderMap, e: FlowError) -> Response {
+    let in_locale = |locale: Option<Locale>| match locale {
+        Some(l) => Chrome::new(l, state.services.config.mode),
+        None => chrome(state, headers),
+    };
+    match e {
+        FlowError::Gone(locale) => error_page(
+            StatusCode::BAD_REQUEST,
+            in_locale(locale),
+            &PageError::LinkGone,
         ),
-        FlowError::Forbidden => error_page(
+        FlowError::Forbidden(locale) => error_page(
             StatusCode::FORBIDDEN,
-            "This form does not belong to this browser session. Start again from the application. / Formulir ini bukan milik sesi peramban ini.",
+            in_locale(Some(locale)),
+            &PageError::ForeignForm,
         ),
         FlowError::Expired(url) => redirect(StatusCode::FOUND, &url),
     }
 }
 
-fn failure(e: gobiz_services::ServiceError) -> Response {
+fn failure(state: &AppState, headers: &HeaderMap, e: gobiz_services::ServiceError) -> Response {
     tracing::error!(error = %e, "login page failure");
     error_page(
         StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong. Please retry.",
+        chrome(state, headers),
+        &PageError::Failure,
     )
 }
 
-fn step(result: ServiceResult<Step>) -> Response {
+fn step(state: &AppState, headers: &HeaderMap, result: ServiceResult<Step>) -> Response {
     match result {
-        Ok(Step::Page(page)) => flow_page(&page),
+        Ok(Step::Page(page)) => flow_page(&page, state.services.config.mode),
         Ok(Step::Redirect(to)) if to.starts_with('/') => redirect(StatusCode::SEE_OTHER, &to),
         Ok(Step::Redirect(to)) => redirect(StatusCode::FOUND, &to),
-        Err(e) => failure(e),
+        Err(e) => failure(state, headers, e),
     }
 }
 
@@ -87,8 +117,8 @@ async fn open(
         .await
     {
         Ok(Ok(page)) => Ok(page),
-        Ok(Err(e)) => Err(flow_error(e)),
-        Err(e) => Err(failure(e)),
+        Ok(Err(e)) => Err(flow_error(state, headers, e)),
+        Err(e) => Err(failure(state, headers, e)),
     }
 }
 
@@ -105,28 +135,29 @@ async fn show(
         .open_flow(flow_id, cookie(&headers).as_deref(), None)
         .await
     {
-        Ok(Ok(page)) => flow_page(&page),
-        Ok(Err(e)) => flow_error(e),
-        Err(e) => failure(e),
+        Ok(Ok(page)) => flow_page(&page, state.services.config.mode),
+        Ok(Err(e)) => flow_error(&state, &headers, e),
+        Err(e) => failure(&state, &headers, e),
     }
 }
 
 /// `POST /merchant/login` (`flow`, `csrf_token`, `phone`).
 async fn phone(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let form = pairs(&body);
-    if let Some(resp) = refused_form(&form) {
+    if let Some(resp) = refused_form(&state, &headers, &form) {
         return resp;
     }
     match open(&state, &headers, &form).await {
-        Ok(page) => step(
-            state
+        Ok(page) => {
+            let result = state
                 .services
                 .submit_phone(
                     page,
                     crate::extract::pair(&form, "phone").unwrap_or_default(),
                 )
-                .await,
-        ),
+                .await;
+            step(&state, &headers, result)
+        }
         Err(resp) => resp,
     }
 }
@@ -134,16 +165,17 @@ async fn phone(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
 /// `POST /merchant/login/otp` (`flow`, `csrf_token`, `otp`).
 async fn otp(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let form = pairs(&body);
-    if let Some(resp) = refused_form(&form) {
+    if let Some(resp) = refused_form(&state, &headers, &form) {
         return resp;
     }
     match open(&state, &headers, &form).await {
-        Ok(page) => step(
-            state
+        Ok(page) => {
+            let result = state
                 .services
                 .submit_otp(page, crate::extract::pair(&form, "otp").unwrap_or_default())
-                .await,
-        ),
+                .await;
+            step(&state, &headers, result)
+        }
         Err(resp) => resp,
     }
 }
@@ -151,11 +183,14 @@ async fn otp(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> 
 /// `POST /merchant/login/resend` (`flow`, `csrf_token`).
 async fn resend(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let form = pairs(&body);
-    if let Some(resp) = refused_form(&form) {
+    if let Some(resp) = refused_form(&state, &headers, &form) {
         return resp;
     }
     match open(&state, &headers, &form).await {
-        Ok(page) => step(state.services.resend_otp(page).await),
+        Ok(page) => {
+            let result = state.services.resend_otp(page).await;
+            step(&state, &headers, result)
+        }
         Err(resp) => resp,
     }
 }
@@ -163,18 +198,26 @@ async fn resend(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
 /// `POST /merchant/consent` (`flow`, `csrf_token`, `decision` = `allow` | `deny`).
 async fn consent(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let form = pairs(&body);
-    if let Some(resp) = refused_form(&form) {
+    if let Some(resp) = refused_form(&state, &headers, &form) {
         return resp;
     }
+    let page = match open(&state, &headers, &form).await {
+        Ok(page) => page,
+        Err(resp) => return resp,
+    };
     let allow = match crate::extract::pair(&form, "decision") {
         Some("allow") => true,
         Some("deny") => false,
-        _ => return error_page(StatusCode::BAD_REQUEST, "decision must be allow or deny."),
+        _ => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                Chrome::new(page.flow.locale, state.services.config.mode),
+                &PageError::BadDecision,
+            )
+        }
     };
-    match open(&state, &headers, &form).await {
-        Ok(page) => step(state.services.decide(page, allow).await),
-        Err(resp) => resp,
-    }
+    let result = state.services.decide(page, allow).await;
+    step(&state, &headers, result)
 }
 
 /// `GET /demo/callback`: where the demo facilitator's redirect URI points.
@@ -182,8 +225,12 @@ async fn callback(State(state): State<AppState>, RawQuery(q): RawQuery) -> Respo
     let query = pairs(q.unwrap_or_default().as_bytes());
     demo_callback(
         state.services.config.public_base_url.trim_end_matches('/'),
-        crate::extract::pair(&query, "code"),
-        crate::extract::pair(&query, "state"),
-        crate::extract::pair(&query, "error"),
+        state.services.config.mode,
+        CallbackParams {
+            code: crate::extract::pair(&query, "code"),
+            state: crate::extract::pair(&query, "state"),
+            error: crate::extract::pair(&query, "error"),
+            error_description: crate::extract::pair(&query, "error_description"),
+        },
     )
 }

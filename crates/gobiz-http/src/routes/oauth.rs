@@ -298,12 +298,25 @@ async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Byt
 }
 
 /// `GET /oauth2/auth` (spec §2.4).
-async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+async fn authorize(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    use crate::pages::{Chrome, PageError};
     let pairs = crate::extract::query_pairs(query.as_deref());
-    match state.services.authorize(&pairs).await {
-        Ok(Authorize::ErrorPage(message)) => {
-            crate::pages::error_page(StatusCode::BAD_REQUEST, &message)
-        }
+    let accept_language = crate::pages::accept_language(&headers);
+    let mode = state.services.config.mode;
+    match state
+        .services
+        .authorize(&pairs, Some(accept_language.as_str()))
+        .await
+    {
+        Ok(Authorize::ErrorPage { problem, locale }) => crate::pages::error_page(
+            StatusCode::BAD_REQUEST,
+            Chrome::new(locale, mode),
+            &PageError::Authorize(problem),
+        ),
         Ok(Authorize::Redirect(url)) => crate::pages::redirect(StatusCode::FOUND, &url),
         Ok(Authorize::Login { flow_id, cookie }) => {
             let mut resp = crate::pages::redirect(
@@ -321,7 +334,14 @@ async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery) -> 
             tracing::error!(error = %e, "authorization endpoint failure");
             crate::pages::error_page(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong. Please retry.",
+                Chrome::new(
+                    gobiz_domain::goauth::Locale::negotiate(
+                        crate::extract::pair(&pairs, "ui_locales"),
+                        Some(&accept_language),
+                    ),
+                    mode,
+                ),
+                &PageError::Failure,
             )
         }
     }
