@@ -374,7 +374,7 @@ async fn revocation(from: &TestApp, other: &TestApp, fx: &Fixture) -> Duration {
     let r = from.revoke(&fx.client_id, &fx.client_secret, &tok).await;
     assert_eq!((r.status, r.text.as_str()), (200, ""), "revoke");
     let revoked = Instant::now();
-    assert_session_expired(&from.api_get(PATH, &tok).await);
+    assert_session_expired_because(&from.api_get(PATH, &tok).await, "token revoked");
 
     let mut polls: Vec<(Duration, u16)> = Vec::new();
     loop {
@@ -382,7 +382,7 @@ async fn revocation(from: &TestApp, other: &TestApp, fx: &Fixture) -> Duration {
         let r = other.api_get(PATH, &tok).await;
         match r.status {
             200 => {}
-            401 => assert_session_expired(&r),
+            401 => assert_session_expired_because(&r, "token revoked"),
             s => panic!("other node answered {s} for a revoked token: {}", r.text),
         }
         polls.push((sent, r.status));
