@@ -40,6 +40,9 @@ pub struct CommonArgs {
     /// [default: sqlite://./gobiz-data/gobiz.db?mode=rwc]
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
+    /// Log lines on stderr: text, or json (one object per line) [default: text]
+    #[arg(long, env = "GOBIZ_LOG_FORMAT", value_enum)]
+    pub log_format: Option<crate::logging::LogFormat>,
 }
 
 /// `gobiz serve` options.
@@ -126,6 +129,8 @@ pub struct FileConfig {
     pub auto_driver_secs: Option<i64>,
     /// Same as `--secret-key`.
     pub secret_key: Option<String>,
+    /// Same as `--log-format` (`text` or `json`).
+    pub log_format: Option<String>,
 }
 
 /// Fully resolved settings.
@@ -165,6 +170,19 @@ fn read_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read config file {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+}
+
+/// The log format: flag or environment, else the config file's `log_format`, else text.
+pub fn log_format(c: &CommonArgs) -> anyhow::Result<crate::logging::LogFormat> {
+    if let Some(f) = c.log_format {
+        return Ok(f);
+    }
+    match read_file(c.config.as_deref())?.log_format {
+        None => Ok(crate::logging::LogFormat::default()),
+        Some(raw) => crate::logging::LogFormat::parse(&raw).with_context(|| {
+            format!("log_format in the config file must be text or json, not {raw:?}")
+        }),
+    }
 }
 
 /// Resolves settings for `migrate` (only the database matters).

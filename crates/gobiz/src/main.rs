@@ -1,6 +1,7 @@
 //! `gobiz`: serve the GoBiz-compatible API, or migrate its database.
 
 mod config;
+mod logging;
 mod serve;
 
 use clap::Parser;
@@ -10,14 +11,17 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let common = match &cli.command {
+        Command::Serve(a) | Command::Worker(a) => &a.common,
+        Command::Migrate(c) => c,
+    };
+    match config::log_format(common) {
+        Ok(format) => logging::init(format),
+        Err(e) => {
+            eprintln!("gobiz: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    }
     let result = match cli.command {
         Command::Serve(args) => serve::serve(args).await,
         Command::Migrate(args) => serve::migrate(args).await,

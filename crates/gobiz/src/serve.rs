@@ -69,6 +69,7 @@ async fn build_services(
     )
     .await
     .map_err(startup_error)?;
+    crate::logging::follow_clock(&services.clock);
     let sealed = services
         .seal_stored_secrets()
         .await
