@@ -51,6 +51,21 @@ impl Db {
             ))
         })?;
         let options = AnyConnectOptions::from_str(url)?;
+        // One connection first, within CONNECT_TIMEOUT, so that an unreachable server or a
+        // refused login fails at once with the driver's own error (the pool would retry
+        // until its acquire timeout and then report only that it timed out).
+        match tokio::time::timeout(CONNECT_TIMEOUT, AnyConnection::connect_with(&options)).await {
+            Ok(Ok(probe)) => {
+                let _ = probe.close().await;
+            }
+            Ok(Err(e)) => return Err(StoreError::Database(e)),
+            Err(_) => {
+                return Err(StoreError::Database(sqlx::Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+                ))))
+            }
+        }
         let max = match backend {
             // Engine-specific: SQLite allows one writer at a time; a small pool avoids
             // pointless lock contention while WAL still lets readers run alongside.
@@ -92,11 +107,15 @@ impl Db {
             // A connection must never go back into the pool inside a transaction: the next
             // borrower would run inside it and (SQLite) keep the write lock forever. `begin`
             // and `commit` run on their own tasks so a cancelled request cannot interrupt
-            // them; this check catches whatever else could leave a transaction open. The
-            // ping first lets the driver finish a rollback queued by a dropped `Tx`.
+            // them; this check catches whatever else could leave a transaction open. A
+            // dropped `Tx` queues its rollback (SQLite: on the connection's worker thread),
+            // so a connection that still counts one is pinged first, which lets the queued
+            // rollback finish; only one that counts a transaction after that is discarded.
             .after_release(|conn, _meta| {
                 Box::pin(async move {
-                    conn.ping().await?;
+                    if open_transactions(conn) > 0 {
+                        conn.ping().await?;
+                    }
                     Ok(open_transactions(conn) == 0)
                 })
             })
@@ -214,9 +233,12 @@ impl Db {
             sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
                 .fetch_one(&mut *conn)
                 .await;
-        sqlx::query(&format!("PRAGMA busy_timeout = {}", BUSY_TIMEOUT.as_millis()))
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(&format!(
+            "PRAGMA busy_timeout = {}",
+            BUSY_TIMEOUT.as_millis()
+        ))
+        .execute(&mut *conn)
+        .await?;
         let (busy, log_pages, _) = truncated?;
         if busy != 0 {
             tracing::info!(log_pages, "WAL truncation postponed: readers still busy");
@@ -313,6 +335,9 @@ impl Tx {
 fn open_transactions(conn: &AnyConnection) -> usize {
     <<Any as Database>::TransactionManager as TransactionManager>::get_transaction_depth(conn)
 }
+
+/// How long the first connection of [`Db::connect`] may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long an SQLite writer waits for the write lock before "database is locked".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
