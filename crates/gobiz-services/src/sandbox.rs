@@ -80,7 +80,8 @@ pub struct NewPartner {
     pub merchant_id: Option<String>,
     /// Send Standard Webhooks headers too.
     pub standard_webhooks: Option<bool>,
-    /// Read scopes held for webhook routing (default: every read scope).
+    /// Read scopes held for webhook routing on top of those its clients were granted
+    /// (default: none; an explicit override).
     pub read_scopes: Option<Vec<String>>,
 }
 
@@ -125,6 +126,13 @@ pub struct LinkRequest {
 pub struct AdvanceClock {
     /// Seconds to move forward, 1..=31,536,000.
     pub seconds: Option<i64>,
+}
+
+/// `POST /sandbox/v1/reset`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ResetRequest {
+    /// Restore the `--demo` data set after deleting everything.
+    pub demo: Option<bool>,
 }
 
 /// A created partner with its notification secret (shown once).
@@ -534,12 +542,10 @@ impl Services {
             }
             _ => {}
         }
+        // Least privilege: without `read_scopes` the partner hears the events its clients
+        // were granted the read scope of (spec §9.6 rule 4), nothing more.
         let read_scopes = match input.read_scopes {
-            None => scope::ALL_SCOPES
-                .iter()
-                .filter(|s| s.ends_with(READ_SUFFIX))
-                .map(|s| s.to_string())
-                .collect(),
+            None => Vec::new(),
             Some(list) => {
                 for (i, s) in list.iter().enumerate() {
                     if !scope::is_known(s) || !s.ends_with(READ_SUFFIX) {
@@ -865,6 +871,20 @@ impl Services {
         self.clock.reset();
         self.principals.clear();
         self.forget_access();
+        Ok(())
+    }
+
+    /// Deletes all data (as [`Services::reset`]), then seeds the `--demo` data set with its
+    /// fixed identities and secrets, as `serve --demo` does on a new database; the clock is
+    /// real time again. `POST /sandbox/v1/reset {"demo": true}` and `serve --demo --reset`.
+    pub async fn reset_to_demo(&self) -> ServiceResult<Seeded> {
+        self.reset().await?;
+        self.seed(true).await
+    }
+
+    /// Replaces the stored admin token (`serve --demo --reset` without a configured one).
+    pub async fn store_admin_token(&self, token: &str) -> ServiceResult<()> {
+        settings::put(&mut self.db.conn().await?, settings::ADMIN_TOKEN, token).await?;
         Ok(())
     }
 

@@ -54,11 +54,12 @@ pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port [default: 127.0.0.1:8080]
     #[arg(long, env = "GOBIZ_LISTEN")]
     pub listen: Option<String>,
-    /// sandbox (default) or production: production refuses to move the clock and serves the
-    /// sandbox API only with an explicit admin token
+    /// sandbox (default) or production: production refuses to move the clock, checks webhook
+    /// URLs strictly and needs --admin-token to serve the admin API (/sandbox/v1)
     #[arg(long, env = "GOBIZ_MODE")]
     pub mode: Option<String>,
-    /// Bearer token of the sandbox admin API; generated once and stored when unset
+    /// Bearer token of the admin API (/sandbox/v1); in sandbox mode generated once and stored
+    /// when unset; required in production mode
     #[arg(long, env = "GOBIZ_ADMIN_TOKEN")]
     pub admin_token: Option<String>,
     /// Base URL for absolute URLs we emit [default: http://<listen address>]
@@ -67,6 +68,10 @@ pub struct ServeArgs {
     /// Seed the demo data set on an empty database and print its credentials
     #[arg(long, env = "GOBIZ_DEMO")]
     pub demo: bool,
+    /// With --demo: wipe the database at start (every merchant, partner, client, order, …)
+    /// and seed the demo data set again, with the clock back at real time
+    #[arg(long, requires = "demo")]
+    pub reset: bool,
     /// Webhook retry waits in ms, five comma-separated values
     /// [default: 120000,600000,1800000,5400000,12600000]
     #[arg(long, env = "GOBIZ_WEBHOOK_RETRY_SCHEDULE_MS")]
@@ -193,7 +198,42 @@ pub fn resolve_common(c: &CommonArgs) -> anyhow::Result<(FileConfig, String)> {
         .clone()
         .or_else(|| file.database_url.clone())
         .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+    check_database_url(&url)?;
     Ok((file, url))
+}
+
+/// Refuses a database URL of an engine gobiz does not speak, naming its scheme only (the
+/// rest of a URL may hold a password).
+pub fn check_database_url(url: &str) -> anyhow::Result<()> {
+    let scheme = url.split_once(':').map(|(s, _)| s).filter(|s| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    match scheme {
+        Some("sqlite" | "postgres" | "postgresql") => Ok(()),
+        Some(other) => {
+            bail!("unsupported database URL scheme `{other}` (use sqlite:// or postgres://)")
+        }
+        None => {
+            bail!("the database URL has no scheme (use sqlite://PATH or postgres://USER@HOST/DB)")
+        }
+    }
+}
+
+/// Checks that a listen address has the form `HOST:PORT` (`127.0.0.1:8080`, `[::1]:0`,
+/// `localhost:8080`) before anything else happens.
+pub fn check_listen(listen: &str) -> anyhow::Result<()> {
+    let valid = listen.rsplit_once(':').is_some_and(|(host, port)| {
+        !host.is_empty() && !port.is_empty() && port.parse::<u16>().is_ok()
+    });
+    if !valid {
+        bail!(
+            "--listen (GOBIZ_LISTEN) must have the form HOST:PORT, e.g. 127.0.0.1:8080 or \
+             0.0.0.0:8080 (port 0 picks a free port), not `{listen}`"
+        );
+    }
+    Ok(())
 }
 
 /// Resolves settings for `serve`.
@@ -252,6 +292,12 @@ pub fn resolve_serve(a: &ServeArgs) -> anyhow::Result<Settings> {
     if !(0..=86_400).contains(&auto_driver_secs) {
         anyhow::bail!("auto_driver_secs must be 0 (off) to 86400, got {auto_driver_secs}");
     }
+    let listen = a
+        .listen
+        .clone()
+        .or(file.listen)
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    check_listen(&listen)?;
     Ok(Settings {
         webhooks,
         catalog_mapping_delay_ms,
@@ -261,11 +307,7 @@ pub fn resolve_serve(a: &ServeArgs) -> anyhow::Result<Settings> {
             .clone()
             .or(file.secret_key)
             .filter(|k| !k.is_empty()),
-        listen: a
-            .listen
-            .clone()
-            .or(file.listen)
-            .unwrap_or_else(|| "127.0.0.1:8080".into()),
+        listen,
         database_url,
         mode,
         admin_token: a
@@ -279,17 +321,41 @@ pub fn resolve_serve(a: &ServeArgs) -> anyhow::Result<Settings> {
     })
 }
 
-/// Creates the folder of an SQLite database file when missing.
-pub fn ensure_sqlite_folder(url: &str) -> anyhow::Result<()> {
-    let Some(rest) = url
+/// The file path of an SQLite URL (`None` for other engines and in-memory databases).
+pub fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url
         .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-    else {
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or("");
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+/// `host:port` of a PostgreSQL URL, for error messages (user and password left out).
+pub fn postgres_address(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))?;
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) if !p.contains(']') => (h, p),
+        _ => (hostport, "5432"),
+    };
+    let host = if host.is_empty() { "localhost" } else { host };
+    Some(format!("{host}:{port}"))
+}
+
+/// Creates the folder of an SQLite database file when missing; refuses a path that is a
+/// folder itself.
+pub fn ensure_sqlite_folder(url: &str) -> anyhow::Result<()> {
+    let Some(path) = sqlite_path(url) else {
         return Ok(());
     };
-    let path = rest.split('?').next().unwrap_or("");
-    if path.is_empty() || path == ":memory:" {
-        return Ok(());
+    if Path::new(path).is_dir() {
+        bail!(
+            "the SQLite database path {path} is a folder; name a file, e.g. sqlite://{}/gobiz.db",
+            path.trim_end_matches('/')
+        );
     }
     if let Some(parent) = Path::new(path).parent() {
         if !parent.as_os_str().is_empty() {

@@ -30,7 +30,7 @@ async fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("gobiz: {e:#}");
+            eprintln!("gobiz: {}", serve::error_text(&e));
             ExitCode::FAILURE
         }
     }

@@ -17,13 +17,57 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 async fn open_db(url: &str) -> anyhow::Result<Db> {
     config::ensure_sqlite_folder(url)?;
+    // Which database, in words that name it without its password.
+    let what = match (config::sqlite_path(url), config::postgres_address(url)) {
+        (Some(path), _) => format!("the SQLite database {path}"),
+        (None, Some(address)) => format!("PostgreSQL at {address}"),
+        (None, None) => "the database".to_string(),
+    };
     let url = config::with_create_mode(url);
     let db = Db::connect(&url)
         .await
-        .context("cannot connect to the database")?;
-    db.migrate().await.context("cannot apply migrations")?;
+        .with_context(|| format!("cannot connect to {what}"))?;
+    db.migrate()
+        .await
+        .with_context(|| format!("cannot apply migrations to {what}"))?;
     Ok(db)
 }
+
+/// An error with its causes, `: `-separated, each said once: a cause whose text its
+/// wrapper already ends with (sqlx's `error returned from database: X` over `X`) is skipped.
+pub fn error_text(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || out.ends_with(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+/// Binds the listener, saying what to do when the port is taken.
+async fn bind(listen: &str) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AddrInUse => anyhow::anyhow!(
+                "cannot listen on {listen}: the address is already in use (another gobiz or \
+                 another program holds that port); choose another with --listen HOST:PORT or \
+                 GOBIZ_LISTEN, e.g. --listen 127.0.0.1:0 for any free port"
+            ),
+            _ => anyhow::anyhow!("cannot listen on {listen}: {e}"),
+        })
+}
+
+/// The production refusal of a server whose admin API nobody could use.
+const PRODUCTION_NEEDS_ADMIN_TOKEN: &str = "production mode needs --admin-token (or \
+     GOBIZ_ADMIN_TOKEN) to set up partners and clients through the admin API (/sandbox/v1); \
+     to serve without the admin API, set `sandbox = false` in the config file";
 
 /// `gobiz migrate`.
 pub async fn migrate(args: CommonArgs) -> anyhow::Result<()> {
@@ -93,10 +137,17 @@ fn say(line: &str) {
 /// `gobiz serve`.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let settings = config::resolve_serve(&args)?;
+    if settings.mode == Mode::Production {
+        if args.demo {
+            anyhow::bail!("--demo is only available in sandbox mode");
+        }
+        if settings.sandbox && settings.admin_token.is_none() {
+            anyhow::bail!(PRODUCTION_NEEDS_ADMIN_TOKEN);
+        }
+    }
+    // The port first: a start that cannot listen leaves no database file behind.
+    let listener = bind(&settings.listen).await?;
     let db = open_db(&settings.database_url).await?;
-    let listener = tokio::net::TcpListener::bind(&settings.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let addr = listener.local_addr()?;
     let base_url = settings
         .public_base_url
@@ -104,7 +155,16 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("http://{addr}"));
     let services = build_services(&settings, &db, base_url.clone()).await?;
 
-    // The sandbox needs an admin token; production never invents one.
+    if args.reset && settings.admin_token.is_none() {
+        // `--demo --reset` gives what `--demo` gives on a new database: its admin token too.
+        services
+            .store_admin_token(demo::ADMIN_TOKEN)
+            .await
+            .map_err(startup_error)?;
+    }
+
+    // The admin API needs a token; production never invents one (refused above when the
+    // admin API is on). With a token, production serves the same admin API as the sandbox.
     let admin = match (settings.mode, settings.admin_token.as_deref()) {
         (_, Some(t)) => Some(t.to_string()),
         (Mode::Sandbox, None) => {
@@ -124,10 +184,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let sandbox = settings.sandbox && admin.is_some();
 
     if args.demo {
-        if settings.mode == Mode::Production {
-            anyhow::bail!("--demo is only available in sandbox mode");
-        }
-        seed_demo(&services, &base_url, admin.as_deref().unwrap_or("")).await?;
+        seed_demo(
+            &services,
+            &base_url,
+            admin.as_deref().unwrap_or(""),
+            args.reset,
+        )
+        .await?;
     }
 
     let dispatcher = services.dispatcher.clone();
@@ -185,12 +248,23 @@ async fn shutdown_signal() {
     tracing::info!("shutdown requested; finishing in-flight requests");
 }
 
-async fn seed_demo(services: &Services, base: &str, admin: &str) -> anyhow::Result<()> {
+async fn seed_demo(
+    services: &Services,
+    base: &str,
+    admin: &str,
+    reset: bool,
+) -> anyhow::Result<()> {
     let empty = services
         .is_empty()
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    if empty {
+    if reset {
+        services
+            .reset_to_demo()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot reset to the demo data: {e}"))?;
+        say("database wiped (--reset); demo data seeded:");
+    } else if empty {
         services
             .seed(true)
             .await

@@ -751,3 +751,251 @@ both_dbs!(seed_then_token_works, |app: TestApp| async move {
         .await;
     r.data(200);
 });
+
+// ---------------------------------------------------------------------------------------------
+// Reset to the demo data set (`POST /sandbox/v1/reset {"demo": true}`)
+// ---------------------------------------------------------------------------------------------
+
+/// The README's demo identities.
+const DEMO_CLIENT: &str = "demo-pos-client";
+const DEMO_SECRET: &str = "demo-pos-secret-change-me-0123456789abcdefg";
+const DEMO_OUTLET: &str = "G000012345";
+
+fn real_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// After `reset {"demo": true}`: exactly the demo's merchant, outlet, owner and partner; the
+/// README's token request works; the clock reads real time.
+async fn assert_demo_data_set(app: &TestApp) {
+    let r = app.admin_get("/sandbox/v1/merchants").await;
+    let merchants = r.data(200)["merchants"].as_array().unwrap().clone();
+    assert_eq!(merchants.len(), 1, "only the demo merchant: {merchants:?}");
+    assert_eq!(merchants[0]["name"], json!("Kopi Senja"));
+    let r = app.admin_get("/sandbox/v1/outlets").await;
+    let outlets = r.data(200)["outlets"].as_array().unwrap().clone();
+    assert_eq!(outlets.len(), 1, "only the demo outlet: {outlets:?}");
+    assert_eq!(outlets[0]["id"], json!(DEMO_OUTLET));
+    let r = app.admin_get("/sandbox/v1/users").await;
+    let users = r.data(200)["users"].as_array().unwrap().clone();
+    assert_eq!(users.len(), 1, "only the demo owner: {users:?}");
+    assert_eq!(users[0]["phone"], json!("+6281234567890"));
+    let r = app.admin_get("/sandbox/v1/partners").await;
+    let partners = r.data(200)["partners"].as_array().unwrap().clone();
+    assert_eq!(partners.len(), 1, "only the demo partner: {partners:?}");
+    assert_eq!(partners[0]["name"], json!("Demo POS"));
+
+    // The README's token request (client_secret_basic, demo-pos-client and its secret).
+    let tok = app
+        .access_token(DEMO_CLIENT, DEMO_SECRET, "partner:outlet:read")
+        .await;
+    let r = app
+        .api_get(
+            &format!("/integrations/partner/outlets/{DEMO_OUTLET}/v1"),
+            &tok,
+        )
+        .await;
+    r.data(200);
+    let r = app
+        .api_get(
+            "/integrations/partner/v1/linked-outlets?per=20&page=1",
+            &tok,
+        )
+        .await;
+    assert!(r.text.contains(DEMO_OUTLET), "linked outlets: {}", r.text);
+    // The demo menu is there, as seeded.
+    let tok = app
+        .access_token(DEMO_CLIENT, DEMO_SECRET, "gofood:catalog:read")
+        .await;
+    let r = app
+        .api_get(
+            &format!("/integrations/gofood/outlets/{DEMO_OUTLET}/v2/catalog"),
+            &tok,
+        )
+        .await;
+    assert!(r.text.contains("Pizza Margherita"), "demo menu: {}", r.text);
+
+    // Real time again.
+    let r = app.admin_get("/sandbox/v1/clock").await;
+    let clock = r.data(200)["clock"].clone();
+    assert_eq!(clock["offset_seconds"], json!(0), "{clock}");
+    let now = epoch_ms(clock["now"].as_str().unwrap());
+    assert!(
+        (now - real_now_ms()).abs() < 60_000,
+        "the clock reads real time: {clock}"
+    );
+}
+
+both_dbs!(
+    reset_to_demo_restores_the_readme_data,
+    |app: TestApp| async move {
+        // Move the clock and create data of our own.
+        app.advance_clock(7_200).await;
+        let fx = app.setup_facilitator().await;
+        let fx_tok = app.fixture_token(&fx).await;
+        app.admin_post("/sandbox/v1/seed", json!({}))
+            .await
+            .data(201);
+        // Before: the demo client does not exist.
+        let (status, _) = app
+            .token(DEMO_CLIENT, DEMO_SECRET, Some("partner:outlet:read"))
+            .await;
+        assert_eq!(status, 401);
+
+        // A bad body is a 400 naming `demo`, and resets nothing.
+        let r = app
+            .admin_post("/sandbox/v1/reset", json!({ "demo": "yes" }))
+            .await;
+        assert_eq!(r.status, 400, "{}", r.text);
+        assert_field_error(&r, "demo");
+        let r = app.admin_get("/sandbox/v1/merchants").await;
+        assert_eq!(r.data(200)["merchants"].as_array().unwrap().len(), 2);
+
+        let r = app
+            .admin_post("/sandbox/v1/reset", json!({ "demo": true }))
+            .await;
+        r.data(200);
+        assert_demo_data_set(&app).await;
+        // Our own data is gone: its client and its tokens.
+        let r = app
+            .api_get("/integrations/partner/v1/linked-outlets", &fx_tok)
+            .await;
+        assert_session_expired(&r);
+        let (status, body) = app.token(&fx.client_id, &fx.client_secret, None).await;
+        assert_eq!(status, 401, "{body}");
+
+        // Again, after more changes: the same data set (fixed ids do not collide).
+        app.advance_clock(60).await;
+        app.setup_facilitator().await;
+        let r = app
+            .admin_post("/sandbox/v1/reset", json!({ "demo": true }))
+            .await;
+        r.data(200);
+        assert_demo_data_set(&app).await;
+
+        // `{"demo": false}` and no body still reset to nothing.
+        let r = app
+            .admin_post("/sandbox/v1/reset", json!({ "demo": false }))
+            .await;
+        r.data(200);
+        let r = app.admin_get("/sandbox/v1/merchants").await;
+        assert_eq!(r.data(200)["merchants"], json!([]));
+    }
+);
+
+// ---------------------------------------------------------------------------------------------
+// Webhook routing: least privilege by default (spec §9.6 rule 4)
+// ---------------------------------------------------------------------------------------------
+
+both_dbs!(
+    partner_without_read_scopes_hears_what_its_clients_were_granted,
+    |app: TestApp| async move {
+        let merchant = app.create_merchant("Scoped").await;
+        let outlet = app.create_outlet_id(&merchant, "Scoped outlet").await;
+        let (user_id, _) = app.create_user(&[(merchant.as_str(), "owner")], None).await;
+
+        // A facilitator created without `read_scopes`; its only client was granted the catalog
+        // read scope, not the order one.
+        let partner = app
+            .create_partner(json!({ "name": "Catalog-only POS", "type": "facilitator" }))
+            .await;
+        assert_eq!(
+            partner["read_scopes"],
+            json!([]),
+            "no read scope by default: {partner}"
+        );
+        let pid = s(&partner["id"]);
+        let (cid, cs) = app.create_client(&pid, &["gofood:catalog:read"]).await;
+        let tok = app.access_token(&cid, &cs, "gofood:catalog:read").await;
+        let r = app
+            .admin_post(
+                "/sandbox/v1/links",
+                json!({ "user_id": user_id, "partner_id": pid, "outlet_id": outlet,
+                "product": "gofood", "external_outlet_id": "scoped-1" }),
+            )
+            .await;
+        r.data(200);
+        let events = [
+            "gofood.catalog.menu_mapping_updated",
+            "gofood.order.created",
+            "gofood.order.merchant_accepted",
+            "gofood.order.completed",
+        ];
+        for event in events {
+            let r = app
+                .api_send(
+                    Method::POST,
+                    "/integrations/partner/v1/notification-subscriptions",
+                    &tok,
+                    Some(json!({ "event": event, "url": "http://127.0.0.1:9/hook" })),
+                )
+                .await;
+            r.data(201);
+        }
+        let emit = |event: &'static str| {
+            let app = &app;
+            let outlet = outlet.clone();
+            async move {
+                let r = app
+                    .admin_post(
+                        "/sandbox/v1/events",
+                        json!({ "event": event, "outlet_id": outlet }),
+                    )
+                    .await;
+                r.data(201)["event"]["deliveries"].clone()
+            }
+        };
+        // The catalog event reaches it; no order event does (no client holds gofood:order:read).
+        assert_eq!(emit("gofood.catalog.menu_mapping_updated").await, json!(1));
+        for event in &events[1..] {
+            assert_eq!(
+                emit(event).await,
+                json!(0),
+                "{event} must not reach the partner"
+            );
+        }
+
+        // Granting a client the order read scope opens the order events…
+        app.create_client(&pid, &["gofood:order:read"]).await;
+        assert_eq!(emit("gofood.order.created").await, json!(1));
+
+        // …and `read_scopes` stays an explicit override on the partner.
+        let merchant = app.create_merchant("Override").await;
+        let outlet2 = app.create_outlet_id(&merchant, "Override outlet").await;
+        let (user2, _) = app.create_user(&[(merchant.as_str(), "owner")], None).await;
+        let partner = app
+            .create_partner(json!({ "name": "Override POS", "type": "facilitator",
+            "read_scopes": ["gofood:order:read"] }))
+            .await;
+        assert_eq!(partner["read_scopes"], json!(["gofood:order:read"]));
+        let pid = s(&partner["id"]);
+        let (cid, cs) = app.create_client(&pid, &["gofood:catalog:read"]).await;
+        let tok = app.access_token(&cid, &cs, "gofood:catalog:read").await;
+        app.admin_post(
+            "/sandbox/v1/links",
+            json!({ "user_id": user2, "partner_id": pid, "outlet_id": outlet2,
+            "product": "gofood", "external_outlet_id": "override-1" }),
+        )
+        .await
+        .data(200);
+        let r = app
+            .api_send(
+                Method::POST,
+                "/integrations/partner/v1/notification-subscriptions",
+                &tok,
+                Some(json!({ "event": "gofood.order.created", "url": "http://127.0.0.1:9/hook" })),
+            )
+            .await;
+        r.data(201);
+        let r = app
+            .admin_post(
+                "/sandbox/v1/events",
+                json!({ "event": "gofood.order.created", "outlet_id": outlet2 }),
+            )
+            .await;
+        assert_eq!(r.data(201)["event"]["deliveries"], json!(1));
+    }
+);

@@ -10,7 +10,8 @@ use gobiz_domain::catalog::StockTarget;
 use gobiz_domain::timefmt::rfc3339_seconds;
 use gobiz_services::orders::NewOrder;
 use gobiz_services::sandbox::{
-    AdvanceClock, LinkRequest, NewClient, NewMerchant, NewPartner, NewUser, OutletFields, Seeded,
+    AdvanceClock, LinkRequest, NewClient, NewMerchant, NewPartner, NewUser, OutletFields,
+    ResetRequest, Seeded,
 };
 use gobiz_services::sandbox_events::NewEvent;
 use gobiz_services::subscriptions::DeliveryFilter;
@@ -259,8 +260,18 @@ async fn advance_clock(
     Ok(ok(json!({ "clock": views::clock(&c) })))
 }
 
-async fn reset(State(s): State<AppState>, _: Admin) -> ApiResult {
-    s.services.reset().await?;
+/// `POST /sandbox/v1/reset`: everything deleted; with `{"demo": true}` the `--demo` data set
+/// is seeded again (its fixed ids and secrets: the README's walk-through works as written).
+async fn reset(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiJson(b): ApiJson<ResetRequest>,
+) -> ApiResult {
+    if b.demo == Some(true) {
+        s.services.reset_to_demo().await?;
+    } else {
+        s.services.reset().await?;
+    }
     Ok(ok(json!({})))
 }
 
