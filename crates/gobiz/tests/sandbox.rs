@@ -851,6 +851,7 @@ both_dbs!(
             .await;
         assert_eq!(r.status, 400, "{}", r.text);
         assert_field_error(&r, "demo");
+        assert_eq!(r.messages(), vec!["demo: expected boolean".to_string()]);
         let r = app.admin_get("/sandbox/v1/merchants").await;
         assert_eq!(r.data(200)["merchants"].as_array().unwrap().len(), 2);
 
