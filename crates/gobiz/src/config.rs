@@ -357,6 +357,12 @@ pub fn ensure_sqlite_folder(url: &str) -> anyhow::Result<()> {
             path.trim_end_matches('/')
         );
     }
+    // SQLite opens a file it may not write read-only without a word; writes would fail later.
+    if Path::new(path).is_file() {
+        if let Err(e) = std::fs::OpenOptions::new().write(true).open(path) {
+            bail!("the SQLite database {path} is not writable: {e}");
+        }
+    }
     if let Some(parent) = Path::new(path).parent() {
         if !parent.as_os_str().is_empty() {
             std::fs::create_dir_all(parent)

@@ -231,6 +231,30 @@ async fn sqlite_path_that_is_a_folder_or_not_writable_is_named() {
     assert!(err.contains(&path) && err.contains("is a folder"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 
+    // A file this user may not write (root may write anything: then nothing to check).
+    let dir = temp_path("readonly");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("gobiz.db");
+    std::fs::write(&file, b"").unwrap();
+    let mut perms = std::fs::metadata(&file).unwrap().permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&file, perms).unwrap();
+    if std::fs::OpenOptions::new().write(true).open(&file).is_err() {
+        let path = file.display().to_string();
+        let (_, err, _) = refused(
+            &[
+                "--listen",
+                "127.0.0.1:0",
+                "--database-url",
+                &format!("sqlite://{path}"),
+            ],
+            &[],
+        )
+        .await;
+        assert!(err.contains(&path) && err.contains("not writable"), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+
     // Not writable: no file can be created in /proc (not even by root).
     if Path::new("/proc/self").exists() {
         let path = format!("/proc/gobiz-{}.db", uuid::Uuid::new_v4().simple());
