@@ -56,7 +56,7 @@ const ID: Words = Words {
     resend: "Kirim ulang kode",
     unknown_phone: "Nomor telepon ini tidak terdaftar di GoBiz.",
     invalid_phone:
-        "Nomor telepon tidak valid. Gunakan nomor ponsel Indonesia: 08…, 628… atau +628….",
+        "Nomor telepon tidak valid. Masukkan nomor ponsel Indonesia yang diawali 08, 628 atau +628.",
     wrong_otp: "Kode salah. Sisa percobaan:",
     otp_void: "Kode tidak berlaku lagi. Minta kode baru.",
     otp_resent: "Kode baru telah dikirim.",
@@ -92,7 +92,7 @@ const EN: Words = Words {
     resend: "Send a new code",
     unknown_phone: "This phone number is not registered with GoBiz.",
     invalid_phone:
-        "This is not a valid phone number. Use an Indonesian mobile number: 08…, 628… or +628….",
+        "This is not a valid phone number. Enter an Indonesian mobile number starting with 08, 628 or +628.",
     wrong_otp: "Wrong code. Attempts left:",
     otp_void: "The code is no longer valid. Request a new code.",
     otp_resent: "A new code was sent.",
@@ -190,7 +190,7 @@ box-sizing:border-box;font-size:1.1em}input[aria-invalid=true]{border:2px solid 
 button{margin-top:16px;padding:10px 18px;font-size:1em;\
 border:0;border-radius:8px;background:#00aa13;color:#fff;cursor:pointer}\
 button.secondary{background:#e8e8e8;color:#333}.notice{padding:10px;border-radius:8px;\
-background:#fff4e5;color:#8a4b00}ul{padding-left:20px}li{margin:6px 0}\
+background:#fff4e5;color:#8a4b00}.notice p{margin:4px 0}ul{padding-left:20px}li{margin:6px 0}\
 code{overflow-wrap:anywhere}code.scope{white-space:nowrap;overflow-wrap:normal;\
 word-break:keep-all}\
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f4f4f4;padding:10px;\
@@ -324,7 +324,7 @@ pub fn flow_page(page: &FlowPage, mode: Mode) -> Response {
     };
     let (title, body) = match stage {
         FlowStage::Phone => (
-            w.login_title,
+            w.login_title.to_string(),
             html! {
                 h1 { (w.login_title) }
                 (notice(w, page.notice))
@@ -342,7 +342,7 @@ pub fn flow_page(page: &FlowPage, mode: Mode) -> Response {
             },
         ),
         FlowStage::Otp => (
-            w.otp_title,
+            format!("{} – GoBiz", w.otp_title),
             html! {
                 h1 { (w.otp_title) }
                 (notice(w, page.notice))
@@ -361,7 +361,7 @@ pub fn flow_page(page: &FlowPage, mode: Mode) -> Response {
             },
         ),
         FlowStage::Consent | FlowStage::Done => (
-            w.consent_title,
+            format!("{} – GoBiz", w.consent_title),
             html! {
                 h1 { (w.consent_title) }
                 p { strong { (page.client.name) } " " (w.consent_intro) }
@@ -381,12 +381,7 @@ pub fn flow_page(page: &FlowPage, mode: Mode) -> Response {
     };
     html_response(
         status,
-        layout(
-            Chrome::new(locale, mode),
-            &format!("{title} – GoBiz"),
-            false,
-            body,
-        ),
+        layout(Chrome::new(locale, mode), &title, false, body),
     )
 }
 

@@ -1365,3 +1365,538 @@ both_dbs!(public_client_must_use_pkce, |app: TestApp| async move {
     assert_eq!(claims["sub"], json!(fx.user_id));
     assert_aud(&claims, &client_id);
 });
+
+// ---------------------------------------------------------------------------------------------
+// The pages themselves: language, error pages, phone numbers, layout, sandbox banner
+// ---------------------------------------------------------------------------------------------
+
+/// `GET path` as a browser would, with `Accept-Language` when given.
+async fn browser_get_lang(app: &TestApp, path: &str, accept_language: Option<&str>) -> Resp {
+    let mut rb = app.client.get(app.url(path));
+    if let Some(al) = accept_language {
+        rb = rb.header("accept-language", al);
+    }
+    app.send(rb).await
+}
+
+/// Like [`TestApp::start_flow`], sending `Accept-Language` when given.
+async fn start_flow_lang(app: &TestApp, path: &str, accept_language: Option<&str>) -> LoginFlow {
+    let r = browser_get_lang(app, path, accept_language).await;
+    assert_eq!(r.status, 302, "authorize: {}", r.text);
+    let loc = location_path(&app.base, &r);
+    let flow_id = loc
+        .strip_prefix("/merchant/login?flow=")
+        .unwrap_or_else(|| panic!("authorize must redirect to the login page, got {loc}"))
+        .to_string();
+    let cookie = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("gobiz_login="))
+        .unwrap_or_else(|| panic!("no gobiz_login cookie: {:?}", r.headers))
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    LoginFlow { flow_id, cookie }
+}
+
+/// The `lang` attribute of the page's `<html>` element.
+fn html_lang(page: &str) -> String {
+    let re = regex::Regex::new(r#"(?is)<html\b[^>]*\blang\s*=\s*["']([^"']*)["']"#).unwrap();
+    re.captures(page)
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| panic!("no <html lang=…> on the page:\n{page}"))
+}
+
+/// The page's `<title>`.
+fn html_title(page: &str) -> String {
+    let re = regex::Regex::new(r"(?is)<title>(.*?)</title>").unwrap();
+    re.captures(page)
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| panic!("no <title> on the page:\n{page}"))
+}
+
+/// The page has the sandbox banner.
+fn has_sandbox_banner(page: &str) -> bool {
+    page.contains(r#"<div class="sandbox" role="note">"#)
+}
+
+/// An error page in `lang`: HTML, `lang`, the red error heading and an error title, the
+/// message, no words of the other language, the sandbox banner.
+fn assert_error_page(r: &Resp, status: u16, lang: &str, message: &str) {
+    assert_eq!(r.status, status, "{}", r.text);
+    assert_html(r);
+    let page = &r.text;
+    assert_eq!(html_lang(page), lang, "{page}");
+    assert!(
+        page.contains(r#"<main class="error">"#),
+        "error card: {page}"
+    );
+    assert!(
+        page.contains(r#"<h1 class="error">"#),
+        "error heading: {page}"
+    );
+    let (title, heading, other) = match lang {
+        "en" => (
+            "Error – GoBiz",
+            "The request cannot be processed",
+            "Permintaan tidak dapat diproses",
+        ),
+        _ => (
+            "Kesalahan – GoBiz",
+            "Permintaan tidak dapat diproses",
+            "The request cannot be processed",
+        ),
+    };
+    assert_eq!(html_title(page), title, "{page}");
+    assert!(page.contains(heading), "heading {heading:?}: {page}");
+    assert!(
+        !page.contains(other),
+        "no words of the other language: {page}"
+    );
+    assert!(page.contains(message), "message {message:?}: {page}");
+    assert!(!page.contains(" / "), "not bilingual: {page}");
+    assert!(has_sandbox_banner(page), "sandbox banner: {page}");
+    // The green heading of the success pages is not used.
+    assert!(
+        !page.contains("<h1>"),
+        "plain (green) heading on an error page: {page}"
+    );
+}
+
+both_dbs!(
+    login_language_from_accept_language,
+    |app: TestApp| async move {
+        let c = setup(&app).await;
+        let en_path = app.authorize_path(&c.client_id, REDIRECT_URI, SCOPE, &[]);
+        assert!(en_path.contains("&ui_locales=en"), "{en_path}");
+        let no_ui = en_path.replace("&ui_locales=en", "");
+        let cases: [(&str, Option<&str>, &str); 9] = [
+            // (authorize path, Accept-Language, expected page language)
+            (&no_ui, None, "id"),
+            (&no_ui, Some("en-US,en;q=0.9"), "en"),
+            (&no_ui, Some("id-ID,id;q=0.9,en-US;q=0.8,en;q=0.7"), "id"),
+            (&no_ui, Some("fr-FR, en;q=0.5, id;q=0.8"), "id"),
+            (&no_ui, Some("fr-FR, id;q=0.4, en;q=0.9"), "en"),
+            (&no_ui, Some("de, fr;q=0.5"), "id"),
+            (&no_ui, Some("id;q=0, *;q=0.5"), "en"),
+            // ui_locales wins over Accept-Language.
+            (&en_path, Some("id"), "en"),
+            (
+                &en_path.replace("&ui_locales=en", "&ui_locales=id"),
+                Some("en"),
+                "id",
+            ),
+        ];
+        for (path, al, lang) in cases {
+            let flow = start_flow_lang(&app, path, al).await;
+            let page = app.login_page(&flow).await;
+            assert_eq!(html_lang(&page), lang, "Accept-Language {al:?}, {path}");
+            let (h1, not) = if lang == "en" {
+                ("Log in to GoBiz", "Masuk ke GoBiz")
+            } else {
+                ("Masuk ke GoBiz", "Log in to GoBiz")
+            };
+            assert!(page.contains(h1), "{al:?}: {page}");
+            assert!(!page.contains(not), "{al:?}: {page}");
+        }
+
+        // The language chosen at the start holds for the whole flow, whatever the browser
+        // sends later: the consent page of an Accept-Language `en` flow is English.
+        let flow = start_flow_lang(&app, &no_ui, Some("en")).await;
+        let page = app.submit_phone(&flow, &c.phone).await;
+        assert_eq!(html_lang(&page), "en");
+        assert!(page.contains("Enter the OTP code"), "{page}");
+        let code = app.otp_code(&c.phone).await;
+        let r = app.submit_otp(&flow, &page, &code).await;
+        assert_eq!(r.status, 303, "{}", r.text);
+        let page = app.consent_page(&flow).await;
+        assert_eq!(html_lang(&page), "en");
+        assert!(page.contains("Allow access"), "{page}");
+        assert!(
+            page.contains("See outlet data"),
+            "scope words in English: {page}"
+        );
+    }
+);
+
+both_dbs!(
+    error_pages_speak_the_page_language,
+    |app: TestApp| async move {
+        let c = setup(&app).await;
+
+        // Authorization endpoint pages: ui_locales, else Accept-Language, else id.
+        let r = browser_get_lang(&app, "/oauth2/auth?client_id=no-such-client", Some("en")).await;
+        assert_error_page(&r, 400, "en", "Unknown client_id: no-such-client");
+        let r = browser_get_lang(&app, "/oauth2/auth?client_id=no-such-client", None).await;
+        assert_error_page(&r, 400, "id", "client_id tidak dikenal: no-such-client");
+        let r = browser_get_lang(
+            &app,
+            "/oauth2/auth?client_id=no-such-client&ui_locales=en",
+            Some("id"),
+        )
+        .await;
+        assert_error_page(&r, 400, "en", "Unknown client_id: no-such-client");
+        let path = format!("/oauth2/auth?client_id={}", c.client_id);
+        let r = browser_get_lang(&app, &path, Some("id-ID")).await;
+        assert_error_page(&r, 400, "id", "Permintaan ini tidak memiliki redirect_uri.");
+        let path = format!(
+            "/oauth2/auth?client_id={}&redirect_uri=http%3A%2F%2Fevil.example%2Fcb",
+            c.client_id
+        );
+        let r = browser_get_lang(&app, &path, Some("en")).await;
+        assert_error_page(
+            &r,
+            400,
+            "en",
+            "The redirect_uri is not registered for this client.",
+        );
+        let message = "<script>";
+        let r = browser_get_lang(&app, "/oauth2/auth?client_id=%3Cscript%3E", Some("en")).await;
+        assert!(
+            !r.text.contains(message) && r.text.contains("&lt;script&gt;"),
+            "escaped: {}",
+            r.text
+        );
+
+        // An unknown flow: Accept-Language.
+        let r = browser_get_lang(&app, "/merchant/login?flow=no-such-flow", Some("en")).await;
+        assert_error_page(
+            &r,
+            400,
+            "en",
+            "This login link is no longer valid. Start again from the application.",
+        );
+        let r = browser_get_lang(&app, "/merchant/login?flow=no-such-flow", None).await;
+        assert_error_page(
+            &r,
+            400,
+            "id",
+            "Tautan masuk ini tidak berlaku lagi. Mulai lagi dari aplikasi.",
+        );
+
+        // A known flow: its own language (ui_locales=en), whatever Accept-Language says.
+        let path = app.authorize_path(&c.client_id, REDIRECT_URI, SCOPE, &[]);
+        let flow = app.start_flow(&path).await;
+        let page = app.login_page(&flow).await;
+        let csrf = form_input(&page, "/merchant/login", "csrf_token");
+        let r = app
+            .send(
+                app.request(Method::POST, "/merchant/login")
+                    .header("accept-language", "id")
+                    .form(&[
+                        ("flow", flow.flow_id.as_str()),
+                        ("csrf_token", "wrong-csrf-token"),
+                        ("phone", c.phone.as_str()),
+                    ])
+                    .header("cookie", &flow.cookie),
+            )
+            .await;
+        assert_error_page(
+            &r,
+            403,
+            "en",
+            "This form does not belong to this browser session. Start again from the application.",
+        );
+        // A bad decision on the consent form, in the flow's language.
+        let r = app
+            .submit(&flow, &page, "/merchant/login", &[("phone", &c.phone)])
+            .await;
+        assert_eq!(r.status, 303, "{}", r.text);
+        let page = app.login_page(&flow).await;
+        let code = app.otp_code(&c.phone).await;
+        let r = app.submit_otp(&flow, &page, &code).await;
+        assert_eq!(r.status, 303, "{}", r.text);
+        let page = app.consent_page(&flow).await;
+        let r = app.decide(&flow, &page, "maybe").await;
+        assert_error_page(&r, 400, "en", "decision must be allow or deny.");
+        // A control character in a form field: Accept-Language.
+        let r = app
+            .send(
+                app.request(Method::POST, "/merchant/consent")
+                    .header("accept-language", "id")
+                    .header("cookie", &flow.cookie)
+                    .form(&[
+                        ("flow", flow.flow_id.as_str()),
+                        ("csrf_token", csrf.as_str()),
+                        ("decision", "allow\u{7}"),
+                    ]),
+            )
+            .await;
+        assert_error_page(
+            &r,
+            400,
+            "id",
+            "decision: tidak boleh berisi karakter kontrol (U+0007)",
+        );
+        // The finished flow, reloaded: gone, in its language.
+        let r = app.decide(&flow, &page, "allow").await;
+        assert_callback(&r, REDIRECT_URI);
+        let r = app
+            .send(
+                app.client
+                    .get(app.url(&format!("/merchant/consent?flow={}", flow.flow_id)))
+                    .header("cookie", &flow.cookie)
+                    .header("accept-language", "id"),
+            )
+            .await;
+        assert_error_page(
+            &r,
+            400,
+            "en",
+            "This login link is no longer valid. Start again from the application.",
+        );
+    }
+);
+
+both_dbs!(
+    malformed_phone_is_invalid_not_unregistered,
+    |app: TestApp| async move {
+        let c = setup(&app).await;
+        for (lang, invalid, unknown) in [
+            (
+                "en",
+                "This is not a valid phone number.",
+                "This phone number is not registered with GoBiz.",
+            ),
+            (
+                "id",
+                "Nomor telepon tidak valid.",
+                "Nomor telepon ini tidak terdaftar di GoBiz.",
+            ),
+        ] {
+            let path =
+                app.authorize_path(&c.client_id, REDIRECT_URI, SCOPE, &[("ui_locales", lang)]);
+            let flow = app.start_flow(&path).await;
+            for typed in ["abc", "0812", "+1 555 0100", "08123456789012345"] {
+                let page = app.login_page(&flow).await;
+                let r = app
+                    .submit(&flow, &page, "/merchant/login", &[("phone", typed)])
+                    .await;
+                assert_eq!(r.status, 400, "{typed}: {}", r.text);
+                assert_html(&r);
+                assert_eq!(html_lang(&r.text), lang);
+                assert!(r.text.contains(invalid), "{typed}: {}", r.text);
+                assert!(!r.text.contains(unknown), "{typed}: {}", r.text);
+                assert_eq!(
+                    form_input(&r.text, "/merchant/login", "phone"),
+                    typed,
+                    "the form keeps what was typed"
+                );
+                assert!(
+                    r.text.contains(r#"aria-invalid="true""#),
+                    "field marked invalid: {}",
+                    r.text
+                );
+            }
+            // Well-formed but unknown: "not registered", and the number stays too.
+            let page = app.login_page(&flow).await;
+            let unknown_phone = random_phone_local();
+            let r = app
+                .submit(
+                    &flow,
+                    &page,
+                    "/merchant/login",
+                    &[("phone", &unknown_phone)],
+                )
+                .await;
+            assert_eq!(r.status, 400, "{}", r.text);
+            assert!(r.text.contains(unknown), "{}", r.text);
+            assert!(!r.text.contains(invalid), "{}", r.text);
+            assert_eq!(
+                form_input(&r.text, "/merchant/login", "phone"),
+                unknown_phone
+            );
+            // Markup in the typed number is escaped.
+            let r = app
+                .submit(&flow, &page, "/merchant/login", &[("phone", "\"><b>x</b>")])
+                .await;
+            assert_eq!(r.status, 400, "{}", r.text);
+            assert!(!r.text.contains("<b>x</b>"), "escaped: {}", r.text);
+            assert_eq!(
+                form_input(&r.text, "/merchant/login", "phone"),
+                "\"><b>x</b>"
+            );
+            // The flow goes on with a valid number.
+            let page = app.submit_phone(&flow, &c.phone).await;
+            assert!(!page.contains(invalid), "{page}");
+        }
+    }
+);
+
+both_dbs!(
+    consent_scopes_and_callback_layout,
+    |app: TestApp| async move {
+        let c = setup(&app).await;
+        let scope = "openid offline partner:outlet:read gofood:catalog:write";
+        let path = app.authorize_path(&c.client_id, REDIRECT_URI, scope, &[]);
+        let (_, page) = app.login_to_consent(&path, &c.phone).await;
+        // Every scope is a code element of class `scope`, which the style keeps on one line.
+        for s in scope.split(' ') {
+            assert!(
+                page.contains(&format!(r#"<code class="scope">{s}</code>"#)),
+                "{s}: {page}"
+            );
+        }
+        assert!(
+            page.contains("code.scope{white-space:nowrap;"),
+            "scope codes do not wrap: {page}"
+        );
+        assert!(
+            !page.contains("break-all"),
+            "nothing breaks mid-word: {page}"
+        );
+        assert!(has_sandbox_banner(&page), "{page}");
+        assert!(page.contains("<h1>Allow access</h1>"), "{page}");
+
+        // The callback page's curl command wraps inside its card.
+        let r = app
+            .browser_get(None, "/demo/callback?code=gbz_ac_abc&state=demo-state-1")
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(
+            r.text
+                .contains("pre{white-space:pre-wrap;overflow-wrap:anywhere;"),
+            "{}",
+            r.text
+        );
+        assert!(
+            r.text
+                .contains("-d grant_type=authorization_code -d code=gbz_ac_abc"),
+            "{}",
+            r.text
+        );
+        assert!(has_sandbox_banner(&r.text), "{}", r.text);
+    }
+);
+
+both_dbs!(
+    demo_callback_shows_error_description,
+    |app: TestApp| async move {
+        let fx = app.setup_facilitator().await;
+        let callback = format!("{}/demo/callback", app.base);
+        let (client_id, _) = app.create_ac_client(&fx.partner_id, &[&callback]).await;
+        // (scope, extra parameters, error, error_description)
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str, &'a str);
+        let cases: [Case; 2] = [
+            (
+                SCOPE,
+                &[("state", "short")],
+                "invalid_request",
+                "state must be at least 8 characters",
+            ),
+            (
+                "openid foo:bar",
+                &[],
+                "invalid_scope",
+                "scope foo:bar is not known",
+            ),
+        ];
+        for (scope, extra, error, description) in cases {
+            let path = app.authorize_path(&client_id, &callback, scope, extra);
+            let r = app.browser_get(None, &path).await;
+            let q = assert_callback(&r, &callback);
+            assert_eq!(q.get("error").map(String::as_str), Some(error));
+            let loc = r.header("location").unwrap();
+            let page = app.browser_get(None, &loc).await;
+            assert_eq!(page.status, 200, "{}", page.text);
+            assert_html(&page);
+            assert!(
+                page.text.contains(&format!("<code>{error}</code>")),
+                "{}",
+                page.text
+            );
+            assert!(
+                page.text
+                    .contains(&format!(r#"<p class="description">{description}</p>"#)),
+                "error_description on the page: {}",
+                page.text
+            );
+            assert!(page.text.contains(r#"<h1 class="error">"#), "{}", page.text);
+            assert!(html_title(&page.text).starts_with("Error"), "{}", page.text);
+            assert!(has_sandbox_banner(&page.text), "{}", page.text);
+        }
+        // HTML-escaped.
+        let r = app
+            .browser_get(
+                None,
+                "/demo/callback?error=invalid_request&error_description=%3Cscript%3Ealert(1)%3C%2Fscript%3E%20%26%20more",
+            )
+            .await;
+        assert!(!r.text.contains("<script>"), "{}", r.text);
+        assert!(
+            r.text
+                .contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; more"),
+            "{}",
+            r.text
+        );
+    }
+);
+
+/// In production mode no page carries the sandbox banner.
+async fn production_pages_have_no_sandbox_banner(db_url: String) {
+    let app = TestApp::start_with_env(
+        &db_url,
+        &[
+            ("GOBIZ_MODE", "production"),
+            (
+                "GOBIZ_SECRET_KEY",
+                "goauth-pages-test-secret-key-0123456789abcdef",
+            ),
+        ],
+    )
+    .await;
+    let r = browser_get_lang(&app, "/oauth2/auth?client_id=no-such-client", Some("en")).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(
+        r.text.contains("Unknown client_id: no-such-client"),
+        "{}",
+        r.text
+    );
+    assert!(!has_sandbox_banner(&r.text), "{}", r.text);
+    assert!(!r.text.contains("Sandbox"), "{}", r.text);
+    let r = browser_get_lang(&app, "/merchant/login?flow=no-such-flow", None).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(!r.text.contains("Sandbox"), "{}", r.text);
+    let r = app
+        .browser_get(
+            None,
+            "/demo/callback?error=access_denied&error_description=no",
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(!r.text.contains("Sandbox"), "{}", r.text);
+
+    // A login page of a real flow.
+    let fx = app.setup_facilitator().await;
+    let (client_id, _) = app
+        .create_ac_client(&fx.partner_id, &["https://pos.example/cb"])
+        .await;
+    let path = app.authorize_path(&client_id, "https://pos.example/cb", SCOPE, &[]);
+    let flow = app.start_flow(&path).await;
+    let page = app.login_page(&flow).await;
+    assert!(page.contains("Log in to GoBiz"), "{page}");
+    assert!(!page.contains("Sandbox"), "{page}");
+}
+
+mod production_pages_have_no_sandbox_banner {
+    #[tokio::test]
+    async fn sqlite() {
+        let db = crate::common::TestDb::sqlite();
+        super::production_pages_have_no_sandbox_banner(db.url.clone()).await;
+        db.cleanup().await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        let Some(db) = crate::common::TestDb::postgres().await else {
+            return;
+        };
+        super::production_pages_have_no_sandbox_banner(db.url.clone()).await;
+        db.cleanup().await;
+    }
+}
