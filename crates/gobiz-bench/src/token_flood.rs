@@ -187,18 +187,15 @@ async fn flood(
     counts
 }
 
-/// Median time of a wrong secret for the known client id and for unknown ids (5 each, one at
-/// a time, distinct secrets): the two should be alike (unknown ids hash a dummy).
+/// Median time of a wrong secret for the known client id and for unknown ids (9 each, one at
+/// a time, alternating, distinct secrets): the two should be alike (unknown ids hash a dummy).
 async fn timing_gap(http: &reqwest::Client, url: &str, known: &str) {
-    let mut median = Vec::new();
-    for who in ["known", "unknown"] {
-        let mut ms = Vec::new();
-        for i in 0..5 {
-            let id = if who == "known" {
-                known.to_string()
-            } else {
-                format!("timing-unknown-{i}")
-            };
+    let mut ms = [Vec::new(), Vec::new()];
+    for i in 0..9 {
+        for (slot, id) in [known.to_string(), format!("timing-unknown-{i}")]
+            .into_iter()
+            .enumerate()
+        {
             let t0 = Instant::now();
             let status = http
                 .post(url)
@@ -207,17 +204,21 @@ async fn timing_gap(http: &reqwest::Client, url: &str, known: &str) {
                 .send()
                 .await
                 .map(|r| r.status().as_u16());
-            ms.push(t0.elapsed().as_secs_f64() * 1000.0);
+            ms[slot].push(t0.elapsed().as_secs_f64() * 1000.0);
             if status.as_ref().ok() != Some(&401) {
                 println!("timing: unexpected answer {status:?}");
             }
         }
-        ms.sort_by(f64::total_cmp);
-        median.push(ms[ms.len() / 2]);
     }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let [known_ms, unknown_ms] = &mut ms;
     println!(
-        "wrong secret, one at a time (median of 5): known client id {:.1} ms, unknown client id {:.1} ms",
-        median[0], median[1]
+        "wrong secret, one at a time (median of 9, alternating): known client id {:.1} ms, unknown client id {:.1} ms",
+        median(known_ms),
+        median(unknown_ms)
     );
 }
 
