@@ -84,7 +84,10 @@ async fn walk_through(db_url: &str) {
             .output()
             .map(|o| o.status.success())
             .unwrap_or(false);
-        assert!(found, "the README walk-through needs `{tool}` (.ci/run installs it)");
+        assert!(
+            found,
+            "the README walk-through needs `{tool}` (.ci/run installs it)"
+        );
     }
     let blocks = shell_blocks();
     assert!(blocks.len() >= 9, "shell blocks: {}", blocks.len());
@@ -116,7 +119,10 @@ async fn walk_through(db_url: &str) {
     assert!(stdout.contains("signature verified: "), "{stdout}");
     assert!(stdout.lines().any(|l| l.trim() == "401"), "{stdout}");
     // docs/sandbox.md: the new partner's token sees the outlet it was linked to.
-    assert!(stdout.contains("\"external_outlet_id\":\"BUDI-01\""), "{stdout}");
+    assert!(
+        stdout.contains("\"external_outlet_id\":\"BUDI-01\""),
+        "{stdout}"
+    );
 }
 
 #[tokio::test]
