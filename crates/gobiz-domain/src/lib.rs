@@ -9,6 +9,7 @@ pub mod entities;
 pub mod events;
 pub mod goauth;
 pub mod ids;
+pub mod local_time;
 pub mod model;
 pub mod moka;
 pub mod order;
