@@ -2,6 +2,7 @@
 //! violation reported (JSON paths, at most 50), stable GoBiz ids across pushes, the read and
 //! write renderings, and stock updates.
 
+use crate::local_time::{format_hhmm, parse_hhmm, WEEKDAYS};
 use crate::validation::Violation;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -9,15 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 /// Day keys in the order of `OperationalHours` (Sunday first, as `time::Weekday` numbers
 /// from Sunday = 0).
-pub const DAYS: [&str; 7] = [
-    "sunday",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-];
+pub const DAYS: [&str; 7] = WEEKDAYS;
 /// Most violations reported for one push.
 pub const MAX_VIOLATIONS: usize = 50;
 /// Largest price of an item or variant.
@@ -57,10 +50,6 @@ impl Hours {
             })
         })
     }
-}
-
-fn hhmm(m: u16) -> String {
-    format!("{:02}:{:02}", m / 60, m % 60)
 }
 
 /// A variant (option).
@@ -270,15 +259,6 @@ impl Check {
             }
         }
     }
-}
-
-fn parse_hhmm(s: &str) -> Option<u16> {
-    let (h, m) = s.split_once(':')?;
-    if h.len() != 2 || m.len() != 2 || !h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
-    (h < 24 && m < 60).then_some(h * 60 + m)
 }
 
 fn check_hours(c: &mut Check, v: Option<&Value>, path: &str) -> Hours {
@@ -660,7 +640,7 @@ fn hours_json(h: &Hours) -> Value {
     for (d, day) in DAYS.iter().enumerate() {
         let ws: Vec<Value> = h.0[d]
             .iter()
-            .map(|w| json!({ "start": hhmm(w.start), "end": hhmm(w.end) }))
+            .map(|w| json!({ "start": format_hhmm(w.start), "end": format_hhmm(w.end) }))
             .collect();
         o.insert((*day).to_string(), Value::Array(ws));
     }

@@ -3,6 +3,7 @@
 
 use crate::catalog::{Catalog, DAYS};
 use crate::clock::Millis;
+use crate::local_time::{format_hhmm, JakartaTime};
 use crate::timefmt::jakarta_millis;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -406,9 +407,8 @@ pub fn price_items(
     requested: &[ItemRequest],
     now: Millis,
 ) -> Result<Vec<OrderItem>, String> {
-    let local = now + 7 * 3_600_000;
-    let day = usize::try_from((local.div_euclid(86_400_000) + 4).rem_euclid(7)).unwrap_or(0);
-    let minute = u16::try_from(local.rem_euclid(86_400_000) / 60_000).unwrap_or(0);
+    let local = JakartaTime::at(now);
+    let (day, minute) = (local.weekday(), local.minute_of_day());
     let mut out = Vec::with_capacity(requested.len());
     for r in requested {
         let item = catalog
@@ -422,10 +422,9 @@ pub fn price_items(
         }
         if !item.hours.open_at(day, minute) {
             return Err(format!(
-                "Item {} is not available at {:02}:{:02} on {}",
+                "Item {} is not available at {} on {}",
                 item.external_id,
-                minute / 60,
-                minute % 60,
+                format_hhmm(minute),
                 DAYS[day]
             ));
         }

@@ -3,10 +3,11 @@
 
 use crate::catalog::DAYS;
 use crate::clock::Millis;
+use crate::local_time::{parse_date, parse_hhmmss, JakartaTime};
 use crate::validation::Violation;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use time::{Date, Month};
+use time::Date;
 
 /// Longest promotion period.
 pub const MAX_PERIOD_DAYS: i64 = 90;
@@ -80,47 +81,6 @@ impl PromoStatus {
             PromoStatus::Inactive => "inactive",
         }
     }
-}
-
-/// Jakarta (UTC+7) calendar date, day of week (0 = Sunday) and second of day at `now`.
-pub fn jakarta(now: Millis) -> (Date, usize, u32) {
-    let local = now + 7 * 3_600_000;
-    let days = local.div_euclid(86_400_000);
-    let secs = u32::try_from(local.rem_euclid(86_400_000) / 1000).unwrap_or(0);
-    let date = Date::from_julian_day(i32::try_from(days + 2_440_588).unwrap_or(2_440_588))
-        .unwrap_or(Date::MIN);
-    let weekday = usize::try_from((days + 4).rem_euclid(7)).unwrap_or(0);
-    (date, weekday, secs)
-}
-
-/// Parses `YYYY-MM-DD`.
-pub fn parse_date(s: &str) -> Option<Date> {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let y: i32 = s.get(0..4)?.parse().ok()?;
-    let m: u8 = s.get(5..7)?.parse().ok()?;
-    let d: u8 = s.get(8..10)?.parse().ok()?;
-    Date::from_calendar_date(y, Month::try_from(m).ok()?, d).ok()
-}
-
-/// Parses `HH:mm:ss` to seconds of the day.
-pub fn parse_time(s: &str) -> Option<u32> {
-    let parts: Vec<&str> = s.split(':').collect();
-    if parts.len() != 3
-        || parts
-            .iter()
-            .any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return None;
-    }
-    let (h, m, sec): (u32, u32, u32) = (
-        parts[0].parse().ok()?,
-        parts[1].parse().ok()?,
-        parts[2].parse().ok()?,
-    );
-    (h < 24 && m < 60 && sec < 60).then_some(h * 3600 + m * 60 + sec)
 }
 
 fn string<'a>(
@@ -222,7 +182,7 @@ pub fn parse_draft(v: &Value, path: &str) -> Result<PromoDraft, Vec<Violation>> 
     let mut time_of = |key: &str| -> Option<Option<u32>> {
         match d.get(key) {
             None | Some(Value::Null) => Some(None),
-            Some(Value::String(s)) => match parse_time(s) {
+            Some(Value::String(s)) => match parse_hhmmss(s) {
                 Some(t) => Some(Some(t)),
                 None => {
                     out.push(Violation {
@@ -336,7 +296,7 @@ impl Promotion {
         if self.deactivated_at.is_some() {
             return PromoStatus::Inactive;
         }
-        let (today, _, _) = jakarta(now);
+        let today = JakartaTime::at(now).date();
         match (parse_date(&self.start_date), parse_date(&self.end_date)) {
             (Some(s), _) if today < s => PromoStatus::Created,
             (_, Some(e)) if today > e => PromoStatus::Expired,
@@ -349,17 +309,17 @@ impl Promotion {
         if self.status(now) != PromoStatus::Active {
             return false;
         }
-        let (_, weekday, secs) = jakarta(now);
+        let local = JakartaTime::at(now);
         if let Some(days) = &self.applicable_days {
-            if !days.iter().any(|d| d == DAYS[weekday]) {
+            if !days.iter().any(|d| d == DAYS[local.weekday()]) {
                 return false;
             }
         }
         match (
-            self.start_time.as_deref().and_then(parse_time),
-            self.end_time.as_deref().and_then(parse_time),
+            self.start_time.as_deref().and_then(parse_hhmmss),
+            self.end_time.as_deref().and_then(parse_hhmmss),
         ) {
-            (Some(a), Some(b)) => secs >= a && secs < b,
+            (Some(a), Some(b)) => (a..b).contains(&local.second_of_day()),
             _ => true,
         }
     }
@@ -408,8 +368,11 @@ mod tests {
         );
         assert_eq!(p.status(monday_1430 - 86_400_000), PromoStatus::Created);
         assert_eq!(p.status(monday_1430 + 2 * 86_400_000), PromoStatus::Expired);
-        let (d, w, _) = jakarta(monday_1430);
-        assert_eq!((d.to_string(), w), ("2024-05-06".to_string(), 1));
+        let t = JakartaTime::at(monday_1430);
+        assert_eq!(
+            (t.date().to_string(), t.weekday()),
+            ("2024-05-06".to_string(), 1)
+        );
     }
 
     #[test]

@@ -5,10 +5,9 @@ use crate::access::Principal;
 use crate::partner::Page;
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
+use gobiz_domain::local_time::JakartaTime;
 use gobiz_domain::model::Product;
-use gobiz_domain::promo::{
-    business_check, jakarta, parse_draft, PromoDraft, PromoStatus, Promotion,
-};
+use gobiz_domain::promo::{business_check, parse_draft, PromoDraft, PromoStatus, Promotion};
 use gobiz_store::{idempotency, promotions};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -152,7 +151,7 @@ impl Services {
         // The overlap rule reads before it writes: one creator per outlet at a time.
         gobiz_store::outlets::lock(&mut tx, outlet_id).await?;
         let mut existing = promotions::of_outlet(&mut tx, outlet_id, None).await?;
-        let (today, _, _) = jakarta(now);
+        let today = JakartaTime::at(now).date();
         let mut success = Vec::new();
         let mut failure = Vec::new();
         for d in drafts {

@@ -5,6 +5,7 @@
 
 use super::sale::{whole_seconds, Charge, Invoice, ModifierLine, SaleDraft, SaleLine};
 use crate::clock::Millis;
+use crate::local_time::{date_of_day, format_date, JakartaTime};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -246,8 +247,6 @@ const HOURLY: [u32; 24] = [
     1, 1, 1, 1, 1, 2, 4, 8, 10, 10, 12, 16, 20, 16, 10, 9, 10, 14, 18, 18, 14, 10, 5, 2,
 ];
 
-const JAKARTA_MS: Millis = 7 * 3_600_000;
-
 /// Picks an index by integer weights.
 fn weighted(rng: &mut ChaCha8Rng, weights: &[u32]) -> usize {
     let total: u32 = weights.iter().sum();
@@ -271,7 +270,7 @@ fn transaction_time(rng: &mut ChaCha8Rng, from: Millis, to: Millis) -> Millis {
     let mut t = from;
     for _ in 0..16 {
         t = rng.gen_range(from..=to);
-        let hour = ((t + JAKARTA_MS).rem_euclid(86_400_000) / 3_600_000) as usize;
+        let hour = JakartaTime::at(t).hour();
         if rng.gen_range(0..max) < HOURLY[hour.min(23)] {
             break;
         }
@@ -294,10 +293,9 @@ fn invoice_no(rng: &mut ChaCha8Rng) -> String {
 }
 
 fn due_date(t: Millis) -> String {
-    let days = (t + JAKARTA_MS).div_euclid(86_400_000) + 14;
-    match time::OffsetDateTime::from_unix_timestamp(days * 86_400) {
-        Ok(d) => format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
-        Err(_) => "1970-01-15".into(),
+    match date_of_day(JakartaTime::at(t).day + 14) {
+        Some(d) => format_date(d),
+        None => "1970-01-15".into(),
     }
 }
 

@@ -559,7 +559,7 @@ impl SaleInput {
             (Some(_), false) => v.add("invoice", "only allowed when payment_type is invoice"),
             (Some(inv), true) => {
                 v.text("invoice.invoice_no", Some(&inv.invoice_no), 1, 64);
-                if crate::promo::parse_date(&inv.due_date).is_none() {
+                if crate::local_time::parse_date(&inv.due_date).is_none() {
                     v.add("invoice.due_date", "must be a date YYYY-MM-DD");
                 }
                 amount(&mut v, "invoice.deposit_amount".into(), inv.deposit_amount);
