@@ -13,6 +13,7 @@ pub mod local_time;
 pub mod model;
 pub mod moka;
 pub mod order;
+pub mod payment;
 pub mod phone;
 pub mod promo;
 pub mod qris;
