@@ -79,27 +79,6 @@ fn assert_ms_z(v: &Value) {
     assert!(re.is_match(s), "not a UTC millisecond timestamp: {s}");
 }
 
-/// Milliseconds since the epoch of a `…T…(.mmm)Z` timestamp.
-fn epoch_ms(s: &str) -> i64 {
-    let (date, rest) = s.split_once('T').expect("T in timestamp");
-    let mut d = date.split('-').map(|x| x.parse::<i64>().unwrap());
-    let (y, m, day) = (d.next().unwrap(), d.next().unwrap(), d.next().unwrap());
-    let rest = rest.trim_end_matches('Z');
-    let (hms, frac) = rest.split_once('.').unwrap_or((rest, "0"));
-    let mut t = hms.split(':').map(|x| x.parse::<i64>().unwrap());
-    let (h, mi, sec) = (t.next().unwrap(), t.next().unwrap(), t.next().unwrap());
-    let ms: i64 = format!("{frac:0<3}")[..3].parse().unwrap();
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    ((days * 86_400 + h * 3600 + mi * 60 + sec) * 1000) + ms
-}
-
 fn history(d: &Value) -> Vec<Value> {
     d["history"]
         .as_array()

@@ -1418,16 +1418,8 @@ impl TestApp {
 
 /// `(year, month, day)` of a day number (days since 1970-01-01), proleptic Gregorian.
 pub fn civil_date(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    let (y, m, d) = gobiz_domain::local_time::civil_from_days(days);
+    (y, i64::from(m), i64::from(d))
 }
 
 /// A 403 for a missing scope (spec §1.6 row 2), with its `WWW-Authenticate` header.
@@ -1472,12 +1464,10 @@ pub fn epoch_ms(s: &str) -> i64 {
     let mut t = hms.split(':').map(|x| x.parse::<i64>().unwrap());
     let (h, mi, sec) = (t.next().unwrap(), t.next().unwrap(), t.next().unwrap());
     let ms: i64 = format!("{frac:0<3}")[..3].parse().unwrap();
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = gobiz_domain::local_time::days_from_civil(
+        y,
+        u8::try_from(m).unwrap_or_else(|_| panic!("month in timestamp {s}")),
+        u8::try_from(day).unwrap_or_else(|_| panic!("day in timestamp {s}")),
+    );
     (days * 86_400 + h * 3600 + mi * 60 + sec - offset_min * 60) * 1000 + ms
 }

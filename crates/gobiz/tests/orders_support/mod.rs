@@ -403,15 +403,13 @@ pub use crate::common::epoch_ms;
 
 /// `(minute of day, weekday name)` in Asia/Jakarta for epoch milliseconds.
 pub fn jakarta(ms: i64) -> (i64, &'static str) {
-    let secs = ms.div_euclid(1000) + 7 * 3600;
-    let days = secs.div_euclid(86_400);
-    let minute = secs.rem_euclid(86_400) / 60;
-    // 1970-01-01 was a Thursday (index 4 with Sunday = 0).
-    (minute, DAYS[((days + 4).rem_euclid(7)) as usize])
+    let t = gobiz_domain::local_time::JakartaTime::at(ms);
+    (i64::from(t.minute_of_day()), DAYS[t.weekday()])
 }
 
 pub fn hhmm(minute: i64) -> String {
-    format!("{:02}:{:02}", minute / 60, minute % 60)
+    let minute = u16::try_from(minute).unwrap_or_else(|_| panic!("minute of day {minute}"));
+    gobiz_domain::local_time::format_hhmm(minute)
 }
 
 /// RFC 3339 in UTC (`Z`), whole seconds or milliseconds.

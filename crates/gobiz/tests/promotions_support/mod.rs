@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
+use gobiz_domain::local_time;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -438,24 +439,24 @@ pub fn assert_replayed(r: &Resp, what: &str) {
 
 /// `YYYY-MM-DD` of a day number (days since 1970-01-01).
 pub fn date(days: i64) -> String {
-    let (y, m, d) = crate::common::civil_date(days);
-    format!("{y:04}-{m:02}-{d:02}")
+    let (y, m, d) = local_time::civil_from_days(days);
+    local_time::format_civil(y, m, d)
 }
 
 /// Lower-case weekday name of a day number.
 pub fn weekday(days: i64) -> &'static str {
-    DAYS[(days + 4).rem_euclid(7) as usize]
+    DAYS[local_time::weekday_of(days)]
 }
 
 /// `(day number, second of day)` of the server clock in Asia/Jakarta.
 pub async fn jakarta_now(app: &TestApp) -> (i64, i64) {
-    let s = clock_now_ms(app).await.div_euclid(1000) + 7 * HOUR;
-    (s.div_euclid(DAY), s.rem_euclid(DAY))
+    let t = local_time::JakartaTime::at(clock_now_ms(app).await);
+    (t.day, i64::from(t.second_of_day()))
 }
 
 /// Advances the server clock to `second` of `day` (Asia/Jakarta), or just after it.
 pub async fn goto(app: &TestApp, day: i64, second: i64) {
-    let target_ms = (day * DAY + second - 7 * HOUR) * 1000;
+    let target_ms = local_time::day_start(day) + second * 1000;
     let now = clock_now_ms(app).await;
     let delta = (target_ms - now + 999).div_euclid(1000);
     assert!(
