@@ -6,42 +6,19 @@ use crate::events::EventDraft;
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::model::{PartnerType, Product};
+use gobiz_domain::payment::{
+    Ending, NotPending, PaymentStatus, Transaction, TransactionDraft, Transition,
+};
 use gobiz_domain::qris;
-use gobiz_domain::timefmt::{jakarta_millis, rfc3339_seconds};
+use gobiz_domain::timefmt::rfc3339_seconds;
 use gobiz_domain::validation::Violations;
 use gobiz_store::payments::{self, StoredTransaction};
 use gobiz_store::{idempotency, outlets};
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 /// How long a pending transaction stays payable (spec §7.1: 15 minutes).
 const EXPIRY_MS: i64 = 15 * 60 * 1000;
 const KEY_RETENTION_MS: i64 = 30 * 24 * 3_600_000;
-
-/// A QRIS transaction.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Transaction {
-    /// UUID.
-    pub id: String,
-    /// Outlet.
-    pub outlet_id: String,
-    /// Outlet point-of-payment id.
-    pub pop_id: String,
-    /// `pending`, `settlement`, `expire`, `cancel`.
-    pub status: String,
-    /// EMVCo payload.
-    pub qris_string: String,
-    /// Partner's order id.
-    pub order_id: String,
-    /// IDR.
-    pub gross_amount: i64,
-    /// Creation.
-    pub created_at: i64,
-    /// Payment time.
-    pub settlement_at: Option<i64>,
-    /// Stored, not echoed.
-    pub metadata: Value,
-}
 
 /// What create answered, and whether it is a replay.
 #[derive(Debug, Clone)]
@@ -85,13 +62,13 @@ fn int_field(
 }
 
 /// The validated parts of a create body.
-struct NewTransaction {
+struct NewTransactionBody {
     order_id: String,
     gross_amount: i64,
     metadata: Value,
 }
 
-fn parse_body(raw: &Value) -> ServiceResult<NewTransaction> {
+fn parse_body(raw: &Value) -> ServiceResult<NewTransactionBody> {
     let mut v = Violations::new();
     let Some(o) = raw.as_object() else {
         return Err(ServiceError::invalid("body", "expected object"));
@@ -184,7 +161,7 @@ fn parse_body(raw: &Value) -> ServiceResult<NewTransaction> {
         }
     };
     v.finish()?;
-    Ok(NewTransaction {
+    Ok(NewTransactionBody {
         order_id: order_id.unwrap_or_default(),
         gross_amount: amount.unwrap_or_default(),
         metadata,
@@ -195,22 +172,22 @@ impl Services {
     /// The `data` of create and read (spec §7.2).
     pub fn transaction_data(&self, t: &Transaction) -> Value {
         json!({
-            "outlet": { "id": t.outlet_id, "pop_id": t.pop_id },
+            "outlet": { "id": t.outlet_id(), "pop_id": t.pop_id() },
             "transaction": {
-                "id": t.id,
+                "id": t.id(),
                 "payment_type": "qris",
-                "status": t.status,
-                "qris_string": t.qris_string,
-                "order_id": t.order_id,
-                "gross_amount": t.gross_amount,
+                "status": t.status(),
+                "qris_string": t.qris_string(),
+                "order_id": t.order_id(),
+                "gross_amount": t.gross_amount(),
                 "currency": "IDR",
-                "created_at": rfc3339_seconds(t.created_at),
-                "settlement_at": t.settlement_at.map(rfc3339_seconds),
+                "created_at": rfc3339_seconds(t.created_at()),
+                "settlement_at": t.settlement_at().map(rfc3339_seconds),
             },
             "actions": [ {
                 "name": "generate-qr-code",
                 "method": "GET",
-                "url": format!("{}/transactions/{}/qr-code", self.config.public_base_url.trim_end_matches('/'), t.id),
+                "url": format!("{}/transactions/{}/qr-code", self.config.public_base_url.trim_end_matches('/'), t.id()),
             } ],
         })
     }
@@ -290,27 +267,33 @@ impl Services {
             )));
         }
         let id = uuid::Uuid::new_v4().to_string();
-        let t = Transaction {
-            qris_string: qris::build(&outlet.id, &outlet.name, "Jakarta", new.gross_amount, &id),
-            id,
-            outlet_id: outlet.id.clone(),
-            pop_id: outlet.pop_id.clone(),
-            status: "pending".into(),
-            order_id: new.order_id,
-            gross_amount: new.gross_amount,
-            created_at: now,
-            settlement_at: None,
-            metadata: new.metadata,
-        };
+        let t = Transaction::open(
+            TransactionDraft {
+                qris_string: qris::build(
+                    &outlet.id,
+                    &outlet.name,
+                    "Jakarta",
+                    new.gross_amount,
+                    &id,
+                ),
+                id,
+                outlet_id: outlet.id.clone(),
+                pop_id: outlet.pop_id.clone(),
+                order_id: new.order_id,
+                gross_amount: new.gross_amount,
+                metadata: new.metadata,
+            },
+            now,
+        );
         payments::insert(
             &mut tx,
             &StoredTransaction {
-                id: t.id.clone(),
-                outlet_id: t.outlet_id.clone(),
+                id: t.id().to_string(),
+                outlet_id: t.outlet_id().to_string(),
                 partner_id: who.partner.id.clone(),
-                order_id: t.order_id.clone(),
-                reference_label: qris::reference_label(&t.id),
-                status: t.status.clone(),
+                order_id: t.order_id().to_string(),
+                reference_label: qris::reference_label(t.id()),
+                status: t.status(),
                 document: serde_json::to_string(&t)
                     .map_err(|e| ServiceError::Internal(e.to_string()))?,
                 expires_at: now + EXPIRY_MS,
@@ -354,7 +337,7 @@ impl Services {
         self.accessible_outlet(who, outlet_id, Some(Product::Payment))
             .await?;
         let t = self.visible_transaction(who, id).await?;
-        if t.outlet_id != outlet_id {
+        if t.outlet_id() != outlet_id {
             return Err(not_found());
         }
         Ok(t)
@@ -363,50 +346,37 @@ impl Services {
     /// `GET /transactions/{id}/qr-code` (spec §7.5): the payload to draw.
     pub async fn transaction_qr(&self, who: &Principal, id: &str) -> ServiceResult<String> {
         who.require_any_scope(&["payment:transaction:read", "payment:transaction:write"])?;
-        Ok(self.visible_transaction(who, id).await?.qris_string)
+        Ok(self
+            .visible_transaction(who, id)
+            .await?
+            .qris_string()
+            .to_string())
     }
 
-    /// Moves a pending transaction to a final status, with the settlement webhook when paid.
+    /// Moves a pending transaction out of `pending`, with the settlement webhook when paid.
     async fn finish_transaction(
         &self,
         stored: StoredTransaction,
-        status: &str,
+        transition: Transition,
     ) -> ServiceResult<Transaction> {
         let mut t = decode(&stored)?;
-        if t.status != "pending" {
-            return Err(ServiceError::Conflict(format!(
-                "Transaction {} is {}, not pending",
-                t.id, t.status
-            )));
-        }
-        let now = self.clock.now_ms();
-        t.status = status.to_string();
-        if status == "settlement" {
-            t.settlement_at = Some(now);
-        }
+        t.apply(transition, self.clock.now_ms())
+            .map_err(|refused| ServiceError::Conflict(refused.to_string()))?;
         let doc = serde_json::to_string(&t).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let mut tx = self.db.begin().await?;
-        if !payments::finish(&mut tx, &t.id, status, &doc).await? {
+        if !payments::finish(&mut tx, t.id(), t.status(), &doc).await? {
             return Err(ServiceError::Conflict(format!(
                 "Transaction {} is not pending any more",
-                t.id
+                t.id()
             )));
         }
-        if status == "settlement" {
-            let body = json!({
-                "outlet": { "id": t.outlet_id, "pop_id": t.pop_id },
-                "transaction": {
-                    "id": t.id, "payment_type": "qris", "status": "settlement", "qris_string": t.qris_string,
-                    "order_id": t.order_id, "gross_amount": t.gross_amount, "currency": "IDR",
-                    "created_at": jakarta_millis(t.created_at), "settlement_at": jakarta_millis(now),
-                },
-            });
+        if transition == Transition::Settle {
             self.emit(
                 &mut tx,
                 EventDraft {
                     name: "payment.transaction.settlement".into(),
-                    outlet_id: t.outlet_id.clone(),
-                    body,
+                    outlet_id: t.outlet_id().to_string(),
+                    body: t.settlement_body(),
                     request_id: None,
                     only_partner: None,
                     at: None,
@@ -443,22 +413,23 @@ impl Services {
         }
         .ok_or_else(not_found)?;
         drop(conn);
-        if stored.status == "pending" && stored.expires_at <= self.clock.now_ms() {
-            self.finish_transaction(stored.clone(), "expire").await?;
-            return Err(ServiceError::Conflict(format!(
-                "Transaction {} is expire, not pending",
-                stored.id
-            )));
+        if stored.status == PaymentStatus::Pending && stored.expires_at <= self.clock.now_ms() {
+            let t = self.finish_transaction(stored, Transition::Expire).await?;
+            let refused = NotPending {
+                id: t.id().to_string(),
+                found: t.status(),
+            };
+            return Err(ServiceError::Conflict(refused.to_string()));
         }
-        self.finish_transaction(stored, "settlement").await
+        self.finish_transaction(stored, Transition::Settle).await
     }
 
     /// Sandbox: expire or cancel a pending transaction.
-    pub async fn end_transaction(&self, id: &str, status: &str) -> ServiceResult<Transaction> {
+    pub async fn end_transaction(&self, id: &str, ending: Ending) -> ServiceResult<Transaction> {
         let stored = payments::get(&mut self.db.conn().await?, id)
             .await?
             .ok_or_else(not_found)?;
-        self.finish_transaction(stored, status).await
+        self.finish_transaction(stored, ending.transition()).await
     }
 
     /// Expires pending transactions past their time (timer loop and clock advance).
@@ -468,7 +439,11 @@ impl Services {
         let mut n = 0;
         for id in due {
             if let Some(stored) = payments::get(&mut self.db.conn().await?, &id).await? {
-                if self.finish_transaction(stored, "expire").await.is_ok() {
+                if self
+                    .finish_transaction(stored, Transition::Expire)
+                    .await
+                    .is_ok()
+                {
                     n += 1;
                 }
             }

@@ -2,7 +2,8 @@
 
 use crate::exec::{execute, fetch_all, fetch_optional, text};
 use crate::schema::PaymentTransactions as T;
-use crate::{Result, Runner};
+use crate::{Result, Runner, StoreError};
+use gobiz_domain::payment::PaymentStatus;
 use sea_query::{Expr, ExprTrait, Query};
 
 /// A stored transaction.
@@ -18,8 +19,8 @@ pub struct StoredTransaction {
     pub order_id: String,
     /// `T` + 24 hex digits (tag 62-05 of the QRIS payload).
     pub reference_label: String,
-    /// `pending`, `settlement`, `expire`, `cancel`.
-    pub status: String,
+    /// `pending`, `settlement`, `expire`, `cancel` (stored as its wire name).
+    pub status: PaymentStatus,
     /// The domain transaction as JSON.
     pub document: String,
     /// When a pending transaction expires.
@@ -40,6 +41,10 @@ const COLUMNS: [T; 9] = [
     T::CreatedAt,
 ];
 
+fn status(s: &str) -> Result<PaymentStatus> {
+    PaymentStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("payment status {s:?}")))
+}
+
 fn from_row(row: &sqlx::any::AnyRow) -> Result<StoredTransaction> {
     Ok(StoredTransaction {
         id: text(row, "id")?,
@@ -47,7 +52,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<StoredTransaction> {
         partner_id: text(row, "partner_id")?,
         order_id: text(row, "order_id")?,
         reference_label: text(row, "reference_label")?,
-        status: text(row, "status")?,
+        status: status(&text(row, "status")?)?,
         document: text(row, "document")?,
         expires_at: crate::exec::int(row, "expires_at")?,
         created_at: crate::exec::int(row, "created_at")?,
@@ -65,7 +70,7 @@ pub async fn insert<R: Runner>(r: &mut R, t: &StoredTransaction) -> Result<()> {
             t.partner_id.clone().into(),
             t.order_id.clone().into(),
             t.reference_label.clone().into(),
-            t.status.clone().into(),
+            t.status.as_str().into(),
             t.document.clone().into(),
             t.expires_at.into(),
             t.created_at.into(),
@@ -76,12 +81,20 @@ pub async fn insert<R: Runner>(r: &mut R, t: &StoredTransaction) -> Result<()> {
 }
 
 /// Moves a transaction from `pending` to `status`; `false` when it was not pending any more.
-pub async fn finish<R: Runner>(r: &mut R, id: &str, status: &str, document: &str) -> Result<bool> {
+pub async fn finish<R: Runner>(
+    r: &mut R,
+    id: &str,
+    status: PaymentStatus,
+    document: &str,
+) -> Result<bool> {
     let stmt = Query::update()
         .table(T::Table)
-        .values([(T::Status, status.into()), (T::Document, document.into())])
+        .values([
+            (T::Status, status.as_str().into()),
+            (T::Document, document.into()),
+        ])
         .and_where(Expr::col(T::Id).eq(id))
-        .and_where(Expr::col(T::Status).eq("pending"))
+        .and_where(Expr::col(T::Status).eq(PaymentStatus::Pending.as_str()))
         .to_owned();
     Ok(execute(r, &stmt).await? == 1)
 }
@@ -109,14 +122,17 @@ pub async fn by_reference<R: Runner>(r: &mut R, label: &str) -> Result<Option<St
     one(r, T::ReferenceLabel, label).await
 }
 
-/// True when the outlet has a `pending` or `settlement` transaction for `order_id`.
+/// True when the outlet has a transaction for `order_id` whose status holds it (`pending` or
+/// `settlement`, [`PaymentStatus::HOLDING_ORDER_ID`]).
 pub async fn order_id_taken<R: Runner>(r: &mut R, outlet_id: &str, order_id: &str) -> Result<bool> {
     let stmt = Query::select()
         .column(T::Id)
         .from(T::Table)
         .and_where(Expr::col(T::OutletId).eq(outlet_id))
         .and_where(Expr::col(T::OrderId).eq(order_id))
-        .and_where(Expr::col(T::Status).is_in(["pending", "settlement"]))
+        .and_where(
+            Expr::col(T::Status).is_in(PaymentStatus::HOLDING_ORDER_ID.map(PaymentStatus::as_str)),
+        )
         .limit(1)
         .to_owned();
     Ok(fetch_optional(r, &stmt).await?.is_some())
@@ -127,7 +143,7 @@ pub async fn due_expiries<R: Runner>(r: &mut R, now: i64, limit: u64) -> Result<
     let stmt = Query::select()
         .column(T::Id)
         .from(T::Table)
-        .and_where(Expr::col(T::Status).eq("pending"))
+        .and_where(Expr::col(T::Status).eq(PaymentStatus::Pending.as_str()))
         .and_where(Expr::col(T::ExpiresAt).lte(now))
         .limit(limit)
         .to_owned();

@@ -7,6 +7,7 @@ use axum::extract::{RawQuery, State};
 use axum::routing::{get, patch, post};
 use axum::Router;
 use gobiz_domain::catalog::StockTarget;
+use gobiz_domain::payment::Ending;
 use gobiz_domain::timefmt::rfc3339_seconds;
 use gobiz_services::orders::NewOrder;
 use gobiz_services::sandbox::{
@@ -511,7 +512,7 @@ async fn expire_transaction(
     _: Admin,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult {
-    let t = s.services.end_transaction(&id, "expire").await?;
+    let t = s.services.end_transaction(&id, Ending::Expire).await?;
     Ok(ok(s.services.transaction_data(&t)))
 }
 
@@ -521,6 +522,6 @@ async fn cancel_transaction(
     _: Admin,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult {
-    let t = s.services.end_transaction(&id, "cancel").await?;
+    let t = s.services.end_transaction(&id, Ending::Cancel).await?;
     Ok(ok(s.services.transaction_data(&t)))
 }
