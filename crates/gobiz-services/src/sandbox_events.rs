@@ -7,6 +7,7 @@ use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::entities::Outlet;
 use gobiz_domain::events::{is_event, ALL_EVENTS};
+use gobiz_domain::payment::PaymentStatus;
 use gobiz_domain::timefmt::jakarta_millis;
 use rand::Rng;
 use serde::Deserialize;
@@ -73,7 +74,7 @@ pub fn default_body(event: &str, outlet: &Outlet, now: i64) -> Value {
         "payment.transaction.settlement" => json!({
             "outlet": { "id": outlet.id, "pop_id": outlet.pop_id },
             "transaction": {
-                "id": uuid(), "payment_type": "qris", "status": "settlement", "qris_string": "",
+                "id": uuid(), "payment_type": "qris", "status": PaymentStatus::Settlement, "qris_string": "",
                 "order_id": format!("order-{}", rand::thread_rng().gen_range(1000..9999)),
                 "gross_amount": 25000, "currency": "IDR",
                 "created_at": jakarta_millis(now - 60_000), "settlement_at": jakarta_millis(now),
