@@ -26,8 +26,7 @@ mod orders_support;
 mod payments_support;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use catalog_support::push_ok;
@@ -41,8 +40,7 @@ use payments_support::{create, get_ok, pay, tx_body, tx_id, REPLAYED};
 use receiver::{go_signature, idempotency_key, outlet_subs, subscribe, subscribe_at, Receiver};
 use reqwest::Method;
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 /// Orders driven from placement to `COMPLETED` (auto-accept outlet).
 const LIFECYCLES: usize = 30;
@@ -75,46 +73,12 @@ struct Worker {
 }
 
 async fn start_worker(db_url: &str) -> Worker {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gobiz"))
-        .args(["worker", "--database-url", db_url, "--mode", "sandbox"])
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn gobiz worker");
-    let stderr = Arc::new(Mutex::new(Vec::<String>::new()));
-    let sink = stderr.clone();
-    let err = child.stderr.take().expect("worker stderr");
-    tokio::spawn(async move {
-        let mut lines = BufReader::new(err).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            eprintln!("worker: {line}");
-            let mut v = sink.lock().unwrap();
-            if v.len() < 200 {
-                v.push(line);
-            }
-        }
-    });
-    let out = child.stdout.take().expect("worker stdout");
-    let mut lines = BufReader::new(out).lines();
-    let started = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if line.trim_end() == "gobiz worker running" {
-                return true;
-            }
-        }
-        false
-    })
+    let (child, _, _) = spawn_gobiz(
+        &["worker", "--database-url", db_url, "--mode", "sandbox"],
+        &[],
+        "gobiz worker running",
+    )
     .await;
-    assert!(
-        matches!(started, Ok(true)),
-        "gobiz worker did not print `gobiz worker running` within 30 s: {:?}\n{}",
-        started,
-        stderr.lock().unwrap().join("\n")
-    );
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     Worker { _child: child }
 }
 

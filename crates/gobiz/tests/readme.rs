@@ -5,12 +5,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[allow(unused_macros)]
+#[macro_use]
 mod common;
 
-use common::TestDb;
+use common::spawn_serve;
 use std::process::Stdio;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 const DOCS: [&str; 2] = [
@@ -41,43 +41,7 @@ fn shell_blocks() -> Vec<String> {
     blocks
 }
 
-/// `gobiz serve --demo` on `db_url`, as the README starts it (no admin token given).
-async fn serve_demo(db_url: &str) -> (tokio::process::Child, String) {
-    let bin =
-        std::env::var("GOBIZ_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_gobiz").into());
-    let mut child = Command::new(bin)
-        .args([
-            "serve",
-            "--demo",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            db_url,
-        ])
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn gobiz");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if let Some(a) = line.trim_end().strip_prefix("gobiz listening on ") {
-                return a.to_string();
-            }
-        }
-        panic!("gobiz exited before listening");
-    })
-    .await
-    .expect("gobiz did not start within 60 s");
-    // Keep draining stdout so the server never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, addr)
-}
-
-async fn walk_through(db_url: &str) {
+async fn walk_through(db_url: String) {
     for tool in ["bash", "curl", "jq", "openssl"] {
         let found = std::process::Command::new("sh")
             .args(["-c", &format!("command -v {tool}")])
@@ -91,7 +55,8 @@ async fn walk_through(db_url: &str) {
     }
     let blocks = shell_blocks();
     assert!(blocks.len() >= 9, "shell blocks: {}", blocks.len());
-    let (mut server, base) = serve_demo(db_url).await;
+    // `gobiz serve --demo`, as the README starts it (no admin token given).
+    let (mut server, base, _) = spawn_serve(&["--demo", "--database-url", &db_url], &[]).await;
     let mut script = String::from("set -euo pipefail\n");
     for (i, block) in blocks.iter().enumerate() {
         script.push_str(&format!("echo '>>> shell block {}'\n{block}\n", i + 1));
@@ -125,18 +90,4 @@ async fn walk_through(db_url: &str) {
     );
 }
 
-#[tokio::test]
-async fn readme_walk_through_runs_on_sqlite() {
-    let db = TestDb::sqlite();
-    walk_through(&db.url).await;
-    db.cleanup().await;
-}
-
-#[tokio::test]
-async fn readme_walk_through_runs_on_postgres() {
-    let Some(db) = TestDb::postgres().await else {
-        return;
-    };
-    walk_through(&db.url).await;
-    db.cleanup().await;
-}
+on_both_dbs!(readme_walk_through_runs, walk_through);

@@ -156,53 +156,27 @@ both_dbs_env!(
         app.setup_facilitator().await;
         let db_url = app.db_url.clone();
         app.terminate().await;
-        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_gobiz"))
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--database-url",
-                &db_url,
-            ])
-            .env(
-                "GOBIZ_SECRET_KEY",
-                "a-different-key-that-is-long-enough-000000",
-            )
-            .env("GOBIZ_ADMIN_TOKEN", "whatever-admin-token")
-            .kill_on_drop(true)
-            .output();
-        let out = tokio::time::timeout(Duration::from_secs(30), out)
-            .await
-            .expect("a refused start exits at once")
-            .unwrap();
-        assert!(!out.status.success(), "must not start with another key");
-        let err = String::from_utf8_lossy(&out.stderr);
+        let args = ["--listen", "127.0.0.1:0", "--database-url", &db_url];
+        let (_, err, _) = serve_refused(
+            &args,
+            &[
+                (
+                    "GOBIZ_SECRET_KEY",
+                    "a-different-key-that-is-long-enough-000000",
+                ),
+                ("GOBIZ_ADMIN_TOKEN", "whatever-admin-token"),
+            ],
+        )
+        .await;
         assert!(
             err.contains("secret_key: does not open the stored notification secrets"),
             "{err}"
         );
         // A key that is too short is refused too.
-        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_gobiz"))
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--database-url",
-                &db_url,
-            ])
-            .env("GOBIZ_SECRET_KEY", "short")
-            .kill_on_drop(true)
-            .output();
-        let out = tokio::time::timeout(Duration::from_secs(30), out)
-            .await
-            .expect("a refused start exits at once")
-            .unwrap();
-        assert!(!out.status.success());
+        let (_, err, _) = serve_refused(&args, &[("GOBIZ_SECRET_KEY", "short")]).await;
         assert!(
-            String::from_utf8_lossy(&out.stderr)
-                .contains("secret_key: must be at least 32 characters"),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+            err.contains("secret_key: must be at least 32 characters"),
+            "{err}"
         );
     }
 );

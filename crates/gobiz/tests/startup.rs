@@ -9,9 +9,7 @@ mod common;
 use common::*;
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
-use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, BufReader};
+use std::time::Duration;
 
 const KEY: &str = "startup-test-secret-key-0123456789abcdef";
 
@@ -23,34 +21,11 @@ fn temp_path(tag: &str) -> PathBuf {
     ))
 }
 
-/// Runs `gobiz serve <args>` (no admin token, no config file from the environment) and
-/// waits for it to exit; it must fail within 30 s.
-async fn refused(args: &[&str], env: &[(&str, &str)]) -> (Output, String, Duration) {
-    let started = Instant::now();
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_gobiz"))
-        .arg("serve")
-        .args(args)
-        .env_remove("GOBIZ_ADMIN_TOKEN")
-        .env_remove("GOBIZ_CONFIG")
-        .env_remove("DATABASE_URL")
-        .env_remove("GOBIZ_LISTEN")
-        .env_remove("GOBIZ_MODE")
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(30), out)
-        .await
-        .expect("a refused start exits")
-        .unwrap();
-    let elapsed = started.elapsed();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(
-        !out.status.success(),
-        "must not start with {args:?}; stdout: {}; stderr: {stderr}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    (out, stderr, elapsed)
+/// [`serve_refused`] for `--listen 127.0.0.1:0 --database-url <url>`: stderr and the time taken.
+async fn refused_db(url: &str) -> (String, Duration) {
+    let (_, err, elapsed) =
+        serve_refused(&["--listen", "127.0.0.1:0", "--database-url", url], &[]).await;
+    (err, elapsed)
 }
 
 fn sqlite_url(dir: &Path) -> String {
@@ -63,7 +38,7 @@ async fn port_in_use_is_named_and_no_database_is_created() {
     let addr = taken.local_addr().unwrap().to_string();
     let dir = temp_path("port");
     let url = sqlite_url(&dir);
-    let (_, err, _) = refused(&["--listen", &addr, "--database-url", &url], &[]).await;
+    let (_, err, _) = serve_refused(&["--listen", &addr, "--database-url", &url], &[]).await;
     assert!(err.contains(&addr), "names the address: {err}");
     assert!(
         err.contains("already in use"),
@@ -79,7 +54,7 @@ async fn port_in_use_is_named_and_no_database_is_created() {
         dir.display()
     );
     // The same through GOBIZ_LISTEN.
-    let (_, err, _) = refused(&["--database-url", &url], &[("GOBIZ_LISTEN", &addr)]).await;
+    let (_, err, _) = serve_refused(&["--database-url", &url], &[("GOBIZ_LISTEN", &addr)]).await;
     assert!(err.contains("already in use"), "{err}");
     assert!(!dir.exists());
 }
@@ -89,7 +64,7 @@ async fn listen_without_a_port_names_the_expected_form() {
     let dir = temp_path("listen");
     let url = sqlite_url(&dir);
     for listen in ["localhost", "127.0.0.1", "localhost:http", ":8080"] {
-        let (_, err, _) = refused(&["--listen", listen, "--database-url", &url], &[]).await;
+        let (_, err, _) = serve_refused(&["--listen", listen, "--database-url", &url], &[]).await;
         assert!(
             err.contains("HOST:PORT") && err.contains(&format!("`{listen}`")),
             "{listen}: {err}"
@@ -100,16 +75,7 @@ async fn listen_without_a_port_names_the_expected_form() {
 
 #[tokio::test]
 async fn unsupported_database_scheme() {
-    let (_, err, _) = refused(
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            "mysql://root:hunter2@localhost/gobiz",
-        ],
-        &[],
-    )
-    .await;
+    let (err, _) = refused_db("mysql://root:hunter2@localhost/gobiz").await;
     assert_eq!(
         err.trim(),
         "gobiz: unsupported database URL scheme `mysql` (use sqlite:// or postgres://)"
@@ -130,32 +96,14 @@ async fn unsupported_database_scheme() {
 #[tokio::test]
 async fn unreachable_postgres_names_host_port_and_cause_at_once() {
     // Refused: nothing listens on port 1.
-    let (_, err, elapsed) = refused(
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            "postgres://postgres:hunter2@127.0.0.1:1/x",
-        ],
-        &[],
-    )
-    .await;
+    let (err, elapsed) = refused_db("postgres://postgres:hunter2@127.0.0.1:1/x").await;
     assert!(err.contains("PostgreSQL at 127.0.0.1:1"), "{err}");
     assert!(err.to_lowercase().contains("refused"), "{err}");
     assert!(!err.contains("hunter2"), "no password in errors: {err}");
     assert!(elapsed < Duration::from_secs(5), "{elapsed:?}: {err}");
 
     // DNS: a name that cannot resolve.
-    let (_, err, elapsed) = refused(
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            "postgres://postgres@gobiz-no-such-host.invalid:5433/x",
-        ],
-        &[],
-    )
-    .await;
+    let (err, elapsed) = refused_db("postgres://postgres@gobiz-no-such-host.invalid:5433/x").await;
     assert!(
         err.contains("PostgreSQL at gobiz-no-such-host.invalid:5433"),
         "{err}"
@@ -169,16 +117,7 @@ async fn unreachable_postgres_names_host_port_and_cause_at_once() {
     // Timeout: a server that accepts the connection and never answers.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = silent.local_addr().unwrap();
-    let (_, err, elapsed) = refused(
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            &format!("postgres://postgres@{addr}/x"),
-        ],
-        &[],
-    )
-    .await;
+    let (err, elapsed) = refused_db(&format!("postgres://postgres@{addr}/x")).await;
     assert!(err.contains(&format!("PostgreSQL at {addr}")), "{err}");
     assert!(err.contains("no answer within 5 s"), "{err}");
     assert!(
@@ -198,11 +137,7 @@ async fn database_errors_are_said_once() {
     let mut url = url::Url::parse(&admin).unwrap();
     url.set_username("nobody").unwrap();
     url.set_password(None).unwrap();
-    let (_, err, _) = refused(
-        &["--listen", "127.0.0.1:0", "--database-url", url.as_str()],
-        &[],
-    )
-    .await;
+    let (err, _) = refused_db(url.as_str()).await;
     let said = r#"role "nobody" does not exist"#;
     assert_eq!(err.matches(said).count(), 1, "said once: {err}");
     let host = format!(
@@ -218,16 +153,7 @@ async fn sqlite_path_that_is_a_folder_or_not_writable_is_named() {
     let dir = temp_path("folder");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.display().to_string();
-    let (_, err, _) = refused(
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            &format!("sqlite://{path}"),
-        ],
-        &[],
-    )
-    .await;
+    let (err, _) = refused_db(&format!("sqlite://{path}")).await;
     assert!(err.contains(&path) && err.contains("is a folder"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 
@@ -241,16 +167,7 @@ async fn sqlite_path_that_is_a_folder_or_not_writable_is_named() {
     std::fs::set_permissions(&file, perms).unwrap();
     if std::fs::OpenOptions::new().write(true).open(&file).is_err() {
         let path = file.display().to_string();
-        let (_, err, _) = refused(
-            &[
-                "--listen",
-                "127.0.0.1:0",
-                "--database-url",
-                &format!("sqlite://{path}"),
-            ],
-            &[],
-        )
-        .await;
+        let (err, _) = refused_db(&format!("sqlite://{path}")).await;
         assert!(err.contains(&path) && err.contains("not writable"), "{err}");
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -258,16 +175,7 @@ async fn sqlite_path_that_is_a_folder_or_not_writable_is_named() {
     // Not writable: no file can be created in /proc (not even by root).
     if Path::new("/proc/self").exists() {
         let path = format!("/proc/gobiz-{}.db", uuid::Uuid::new_v4().simple());
-        let (_, err, _) = refused(
-            &[
-                "--listen",
-                "127.0.0.1:0",
-                "--database-url",
-                &format!("sqlite://{path}"),
-            ],
-            &[],
-        )
-        .await;
+        let (err, _) = refused_db(&format!("sqlite://{path}")).await;
         assert!(err.contains(&path), "names the path: {err}");
         assert_eq!(
             err.matches("unable to open database file").count(),
@@ -285,7 +193,7 @@ async fn sqlite_path_that_is_a_folder_or_not_writable_is_named() {
 async fn production_without_admin_token_refuses_to_start() {
     let dir = temp_path("prod");
     let url = sqlite_url(&dir);
-    let (_, err, _) = refused(
+    let (_, err, _) = serve_refused(
         &[
             "--listen",
             "127.0.0.1:0",
@@ -316,7 +224,7 @@ async fn production_without_admin_api_starts_when_the_config_says_so() {
     let config = dir.join("gobiz.toml");
     std::fs::write(&config, "sandbox = false\n").unwrap();
     let url = sqlite_url(&dir);
-    let (mut child, base) = spawn(
+    let (mut child, base, _) = spawn_serve(
         &[
             "--database-url",
             &url,
@@ -362,56 +270,14 @@ async fn production_admin_api(db_url: String) {
     assert_eq!(r.status, 409, "{}", r.text);
 }
 
-#[tokio::test]
-async fn production_with_admin_token_serves_the_admin_api_sqlite() {
-    let db = TestDb::sqlite();
-    production_admin_api(db.url.clone()).await;
-    db.cleanup().await;
-}
-
-#[tokio::test]
-async fn production_with_admin_token_serves_the_admin_api_postgres() {
-    let Some(db) = TestDb::postgres().await else {
-        return;
-    };
-    production_admin_api(db.url.clone()).await;
-    db.cleanup().await;
-}
+on_both_dbs!(
+    production_with_admin_token_serves_the_admin_api,
+    production_admin_api
+);
 
 // ---------------------------------------------------------------------------------------------
 // serve --demo --reset
 // ---------------------------------------------------------------------------------------------
-
-/// Starts `gobiz serve --listen 127.0.0.1:0 <args>` and waits for its address.
-async fn spawn(args: &[&str], env: &[(&str, &str)]) -> (tokio::process::Child, String) {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_gobiz"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(args)
-        .env_remove("GOBIZ_ADMIN_TOKEN")
-        .env_remove("GOBIZ_CONFIG")
-        .env_remove("GOBIZ_MODE")
-        .env("RUST_LOG", "warn")
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if let Some(a) = line.trim().strip_prefix("gobiz listening on http://") {
-                return a.to_string();
-            }
-        }
-        panic!("gobiz exited before listening");
-    })
-    .await
-    .expect("gobiz listens");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, format!("http://{addr}"))
-}
 
 async fn stop(mut child: tokio::process::Child) {
     child.start_kill().unwrap();
@@ -450,7 +316,7 @@ async fn demo_reset(db_url: String) {
     let merchants = |body: serde_json::Value| body["data"]["merchants"].as_array().unwrap().len();
 
     // A demo database, with the clock moved and data of our own added.
-    let (child, base) = spawn(&["--database-url", &db_url, "--demo"], &[]).await;
+    let (child, base, _) = spawn_serve(&["--database-url", &db_url, "--demo"], &[]).await;
     let r = post(
         &base,
         "/sandbox/v1/clock/advance",
@@ -478,12 +344,13 @@ async fn demo_reset(db_url: String) {
     stop(child).await;
 
     // `--demo` alone keeps a database that is not empty.
-    let (child, base) = spawn(&["--database-url", &db_url, "--demo"], &[]).await;
+    let (child, base, _) = spawn_serve(&["--database-url", &db_url, "--demo"], &[]).await;
     assert_eq!(demo_token(base.clone()).await, 401);
     stop(child).await;
 
     // `--demo --reset`: wiped and seeded again; real time.
-    let (child, base) = spawn(&["--database-url", &db_url, "--demo", "--reset"], &[]).await;
+    let (child, base, _) =
+        spawn_serve(&["--database-url", &db_url, "--demo", "--reset"], &[]).await;
     assert_eq!(demo_token(base.clone()).await, 200);
     let body: serde_json::Value = get(&base, "/sandbox/v1/merchants")
         .await
@@ -503,21 +370,7 @@ async fn demo_reset(db_url: String) {
     stop(child).await;
 }
 
-#[tokio::test]
-async fn serve_demo_reset_wipes_and_seeds_the_demo_sqlite() {
-    let db = TestDb::sqlite();
-    demo_reset(db.url.clone()).await;
-    db.cleanup().await;
-}
-
-#[tokio::test]
-async fn serve_demo_reset_wipes_and_seeds_the_demo_postgres() {
-    let Some(db) = TestDb::postgres().await else {
-        return;
-    };
-    demo_reset(db.url.clone()).await;
-    db.cleanup().await;
-}
+on_both_dbs!(serve_demo_reset_wipes_and_seeds_the_demo, demo_reset);
 
 #[tokio::test]
 async fn reset_needs_demo() {

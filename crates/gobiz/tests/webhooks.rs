@@ -377,14 +377,7 @@ both_dbs!(subscriptions_outlet_crud, |app: TestApp| async move {
         "Not found",
         "Outlet with id: G999999999 is not found",
     );
-    let r = app
-        .api_send(
-            Method::POST,
-            &outlet_subs("G999999999"),
-            &tok,
-            Some(json!({ "event": EV, "url": url })),
-        )
-        .await;
+    let r = post_subscription(&app, &tok, &outlet_subs("G999999999"), EV, url).await;
     assert_error(
         &r,
         404,
@@ -396,13 +389,7 @@ both_dbs!(subscriptions_outlet_crud, |app: TestApp| async move {
     let row7 = "The outlet is not yet registered for integration. Please contact the support team.";
     for r in [
         app.api_get(&outlet_subs(&foreign), &tok).await,
-        app.api_send(
-            Method::POST,
-            &outlet_subs(&foreign),
-            &tok,
-            Some(json!({ "event": EV, "url": url })),
-        )
-        .await,
+        post_subscription(&app, &tok, &outlet_subs(&foreign), EV, url).await,
         app.api_get(&sub_path(&outlet_subs(&foreign), &id2), &tok)
             .await,
     ] {
@@ -461,14 +448,7 @@ both_dbs!(subscriptions_errors, |app: TestApp| async move {
         assert_field_error(&r, "active");
         // Bad URLs.
         for bad in ["not a url", "ftp://example.com/hook", "", "/relative/path"] {
-            let r = app
-                .api_send(
-                    Method::POST,
-                    &base,
-                    &tok,
-                    Some(json!({ "event": EV, "url": bad })),
-                )
-                .await;
+            let r = post_subscription(&app, &tok, &base, EV, bad).await;
             assert_field_error(&r, "url");
         }
         // Duplicate at the same level.
@@ -552,14 +532,7 @@ both_dbs!(subscriptions_errors, |app: TestApp| async move {
             "Forbidden",
             "Missing required scope: partner:outlet:read",
         );
-        let r = app
-            .api_send(
-                Method::POST,
-                &base,
-                &promo,
-                Some(json!({ "event": EV, "url": url })),
-            )
-            .await;
+        let r = post_subscription(&app, &promo, &base, EV, url).await;
         assert_error(
             &r,
             403,

@@ -13,39 +13,12 @@ use std::time::Duration;
 
 use common::*;
 use receiver::*;
-use reqwest::Method;
 use serde_json::{json, Value};
 
 const EV: &str = "gofood.order.merchant_accepted";
 const WAIT: Duration = Duration::from_secs(20);
 const SCHEDULE: &str = "100,200,300,400,500";
 const KEY: &str = "transport-test-secret-key-0123456789abcdef";
-
-/// `$name::sqlite` and `$name::postgres`, each calling `$run(db_url)`.
-macro_rules! on_both_dbs {
-    ($name:ident, $run:expr) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            #[tokio::test]
-            async fn sqlite() {
-                let db = TestDb::sqlite();
-                ($run)(db.url.clone()).await;
-                db.cleanup().await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                let Some(db) = TestDb::postgres().await else {
-                    return;
-                };
-                ($run)(db.url.clone()).await;
-                db.cleanup().await;
-            }
-        }
-    };
-}
 
 async fn order_token(app: &TestApp, fx: &Fixture) -> String {
     app.access_token(
@@ -163,34 +136,15 @@ on_both_dbs!(
     }
 );
 
-/// Runs `gobiz serve` with `args` and expects it to refuse to start; returns its stderr.
+/// Runs `gobiz serve` on a fresh SQLite file with `args` and expects it to refuse to start;
+/// returns its stderr.
 async fn refused_start(args: &[&str]) -> String {
     let dir = std::env::temp_dir().join(format!("gobiz-refused-{}", uuid::Uuid::new_v4()));
     let db_url = format!("sqlite://{}/gobiz.db?mode=rwc", dir.display());
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_gobiz"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            &db_url,
-        ])
-        .args(args)
-        .env("GOBIZ_ADMIN_TOKEN", ADMIN_TOKEN)
-        .env_remove("GOBIZ_WEBHOOK_CA_FILE")
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(30), out)
-        .await
-        .expect("a refused start exits at once")
-        .unwrap();
+    let mut all = vec!["--listen", "127.0.0.1:0", "--database-url", &db_url];
+    all.extend_from_slice(args);
+    let (_, stderr, _) = serve_refused(&all, &[("GOBIZ_ADMIN_TOKEN", ADMIN_TOKEN)]).await;
     let _ = std::fs::remove_dir_all(&dir);
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(
-        !out.status.success(),
-        "must not start with {args:?}; stdout: {}; stderr: {stderr}",
-        String::from_utf8_lossy(&out.stdout)
-    );
     stderr
 }
 
@@ -261,14 +215,7 @@ on_both_dbs!(
             "https://[::1]/x",
         ];
         for url in refused {
-            let r = app
-                .api_send(
-                    Method::POST,
-                    SUBS,
-                    &tok,
-                    Some(json!({ "event": EV, "url": url })),
-                )
-                .await;
+            let r = post_subscription(&app, &tok, SUBS, EV, url).await;
             assert_error(
                 &r,
                 400,

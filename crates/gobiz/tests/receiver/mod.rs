@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-use crate::common::{Fixture, TestApp, FACILITATOR_SCOPES};
+use crate::common::{Fixture, Resp, TestApp, FACILITATOR_SCOPES};
 
 /// Like `both_dbs!`, but starts the server with extra environment variables:
 /// `both_dbs_env!(name, ENV, |app: TestApp| async move { ... });` where `ENV` is a
@@ -470,16 +470,26 @@ pub fn order_number() -> String {
     format!("F-{:09}", uuid::Uuid::new_v4().as_u128() % 1_000_000_000)
 }
 
+/// `POST {"event", "url"}` on `path` (general or outlet subscriptions): the response.
+pub async fn post_subscription(
+    app: &TestApp,
+    tok: &str,
+    path: &str,
+    event: &str,
+    url: &str,
+) -> Resp {
+    app.api_send(
+        reqwest::Method::POST,
+        path,
+        tok,
+        Some(json!({ "event": event, "url": url })),
+    )
+    .await
+}
+
 /// `POST` a subscription on `path` (general or outlet); returns the subscription object.
 pub async fn subscribe_at(app: &TestApp, tok: &str, path: &str, event: &str, url: &str) -> Value {
-    let r = app
-        .api_send(
-            reqwest::Method::POST,
-            path,
-            tok,
-            Some(json!({ "event": event, "url": url })),
-        )
-        .await;
+    let r = post_subscription(app, tok, path, event, url).await;
     r.data(201)["subscription"].clone()
 }
 
