@@ -771,22 +771,17 @@ fn real_now_ms() -> i64 {
 /// After `reset {"demo": true}`: exactly the demo's merchant, outlet, owner and partner; the
 /// README's token request works; the clock reads real time.
 async fn assert_demo_data_set(app: &TestApp) {
-    let r = app.admin_get("/sandbox/v1/merchants").await;
-    let merchants = r.data(200)["merchants"].as_array().unwrap().clone();
-    assert_eq!(merchants.len(), 1, "only the demo merchant: {merchants:?}");
-    assert_eq!(merchants[0]["name"], json!("Kopi Senja"));
-    let r = app.admin_get("/sandbox/v1/outlets").await;
-    let outlets = r.data(200)["outlets"].as_array().unwrap().clone();
-    assert_eq!(outlets.len(), 1, "only the demo outlet: {outlets:?}");
-    assert_eq!(outlets[0]["id"], json!(DEMO_OUTLET));
-    let r = app.admin_get("/sandbox/v1/users").await;
-    let users = r.data(200)["users"].as_array().unwrap().clone();
-    assert_eq!(users.len(), 1, "only the demo owner: {users:?}");
-    assert_eq!(users[0]["phone"], json!("+6281234567890"));
-    let r = app.admin_get("/sandbox/v1/partners").await;
-    let partners = r.data(200)["partners"].as_array().unwrap().clone();
-    assert_eq!(partners.len(), 1, "only the demo partner: {partners:?}");
-    assert_eq!(partners[0]["name"], json!("Demo POS"));
+    for (list, field, demo) in [
+        ("merchants", "name", json!("Kopi Senja")),
+        ("outlets", "id", json!(DEMO_OUTLET)),
+        ("users", "phone", json!("+6281234567890")),
+        ("partners", "name", json!("Demo POS")),
+    ] {
+        let r = app.admin_get(&format!("/sandbox/v1/{list}")).await;
+        let items = r.data(200)[list].as_array().unwrap().clone();
+        assert_eq!(items.len(), 1, "only the demo's one of {list}: {items:?}");
+        assert_eq!(items[0][field], demo, "{list}");
+    }
 
     // The README's token request (client_secret_basic, demo-pos-client and its secret).
     let tok = app
