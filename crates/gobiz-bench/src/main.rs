@@ -44,15 +44,8 @@ enum What {
 
 #[derive(clap::Args, Clone)]
 struct SoakBench {
-    /// A running server (else one is started; RSS is only read from a server started here).
-    #[arg(long)]
-    url: Option<String>,
-    /// Admin token of the running server.
-    #[arg(long, default_value = "bench-admin-token")]
-    admin_token: String,
-    /// Database for the started server (default: a fresh SQLite file).
-    #[arg(long)]
-    database_url: Option<String>,
+    #[command(flatten)]
+    server: ServerArgs,
     /// Duration of the load.
     #[arg(long, default_value_t = 10)]
     minutes: u64,
@@ -88,9 +81,10 @@ struct WebhookBench {
     rate: u64,
 }
 
+/// The server a benchmark talks to.
 #[derive(clap::Args, Clone)]
-struct Target {
-    /// A running server (else one is started).
+struct ServerArgs {
+    /// A running server (else one is started; server RSS, where reported, needs one started here).
     #[arg(long)]
     url: Option<String>,
     /// Admin token of the running server.
@@ -99,6 +93,12 @@ struct Target {
     /// Database for the started server (default: a fresh SQLite file).
     #[arg(long)]
     database_url: Option<String>,
+}
+
+#[derive(clap::Args, Clone)]
+struct Target {
+    #[command(flatten)]
+    server: ServerArgs,
     /// Concurrent connections.
     #[arg(long, default_value_t = 32)]
     connections: usize,
@@ -114,7 +114,7 @@ struct Server {
     _child: Option<Child>,
 }
 
-async fn start(t: &Target) -> anyhow::Result<Server> {
+async fn start(t: &ServerArgs) -> anyhow::Result<Server> {
     if let Some(url) = &t.url {
         return Ok(Server {
             base: url.trim_end_matches('/').to_string(),
@@ -210,7 +210,14 @@ async fn fixture(
     s: &Server,
     t: &Target,
 ) -> anyhow::Result<(String, String)> {
-    let v = admin(http, s, &t.admin_token, "/sandbox/v1/seed", json!({})).await?;
+    let v = admin(
+        http,
+        s,
+        &t.server.admin_token,
+        "/sandbox/v1/seed",
+        json!({}),
+    )
+    .await?;
     let id = v["data"]["client"]["client_id"]
         .as_str()
         .context("client_id")?
@@ -222,13 +229,37 @@ async fn fixture(
     Ok((id, secret))
 }
 
+#[derive(Default)]
 pub(crate) struct Stats {
     ok: u64,
     failed: u64,
     latencies_us: Vec<u64>,
 }
 
+/// Which requests' latencies [`hammer_timing`] keeps.
+#[derive(Clone, Copy)]
+pub(crate) enum Timed {
+    All,
+    /// Only the successful ones (a quick refusal would flatter the figures).
+    Successes,
+}
+
+/// `make()` in a loop on `connections` tasks for `seconds`; every latency kept.
 pub(crate) async fn hammer<F, Fut>(connections: usize, seconds: u64, make: F) -> Stats
+where
+    F: Fn() -> Fut + Send + Sync + Clone + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    hammer_timing(connections, seconds, Timed::All, make).await
+}
+
+/// Like [`hammer`], keeping the latencies that `timed` says.
+pub(crate) async fn hammer_timing<F, Fut>(
+    connections: usize,
+    seconds: u64,
+    timed: Timed,
+    make: F,
+) -> Stats
 where
     F: Fn() -> Fut + Send + Sync + Clone + 'static,
     Fut: std::future::Future<Output = bool> + Send,
@@ -238,28 +269,23 @@ where
     for _ in 0..connections {
         let make = make.clone();
         tasks.push(tokio::spawn(async move {
-            let mut s = Stats {
-                ok: 0,
-                failed: 0,
-                latencies_us: Vec::new(),
-            };
+            let mut s = Stats::default();
             while Instant::now() < deadline {
                 let t0 = Instant::now();
-                if make().await {
+                let ok = make().await;
+                if ok {
                     s.ok += 1;
                 } else {
                     s.failed += 1;
                 }
-                s.latencies_us.push(t0.elapsed().as_micros() as u64);
+                if ok || matches!(timed, Timed::All) {
+                    s.latencies_us.push(t0.elapsed().as_micros() as u64);
+                }
             }
             s
         }));
     }
-    let mut all = Stats {
-        ok: 0,
-        failed: 0,
-        latencies_us: Vec::new(),
-    };
+    let mut all = Stats::default();
     for t in tasks {
         if let Ok(s) = t.await {
             all.ok += s.ok;
@@ -270,15 +296,17 @@ where
     all
 }
 
+/// The `p` quantile (0 to 1) of `sorted` latencies in µs, in ms; 0 when there are none.
+pub(crate) fn pct(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i] as f64 / 1000.0
+}
+
 pub(crate) fn report_raw(name: &str, seconds: u64, connections: usize, mut s: Stats) -> f64 {
     s.latencies_us.sort_unstable();
-    let pct = |p: f64| -> f64 {
-        if s.latencies_us.is_empty() {
-            return 0.0;
-        }
-        let i = ((s.latencies_us.len() as f64 - 1.0) * p).round() as usize;
-        s.latencies_us[i] as f64 / 1000.0
-    };
     let rps = s.ok as f64 / seconds as f64;
     println!(
         "{name}: {} ok, {} failed in {} s with {} connections -> {:.0} requests/second; latency ms p50 {:.2} p90 {:.2} p99 {:.2}",
@@ -287,9 +315,9 @@ pub(crate) fn report_raw(name: &str, seconds: u64, connections: usize, mut s: St
         seconds,
         connections,
         rps,
-        pct(0.5),
-        pct(0.9),
-        pct(0.99)
+        pct(&s.latencies_us, 0.5),
+        pct(&s.latencies_us, 0.9),
+        pct(&s.latencies_us, 0.99)
     );
     rps
 }
@@ -306,12 +334,19 @@ async fn seeded_token(
     t: &Target,
     scopes: &[&str],
 ) -> anyhow::Result<(Value, String)> {
-    let v = admin(http, s, &t.admin_token, "/sandbox/v1/seed", json!({})).await?;
+    let v = admin(
+        http,
+        s,
+        &t.server.admin_token,
+        "/sandbox/v1/seed",
+        json!({}),
+    )
+    .await?;
     let partner = v["data"]["partner"]["id"].as_str().context("partner")?;
     let c = admin(
         http,
         s,
-        &t.admin_token,
+        &t.server.admin_token,
         &format!("/sandbox/v1/partners/{partner}/clients"),
         json!({ "allowed_scopes": scopes }),
     )
@@ -362,7 +397,7 @@ async fn main() -> anyhow::Result<()> {
         .build()?;
     match cli.what {
         What::Token(t) => {
-            let s = start(&t).await?;
+            let s = start(&t.server).await?;
             let (id, secret) = fixture(&http, &s, &t).await?;
             let url = format!("{}/oauth2/token", s.base);
             let stats = hammer(t.connections, t.seconds, move || {
@@ -389,7 +424,7 @@ async fn main() -> anyhow::Result<()> {
         }
         What::TokenFlood(b) => token_flood::run(&http, &b).await?,
         What::LinkedOutlets(t) => {
-            let s = start(&t).await?;
+            let s = start(&t.server).await?;
             let (id, secret) = fixture(&http, &s, &t).await?;
             let token =
                 crate::client_token(&http, &s.base, &id, &secret, "partner:outlet:read").await?;
@@ -407,12 +442,19 @@ async fn main() -> anyhow::Result<()> {
             report("GET /integrations/partner/v1/linked-outlets", &t, stats);
         }
         What::Catalog(t) => {
-            let s = start(&t).await?;
-            let v = admin(&http, &s, &t.admin_token, "/sandbox/v1/seed", json!({})).await?;
+            let s = start(&t.server).await?;
+            let v = admin(
+                &http,
+                &s,
+                &t.server.admin_token,
+                "/sandbox/v1/seed",
+                json!({}),
+            )
+            .await?;
             catalog::run(&http, &s.base, &v["data"], t.connections, t.seconds).await?;
         }
         What::Payments(t) => {
-            let s = start(&t).await?;
+            let s = start(&t.server).await?;
             let (seeded, token) = seeded_token(
                 &http,
                 &s,
@@ -472,7 +514,7 @@ async fn main() -> anyhow::Result<()> {
         }
         What::Moka(m) => {
             let t = &m.target;
-            let s = start(t).await?;
+            let s = start(&t.server).await?;
             let (seeded, token) = seeded_token(
                 &http,
                 &s,
@@ -485,7 +527,7 @@ async fn main() -> anyhow::Result<()> {
             let o = admin(
                 &http,
                 &s,
-                &t.admin_token,
+                &t.server.admin_token,
                 &format!("/sandbox/v1/merchants/{merchant}/outlets"),
                 json!({ "name": "Bench outlet", "address": "Jl. Bench 1", "email": "bench@example.com" }),
             )
@@ -497,7 +539,7 @@ async fn main() -> anyhow::Result<()> {
             admin(
                 &http,
                 &s,
-                &t.admin_token,
+                &t.server.admin_token,
                 "/sandbox/v1/links",
                 json!({ "user_id": seeded["user"]["id"], "partner_id": seeded["partner"]["id"],
                         "outlet_id": outlet, "product": "payment", "external_outlet_id": "bench-1" }),
@@ -506,7 +548,7 @@ async fn main() -> anyhow::Result<()> {
             moka::run(
                 &http,
                 &s.base,
-                &t.admin_token,
+                &t.server.admin_token,
                 &outlet,
                 &token,
                 m.days,
@@ -517,18 +559,11 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         }
         What::Soak(k) => {
-            let t = Target {
-                url: k.url.clone(),
-                admin_token: k.admin_token.clone(),
-                database_url: k.database_url.clone(),
-                connections: 1,
-                seconds: k.minutes * 60,
-            };
-            let s = start(&t).await?;
+            let s = start(&k.server).await?;
             soak::run(
                 &http,
                 &s.base,
-                &k.admin_token,
+                &k.server.admin_token,
                 s.pid,
                 k.minutes,
                 k.rate,
@@ -537,11 +572,11 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         }
         What::Webhooks(w) => {
-            let s = start(&w.target).await?;
+            let s = start(&w.target.server).await?;
             let v = admin(
                 &http,
                 &s,
-                &w.target.admin_token,
+                &w.target.server.admin_token,
                 "/sandbox/v1/seed",
                 json!({}),
             )
@@ -549,7 +584,7 @@ async fn main() -> anyhow::Result<()> {
             webhooks::run(
                 &http,
                 &s.base,
-                &w.target.admin_token,
+                &w.target.server.admin_token,
                 &v["data"],
                 w.events,
                 w.rate,

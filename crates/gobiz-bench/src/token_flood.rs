@@ -7,7 +7,7 @@
 //! correct requests use (the reported attack), then wrong secrets each for a fresh unknown
 //! client id (no per-client throttle applies, so every request wants argon2: the pool's bound).
 
-use crate::{Server, Target};
+use crate::{hammer_timing, pct, Server, Stats, Target, Timed};
 use anyhow::Context;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -36,39 +36,25 @@ fn rss_mib(pid: Option<u32>) -> Option<(f64, f64)> {
     Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
-fn pct(sorted: &[u64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i] as f64 / 1000.0
-}
-
-struct Correct {
-    ok: u64,
-    failed: u64,
-    latencies_us: Vec<u64>,
-}
-
-impl Correct {
-    fn line(mut self) -> (String, f64) {
-        self.latencies_us.sort_unstable();
-        let p99 = pct(&self.latencies_us, 0.99);
-        (
-            format!(
-                "correct requests {} ok, {} failed; latency ms p50 {:.2} p99 {:.2} max {:.2}",
-                self.ok,
-                self.failed,
-                pct(&self.latencies_us, 0.5),
-                p99,
-                pct(&self.latencies_us, 1.0),
-            ),
+/// The correct requests' line, and their p99 latency in ms.
+fn correct_line(mut s: Stats) -> (String, f64) {
+    s.latencies_us.sort_unstable();
+    let p99 = pct(&s.latencies_us, 0.99);
+    (
+        format!(
+            "correct requests {} ok, {} failed; latency ms p50 {:.2} p99 {:.2} max {:.2}",
+            s.ok,
+            s.failed,
+            pct(&s.latencies_us, 0.5),
             p99,
-        )
-    }
+            pct(&s.latencies_us, 1.0),
+        ),
+        p99,
+    )
 }
 
-/// Correct token requests from `connections` clients until `stop` says so.
+/// Correct token requests from `connections` clients for `seconds`; the latencies of the
+/// successful ones.
 async fn correct_requests(
     http: &reqwest::Client,
     url: &str,
@@ -76,60 +62,33 @@ async fn correct_requests(
     secret: &str,
     connections: usize,
     seconds: u64,
-) -> Correct {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let mut tasks = Vec::new();
-    for _ in 0..connections {
-        let (http, url, id, secret) = (
-            http.clone(),
-            url.to_string(),
-            id.to_string(),
-            secret.to_string(),
-        );
-        tasks.push(tokio::spawn(async move {
-            let mut c = Correct {
-                ok: 0,
-                failed: 0,
-                latencies_us: Vec::new(),
-            };
-            while Instant::now() < deadline {
-                let t0 = Instant::now();
-                let ok = match http
-                    .post(&url)
-                    .basic_auth(&id, Some(&secret))
-                    .form(&[
-                        ("grant_type", "client_credentials"),
-                        ("scope", "partner:outlet:read"),
-                    ])
-                    .send()
-                    .await
-                {
-                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                    Err(_) => false,
-                };
-                if ok {
-                    c.ok += 1;
-                    c.latencies_us.push(t0.elapsed().as_micros() as u64);
-                } else {
-                    c.failed += 1;
-                }
+) -> Stats {
+    let request = Arc::new((
+        http.clone(),
+        url.to_string(),
+        id.to_string(),
+        secret.to_string(),
+    ));
+    hammer_timing(connections, seconds, Timed::Successes, move || {
+        let request = request.clone();
+        async move {
+            let (http, url, id, secret) = &*request;
+            match http
+                .post(url)
+                .basic_auth(id, Some(secret))
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("scope", "partner:outlet:read"),
+                ])
+                .send()
+                .await
+            {
+                Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                Err(_) => false,
             }
-            c
-        }));
-    }
-    let mut all = Correct {
-        ok: 0,
-        failed: 0,
-        latencies_us: Vec::new(),
-    };
-    for t in tasks {
-        if let Ok(c) = t.await {
-            all.ok += c.ok;
-            all.failed += c.failed;
-            all.latencies_us.extend(c.latencies_us);
         }
-    }
-    all
+    })
+    .await
 }
 
 /// Answers of the wrong-secret requests by status: 401, 429, 503, other (incl. errors).
@@ -224,7 +183,7 @@ async fn timing_gap(http: &reqwest::Client, url: &str, known: &str) {
 
 pub(crate) async fn run(http: &reqwest::Client, b: &FloodBench) -> anyhow::Result<()> {
     let t = &b.target;
-    let s: Server = crate::start(t).await?;
+    let s: Server = crate::start(&t.server).await?;
     let pid = s._child.as_ref().and_then(|c| c.id());
     if let Some((now, _)) = rss_mib(pid) {
         println!("started: server RSS {now:.1} MiB (before any request)");
@@ -250,9 +209,8 @@ pub(crate) async fn run(http: &reqwest::Client, b: &FloodBench) -> anyhow::Resul
     };
     timing_gap(http, &url, &id).await;
     let start_rss = rss("fresh server after the fixture and one correct request");
-    let (line, base_p99) = correct_requests(http, &url, &id, &secret, connections, seconds)
-        .await
-        .line();
+    let (line, base_p99) =
+        correct_line(correct_requests(http, &url, &id, &secret, connections, seconds).await);
     println!("baseline, no flood, {connections} connections for {seconds} s: {line}");
     let mut worst_p99 = 0.0f64;
     let mut worst_rss = start_rss;
@@ -270,7 +228,7 @@ pub(crate) async fn run(http: &reqwest::Client, b: &FloodBench) -> anyhow::Resul
             );
             let after = rss_mib(pid).map(|r| r.0).unwrap_or(0.0);
             worst_rss = worst_rss.max(after);
-            let (line, p99) = correct.line();
+            let (line, p99) = correct_line(correct);
             worst_p99 = worst_p99.max(p99);
             println!(
                 "  round {round}: {} connections x {seconds} s of wrong secrets -> 401 {}, 429 {}, 503 {}, other {}; RSS {before:.1} -> {after:.1} MiB ({:+.1}); {line}",
