@@ -363,18 +363,9 @@ impl Throttle {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hash_pool::cheap_phc;
     use argon2::password_hash::{PasswordHasher, SaltString};
-    use argon2::{Algorithm, Argon2, Params, Version};
-
-    /// A PHC string with cheap parameters (verification through the pool is then fast).
-    fn cheap_phc(secret: &str) -> String {
-        let params = Params::new(64, 1, 1, None).unwrap();
-        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-            .hash_password(secret.as_bytes(), &salt)
-            .unwrap()
-            .to_string()
-    }
+    use argon2::Argon2;
 
     fn auth(failures: u32) -> ClientAuth {
         ClientAuth::new(

@@ -302,20 +302,23 @@ pub fn dummy_phc() -> &'static str {
     &DUMMY
 }
 
+/// Tests: a PHC string with cheap parameters, as written by the argon2 crate itself
+/// (verification through the pool is then fast).
+#[cfg(test)]
+pub(crate) fn cheap_phc(secret: &str) -> String {
+    use argon2::password_hash::PasswordHasher;
+    let params = Params::new(64, 1, 1, None).unwrap();
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password(secret.as_bytes(), &salt)
+        .unwrap()
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-
-    /// A PHC string with cheap parameters, as written by the argon2 crate itself.
-    fn cheap_phc(secret: &str) -> String {
-        let params = Params::new(64, 1, 1, None).unwrap();
-        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-            .hash_password(secret.as_bytes(), &salt)
-            .unwrap()
-            .to_string()
-    }
 
     #[test]
     fn workers_come_from_the_memory_budget() {
