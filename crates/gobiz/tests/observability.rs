@@ -85,13 +85,7 @@ both_dbs_env!(webhook_attempts_logged, INFO, |app: TestApp| async move {
     let wait = Duration::from_secs(20);
     let rx = Receiver::start().await;
     let fx = app.setup_facilitator().await;
-    let tok = app
-        .access_token(
-            &fx.client_id,
-            &fx.client_secret,
-            "gofood:order:read partner:outlet:read partner:outlet:write",
-        )
-        .await;
+    let tok = order_token(&app, &fx).await;
     rx.set("/flaky", Behaviour::Status(500));
     let sub = subscribe(&app, &tok, EV, &rx.url("/flaky?secret=s3cr3t")).await;
     let event_id = emit_order(&app, &fx.outlet_id, &order_number(), 1).await;

@@ -293,7 +293,13 @@ async fn demo_reset(db_url: String) {
             .json(&body)
             .send()
     };
-    let get = |base: &str, path: &str| http.get(format!("{base}{path}")).bearer_auth(admin).send();
+    let get_json = |base: &str, path: &str| {
+        let req = http.get(format!("{base}{path}")).bearer_auth(admin);
+        async move {
+            let r = req.send().await.unwrap();
+            r.json::<serde_json::Value>().await.unwrap()
+        }
+    };
     let demo_token = |base: String| {
         let http = http.clone();
         async move {
@@ -352,20 +358,10 @@ async fn demo_reset(db_url: String) {
     let (child, base, _) =
         spawn_serve(&["--database-url", &db_url, "--demo", "--reset"], &[]).await;
     assert_eq!(demo_token(base.clone()).await, 200);
-    let body: serde_json::Value = get(&base, "/sandbox/v1/merchants")
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = get_json(&base, "/sandbox/v1/merchants").await;
     assert_eq!(merchants(body.clone()), 1, "{body}");
     assert_eq!(body["data"]["merchants"][0]["name"], json!("Kopi Senja"));
-    let body: serde_json::Value = get(&base, "/sandbox/v1/clock")
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = get_json(&base, "/sandbox/v1/clock").await;
     assert_eq!(body["data"]["clock"]["offset_seconds"], json!(0), "{body}");
     stop(child).await;
 }

@@ -138,15 +138,6 @@ fn assert_identical_retries(reqs: &[Received]) {
     }
 }
 
-async fn order_token(app: &TestApp, fx: &Fixture) -> String {
-    app.access_token(
-        &fx.client_id,
-        &fx.client_secret,
-        "gofood:order:read partner:outlet:read partner:outlet:write",
-    )
-    .await
-}
-
 /// A second facilitator partner linked (gofood) to `fx.outlet_id` by the same owner.
 async fn second_partner_on_outlet(app: &TestApp, fx: &Fixture) -> Fixture {
     let partner = app

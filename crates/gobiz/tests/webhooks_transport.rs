@@ -20,15 +20,6 @@ const WAIT: Duration = Duration::from_secs(20);
 const SCHEDULE: &str = "100,200,300,400,500";
 const KEY: &str = "transport-test-secret-key-0123456789abcdef";
 
-async fn order_token(app: &TestApp, fx: &Fixture) -> String {
-    app.access_token(
-        &fx.client_id,
-        &fx.client_secret,
-        "gofood:order:read partner:outlet:read partner:outlet:write",
-    )
-    .await
-}
-
 fn history(d: &Value) -> Vec<Value> {
     d["history"]
         .as_array()

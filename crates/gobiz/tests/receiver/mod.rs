@@ -470,6 +470,17 @@ pub fn order_number() -> String {
     format!("F-{:09}", uuid::Uuid::new_v4().as_u128() % 1_000_000_000)
 }
 
+/// A token of `fx`'s client with the scopes subscriptions and order events need:
+/// `gofood:order:read partner:outlet:read partner:outlet:write`.
+pub async fn order_token(app: &TestApp, fx: &Fixture) -> String {
+    app.access_token(
+        &fx.client_id,
+        &fx.client_secret,
+        "gofood:order:read partner:outlet:read partner:outlet:write",
+    )
+    .await
+}
+
 /// `POST {"event", "url"}` on `path` (general or outlet subscriptions): the response.
 pub async fn post_subscription(
     app: &TestApp,
