@@ -204,20 +204,43 @@ pub(crate) async fn admin_at(
     Ok(v)
 }
 
-/// Creates a seeded facilitator (via `/sandbox/v1/seed`) and returns (client_id, secret).
-async fn fixture(
-    http: &reqwest::Client,
-    s: &Server,
-    t: &Target,
-) -> anyhow::Result<(String, String)> {
-    let v = admin(
+/// `POST /sandbox/v1/seed` with the target's admin token: the answer.
+async fn seed(http: &reqwest::Client, s: &Server, t: &Target) -> anyhow::Result<Value> {
+    admin(
         http,
         s,
         &t.server.admin_token,
         "/sandbox/v1/seed",
         json!({}),
     )
-    .await?;
+    .await
+}
+
+/// One client-credentials token request for `partner:outlet:read`: whether it succeeded
+/// (answer read to the end).
+pub(crate) async fn token_ok(http: &reqwest::Client, url: &str, id: &str, secret: &str) -> bool {
+    match http
+        .post(url)
+        .basic_auth(id, Some(secret))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "partner:outlet:read"),
+        ])
+        .send()
+        .await
+    {
+        Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Creates a seeded facilitator (via `/sandbox/v1/seed`) and returns (client_id, secret).
+async fn fixture(
+    http: &reqwest::Client,
+    s: &Server,
+    t: &Target,
+) -> anyhow::Result<(String, String)> {
+    let v = seed(http, s, t).await?;
     let id = v["data"]["client"]["client_id"]
         .as_str()
         .context("client_id")?
@@ -334,14 +357,7 @@ async fn seeded_token(
     t: &Target,
     scopes: &[&str],
 ) -> anyhow::Result<(Value, String)> {
-    let v = admin(
-        http,
-        s,
-        &t.server.admin_token,
-        "/sandbox/v1/seed",
-        json!({}),
-    )
-    .await?;
+    let v = seed(http, s, t).await?;
     let partner = v["data"]["partner"]["id"].as_str().context("partner")?;
     let c = admin(
         http,
@@ -403,21 +419,7 @@ async fn main() -> anyhow::Result<()> {
             let stats = hammer(t.connections, t.seconds, move || {
                 let (http, url, id, secret) =
                     (http.clone(), url.clone(), id.clone(), secret.clone());
-                async move {
-                    match http
-                        .post(&url)
-                        .basic_auth(&id, Some(&secret))
-                        .form(&[
-                            ("grant_type", "client_credentials"),
-                            ("scope", "partner:outlet:read"),
-                        ])
-                        .send()
-                        .await
-                    {
-                        Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                        Err(_) => false,
-                    }
-                }
+                async move { token_ok(&http, &url, &id, &secret).await }
             })
             .await;
             report("POST /oauth2/token (client_credentials)", &t, stats);
@@ -443,14 +445,7 @@ async fn main() -> anyhow::Result<()> {
         }
         What::Catalog(t) => {
             let s = start(&t.server).await?;
-            let v = admin(
-                &http,
-                &s,
-                &t.server.admin_token,
-                "/sandbox/v1/seed",
-                json!({}),
-            )
-            .await?;
+            let v = seed(&http, &s, &t).await?;
             catalog::run(&http, &s.base, &v["data"], t.connections, t.seconds).await?;
         }
         What::Payments(t) => {
@@ -573,14 +568,7 @@ async fn main() -> anyhow::Result<()> {
         }
         What::Webhooks(w) => {
             let s = start(&w.target.server).await?;
-            let v = admin(
-                &http,
-                &s,
-                &w.target.server.admin_token,
-                "/sandbox/v1/seed",
-                json!({}),
-            )
-            .await?;
+            let v = seed(&http, &s, &w.target).await?;
             webhooks::run(
                 &http,
                 &s.base,

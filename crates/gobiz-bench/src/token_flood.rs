@@ -7,7 +7,7 @@
 //! correct requests use (the reported attack), then wrong secrets each for a fresh unknown
 //! client id (no per-client throttle applies, so every request wants argon2: the pool's bound).
 
-use crate::{hammer_timing, pct, Server, Stats, Target, Timed};
+use crate::{hammer_timing, pct, token_ok, Server, Stats, Target, Timed};
 use anyhow::Context;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -73,19 +73,7 @@ async fn correct_requests(
         let request = request.clone();
         async move {
             let (http, url, id, secret) = &*request;
-            match http
-                .post(url)
-                .basic_auth(id, Some(secret))
-                .form(&[
-                    ("grant_type", "client_credentials"),
-                    ("scope", "partner:outlet:read"),
-                ])
-                .send()
-                .await
-            {
-                Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                Err(_) => false,
-            }
+            token_ok(http, url, id, secret).await
         }
     })
     .await
