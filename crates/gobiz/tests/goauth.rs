@@ -1883,20 +1883,7 @@ async fn production_pages_have_no_sandbox_banner(db_url: String) {
     assert!(!page.contains("Sandbox"), "{page}");
 }
 
-mod production_pages_have_no_sandbox_banner {
-    #[tokio::test]
-    async fn sqlite() {
-        let db = crate::common::TestDb::sqlite();
-        super::production_pages_have_no_sandbox_banner(db.url.clone()).await;
-        db.cleanup().await;
-    }
-
-    #[tokio::test]
-    async fn postgres() {
-        let Some(db) = crate::common::TestDb::postgres().await else {
-            return;
-        };
-        super::production_pages_have_no_sandbox_banner(db.url.clone()).await;
-        db.cleanup().await;
-    }
-}
+on_both_dbs!(
+    production_pages_have_no_sandbox_banner,
+    production_pages_have_no_sandbox_banner
+);
