@@ -32,9 +32,9 @@ use std::time::{Duration, Instant};
 use catalog_support::push_ok;
 use common::*;
 use orders_support::{
-    accept, action_path, assert_ok_empty, assert_wrong_state, get_order, num, order_catalog,
-    place_ok, prepared, reject_body, set_mode, simple_order, status, ACCEPTED, ARRIVED, AWAITING,
-    CANCELLED, COMPLETED, CREATED, ORDER_EVENTS, OTW, PLACED,
+    accept, action_path, advance, assert_ok_empty, assert_wrong_state, get_order, num,
+    order_catalog, place_ok, prepared, reject_body, set_mode, simple_order, status, ACCEPTED,
+    ARRIVED, AWAITING, CANCELLED, COMPLETED, CREATED, ORDER_EVENTS, OTW, PLACED,
 };
 use payments_support::{create, get_ok, pay, tx_body, tx_id, REPLAYED};
 use receiver::{go_signature, idempotency_key, outlet_subs, subscribe, subscribe_at, Receiver};
@@ -129,12 +129,7 @@ async fn lifecycles(nodes: &Nodes, tok: &str, outlet: &str) -> Expected {
             let n = num(&o);
             let r = prepared(&y, &tok, &outlet, "delivery", &n, None).await;
             assert_ok_empty(&r, "food-prepared on the other node");
-            let r = x
-                .admin_post(
-                    &format!("/sandbox/v1/orders/{n}/advance"),
-                    json!({ "to": COMPLETED }),
-                )
-                .await;
+            let r = advance(&x, &n, json!({ "to": COMPLETED })).await;
             r.data(200);
             n
         }
