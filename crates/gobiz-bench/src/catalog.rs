@@ -43,12 +43,7 @@ pub async fn run(
     connections: usize,
     seconds: u64,
 ) -> anyhow::Result<()> {
-    let client_id = seeded["client"]["client_id"]
-        .as_str()
-        .context("client_id")?;
-    let secret = seeded["client"]["client_secret"]
-        .as_str()
-        .context("secret")?;
+    let (client_id, secret) = crate::client_of(seeded)?;
     let outlet = seeded["outlet"]["id"]
         .as_str()
         .context("outlet")?
@@ -56,8 +51,8 @@ pub async fn run(
     let token = crate::client_token(
         http,
         base,
-        client_id,
-        secret,
+        &client_id,
+        &secret,
         "gofood:catalog:read gofood:catalog:write",
     )
     .await?;

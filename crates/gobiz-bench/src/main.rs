@@ -234,22 +234,24 @@ pub(crate) async fn token_ok(http: &reqwest::Client, url: &str, id: &str, secret
     }
 }
 
+/// `(client_id, client_secret)` of `data.client` (of a seed, or of a new client).
+pub(crate) fn client_of(data: &Value) -> anyhow::Result<(String, String)> {
+    let field = |name: &str| -> anyhow::Result<String> {
+        Ok(data["client"][name]
+            .as_str()
+            .with_context(|| name.to_string())?
+            .to_string())
+    };
+    Ok((field("client_id")?, field("client_secret")?))
+}
+
 /// Creates a seeded facilitator (via `/sandbox/v1/seed`) and returns (client_id, secret).
 async fn fixture(
     http: &reqwest::Client,
     s: &Server,
     t: &Target,
 ) -> anyhow::Result<(String, String)> {
-    let v = seed(http, s, t).await?;
-    let id = v["data"]["client"]["client_id"]
-        .as_str()
-        .context("client_id")?
-        .to_string();
-    let secret = v["data"]["client"]["client_secret"]
-        .as_str()
-        .context("client_secret")?
-        .to_string();
-    Ok((id, secret))
+    client_of(&seed(http, s, t).await?["data"])
 }
 
 #[derive(Default)]
@@ -367,13 +369,8 @@ async fn seeded_token(
         json!({ "allowed_scopes": scopes }),
     )
     .await?;
-    let id = c["data"]["client"]["client_id"]
-        .as_str()
-        .context("client_id")?;
-    let secret = c["data"]["client"]["client_secret"]
-        .as_str()
-        .context("secret")?;
-    let token = client_token(http, &s.base, id, secret, &scopes.join(" ")).await?;
+    let (id, secret) = client_of(&c["data"])?;
+    let token = client_token(http, &s.base, &id, &secret, &scopes.join(" ")).await?;
     Ok((v["data"].clone(), token))
 }
 

@@ -408,14 +408,7 @@ pub async fn run(
         json!({ "allowed_scopes": scopes }),
     )
     .await?;
-    let client_id = c["data"]["client"]["client_id"]
-        .as_str()
-        .context("client_id")?
-        .to_string();
-    let client_secret = c["data"]["client"]["client_secret"]
-        .as_str()
-        .context("client_secret")?
-        .to_string();
+    let (client_id, client_secret) = crate::client_of(&c["data"])?;
     let token =
         crate::client_token(http, base, &client_id, &client_secret, &scopes.join(" ")).await?;
     let r = http

@@ -94,18 +94,13 @@ pub async fn run(
     let addr = listener.local_addr()?;
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let client_id = seeded["client"]["client_id"]
-        .as_str()
-        .context("client_id")?;
-    let secret = seeded["client"]["client_secret"]
-        .as_str()
-        .context("secret")?;
+    let (client_id, secret) = crate::client_of(seeded)?;
     let outlet = seeded["outlet"]["id"]
         .as_str()
         .context("outlet")?
         .to_string();
     let token_owned =
-        crate::client_token(http, base, client_id, secret, "gofood:order:read").await?;
+        crate::client_token(http, base, &client_id, &secret, "gofood:order:read").await?;
     let token = token_owned.as_str();
     let sub = http
         .post(format!(
