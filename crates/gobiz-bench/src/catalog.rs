@@ -70,20 +70,16 @@ pub async fn run(
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let sub = http
-        .post(format!("{base}/integrations/partner/v1/notification-subscriptions"))
-        .bearer_auth(&token)
-        .json(&json!({ "event": "gofood.catalog.menu_mapping_updated", "url": format!("http://{addr}/hook") }))
-        .send()
-        .await?;
-    anyhow::ensure!(
-        sub.status().is_success(),
-        "subscribe failed: {}",
-        sub.text().await?
-    );
+    let addr = crate::serve_local(app).await?;
+    let hook = format!("http://{addr}/hook");
+    crate::subscribe(
+        http,
+        base,
+        &token,
+        "gofood.catalog.menu_mapping_updated",
+        &hook,
+    )
+    .await?;
 
     let big = serde_json::to_vec(&catalog(3000, 200))?;
     let url = format!("{base}/integrations/gofood/outlets/{outlet}/v1/catalog");
@@ -134,9 +130,7 @@ pub async fn run(
             async move { ([("content-type", "application/json")], b) }
         }),
     );
-    let bare_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let bare_addr = bare_listener.local_addr()?;
-    tokio::spawn(async move { axum::serve(bare_listener, bare).await });
+    let bare_addr = crate::serve_local(bare).await?;
 
     let (h1, u1, t1) = (http.clone(), get_url.clone(), token.clone());
     let stats = hammer(connections, seconds, move || {

@@ -234,6 +234,38 @@ pub(crate) async fn token_ok(http: &reqwest::Client, url: &str, id: &str, secret
     }
 }
 
+/// Serves `app` on a loopback port of its own (a webhook receiver, a baseline): its address.
+pub(crate) async fn serve_local(app: axum::Router) -> anyhow::Result<std::net::SocketAddr> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(addr)
+}
+
+/// Subscribes the token's partner to `event`, delivered to `url`.
+pub(crate) async fn subscribe(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    event: &str,
+    url: &str,
+) -> anyhow::Result<()> {
+    let r = http
+        .post(format!(
+            "{base}/integrations/partner/v1/notification-subscriptions"
+        ))
+        .bearer_auth(token)
+        .json(&json!({ "event": event, "url": url }))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        r.status().is_success(),
+        "subscribe {event}: {}",
+        r.text().await?
+    );
+    Ok(())
+}
+
 /// `(client_id, client_secret)` of `data.client` (of a seed, or of a new client).
 pub(crate) fn client_of(data: &Value) -> anyhow::Result<(String, String)> {
     let field = |name: &str| -> anyhow::Result<String> {

@@ -439,9 +439,7 @@ pub async fn run(
     let app = Router::new()
         .route("/hook", post(receive))
         .with_state(rx.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let addr = crate::serve_local(app).await?;
     for ev in [
         "created",
         "awaiting_merchant_acceptance",
@@ -452,17 +450,8 @@ pub async fn run(
         "completed",
         "cancelled",
     ] {
-        let r = http
-            .post(format!("{base}/integrations/partner/v1/notification-subscriptions"))
-            .bearer_auth(&token)
-            .json(&json!({ "event": format!("gofood.order.{ev}"), "url": format!("http://{addr}/hook") }))
-            .send()
-            .await?;
-        anyhow::ensure!(
-            r.status().is_success(),
-            "subscribe {ev}: {}",
-            r.text().await?
-        );
+        let (event, hook) = (format!("gofood.order.{ev}"), format!("http://{addr}/hook"));
+        crate::subscribe(http, base, &token, &event, &hook).await?;
     }
 
     let per_cycle: u64 = CYCLE.iter().map(|j| requests_of(*j)).sum();

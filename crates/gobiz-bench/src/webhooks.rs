@@ -90,9 +90,7 @@ pub async fn run(
     let app = Router::new()
         .route("/hook", post(receive))
         .with_state(seen.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let addr = crate::serve_local(app).await?;
 
     let (client_id, secret) = crate::client_of(seeded)?;
     let outlet = seeded["outlet"]["id"]
@@ -102,19 +100,8 @@ pub async fn run(
     let token_owned =
         crate::client_token(http, base, &client_id, &secret, "gofood:order:read").await?;
     let token = token_owned.as_str();
-    let sub = http
-        .post(format!(
-            "{base}/integrations/partner/v1/notification-subscriptions"
-        ))
-        .bearer_auth(token)
-        .json(&json!({ "event": "gofood.order.placed", "url": format!("http://{addr}/hook") }))
-        .send()
-        .await?;
-    anyhow::ensure!(
-        sub.status().is_success(),
-        "subscribe failed: {}",
-        sub.text().await?
-    );
+    let hook = format!("http://{addr}/hook");
+    crate::subscribe(http, base, token, "gofood.order.placed", &hook).await?;
 
     // Throughput: push `events` with 16 concurrent emitters.
     let started = Instant::now();
