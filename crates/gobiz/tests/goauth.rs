@@ -1158,13 +1158,7 @@ both_dbs!(revocation_endpoint, |app: TestApp| async move {
         )
         .await;
     assert_oauth_error(&r, 401, "invalid_client");
-    let r = app
-        .send(
-            app.request(Method::POST, "/oauth2/revoke")
-                .basic_auth(&c.client_id, Some("wrong-secret"))
-                .form(&[("token", at.as_str())]),
-        )
-        .await;
+    let r = app.revoke(&c.client_id, "wrong-secret", &at).await;
     assert_oauth_error(&r, 401, "invalid_client");
     let r = app
         .send(

@@ -359,13 +359,7 @@ both_dbs!(
         assert_eq!(r.json["active"], json!(true), "{}", r.text);
         let r = app.send(introspect("yet-another-wrong-secret")).await;
         assert_throttled(&r);
-        let r = app
-            .send(
-                app.request(Method::POST, "/oauth2/revoke")
-                    .basic_auth(&fx.client_id, Some("and-another"))
-                    .form(&[("token", token.as_str())]),
-            )
-            .await;
+        let r = app.revoke(&fx.client_id, "and-another", &token).await;
         assert_throttled(&r);
 
         // Another client id, known or not, is not affected.
