@@ -9,6 +9,7 @@ pub mod error;
 pub mod events;
 pub mod goauth;
 pub mod hash_pool;
+mod idempotency;
 pub mod linking;
 pub mod memo;
 pub mod moka;

@@ -3,6 +3,7 @@
 
 use crate::access::Principal;
 use crate::events::EventDraft;
+use crate::idempotency::{IdempotencyPolicy, NextAction};
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::model::{PartnerType, Product};
@@ -12,13 +13,22 @@ use gobiz_domain::payment::{
 use gobiz_domain::qris;
 use gobiz_domain::timefmt::rfc3339_seconds;
 use gobiz_domain::validation::Violations;
+use gobiz_store::outlets;
 use gobiz_store::payments::{self, StoredTransaction};
-use gobiz_store::{idempotency, outlets};
 use serde_json::{json, Value};
 
 /// How long a pending transaction stays payable (spec §7.1: 15 minutes).
 const EXPIRY_MS: i64 = 15 * 60 * 1000;
-const KEY_RETENTION_MS: i64 = 30 * 24 * 3_600_000;
+
+/// `Idempotency-Key` (spec §7.3): the saved response is replayed whatever the body.
+static IDEMPOTENCY: IdempotencyPolicy = IdempotencyPolicy {
+    header: "Idempotency-Key",
+    is_key,
+    key_rule: "must be 1 to 32 printable ASCII characters without spaces",
+    namespace: "payment:",
+    body_matters: false,
+    retention_ms: 30 * 24 * 3_600_000,
+};
 
 /// What create answered, and whether it is a replay.
 #[derive(Debug, Clone)]
@@ -204,59 +214,22 @@ impl Services {
         let outlet = self
             .accessible_outlet(who, outlet_id, Some(Product::Payment))
             .await?;
-        let key = match key {
-            None => return Err(ServiceError::invalid("Idempotency-Key", "is required")),
-            Some(k) if !is_key(k) => {
-                return Err(ServiceError::invalid(
-                    "Idempotency-Key",
-                    "must be 1 to 32 printable ASCII characters without spaces",
-                ))
-            }
-            Some(k) => format!("payment:{k}"),
-        };
+        let key = IDEMPOTENCY.key(key)?;
         let raw = body?;
         let now = self.clock.now_ms();
-        // Fast path: a stored response is replayed with one read, no write lock.
-        if let Some(stored) = idempotency::lookup(
-            &mut self.db.conn().await?,
-            &who.client_id,
-            outlet_id,
-            &key,
-            now - KEY_RETENTION_MS,
-        )
-        .await?
-        {
-            if let Some(r) = stored.response {
-                return Ok(CreatedTransaction {
-                    data: serde_json::from_str(&r)
-                        .map_err(|e| ServiceError::Internal(e.to_string()))?,
-                    replayed: true,
-                });
-            }
+        let idem = IDEMPOTENCY.request(&who.client_id, outlet_id, key, &raw, now);
+        if let Some(data) = idem.replay(&mut self.db.conn().await?).await? {
+            return Ok(CreatedTransaction {
+                data,
+                replayed: true,
+            });
         }
         let mut tx = self.db.begin().await?;
-        // Payments replay the stored response whatever the body (spec §7.3).
-        if let Some(stored) = idempotency::claim(
-            &mut tx,
-            &who.client_id,
-            outlet_id,
-            &key,
-            "*",
-            now,
-            KEY_RETENTION_MS,
-        )
-        .await?
-        {
-            return match stored.response {
-                Some(r) => Ok(CreatedTransaction {
-                    data: serde_json::from_str(&r)
-                        .map_err(|e| ServiceError::Internal(e.to_string()))?,
-                    replayed: true,
-                }),
-                None => Err(ServiceError::Conflict(
-                    "A request with this Idempotency-Key is still being processed".into(),
-                )),
-            };
+        if let NextAction::ReturnSaved(data) = idem.begin(&mut tx).await? {
+            return Ok(CreatedTransaction {
+                data,
+                replayed: true,
+            });
         }
         let new = parse_body(&raw)?;
         outlets::lock(&mut tx, outlet_id).await?;
@@ -302,7 +275,7 @@ impl Services {
         )
         .await?;
         let data = self.transaction_data(&t);
-        idempotency::complete(&mut tx, &who.client_id, outlet_id, &key, &data.to_string()).await?;
+        idem.complete(&mut tx, &data).await?;
         tx.commit().await?;
         Ok(CreatedTransaction {
             data,

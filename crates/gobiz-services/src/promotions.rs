@@ -2,18 +2,25 @@
 //! deactivate, delete. Status follows the clock; orders pick active promotions up.
 
 use crate::access::Principal;
+use crate::idempotency::{IdempotencyPolicy, NextAction};
 use crate::partner::Page;
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::local_time::JakartaTime;
 use gobiz_domain::model::Product;
 use gobiz_domain::promo::{business_check, parse_draft, PromoDraft, PromoStatus, Promotion};
-use gobiz_store::{idempotency, promotions};
+use gobiz_store::promotions;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
-/// How long idempotency keys are remembered.
-const KEY_RETENTION_MS: i64 = 30 * 24 * 3_600_000;
+/// `X-Idempotency-Key` (spec §6.3): the same key with a different body is refused.
+static IDEMPOTENCY: IdempotencyPolicy = IdempotencyPolicy {
+    header: "X-Idempotency-Key",
+    is_key,
+    key_rule: "must be 1 to 36 of A-Z a-z 0-9 -",
+    namespace: "",
+    body_matters: true,
+    retention_ms: 30 * 24 * 3_600_000,
+};
 
 /// What create answered, and whether it is a replay.
 #[derive(Debug, Clone)]
@@ -55,16 +62,7 @@ impl Services {
     ) -> ServiceResult<Created> {
         self.promo_access(who, outlet_id, "promo:food_promo:write")
             .await?;
-        let key = match key {
-            None => return Err(ServiceError::invalid("X-Idempotency-Key", "is required")),
-            Some(k) if !is_key(k) => {
-                return Err(ServiceError::invalid(
-                    "X-Idempotency-Key",
-                    "must be 1 to 36 of A-Z a-z 0-9 -",
-                ))
-            }
-            Some(k) => k,
-        };
+        let key = IDEMPOTENCY.key(key)?;
         let raw = body?;
         let entries: Vec<(&Value, String)> = match &raw {
             Value::Array(list) => {
@@ -93,60 +91,21 @@ impl Services {
             violations.truncate(50);
             return Err(ServiceError::Invalid(violations));
         }
-        // serde_json maps are ordered by key, so equal JSON serializes equally.
-        let hash = hex::encode(Sha256::digest(raw.to_string().as_bytes()));
         let now = self.clock.now_ms();
-        // Fast path: a stored response is judged with one read, no write lock.
-        if let Some(stored) = idempotency::lookup(
-            &mut self.db.conn().await?,
-            &who.client_id,
-            outlet_id,
-            key,
-            now - KEY_RETENTION_MS,
-        )
-        .await?
-        {
-            if stored.request_hash != hash {
-                return Err(ServiceError::Conflict(
-                    "X-Idempotency-Key has already been used with a different request body".into(),
-                ));
-            }
-            if let Some(r) = stored.response {
-                return Ok(Created {
-                    data: serde_json::from_str(&r)
-                        .map_err(|e| ServiceError::Internal(e.to_string()))?,
-                    replayed: true,
-                });
-            }
+        let idem = IDEMPOTENCY.request(&who.client_id, outlet_id, key, &raw, now);
+        if let Some(data) = idem.replay(&mut self.db.conn().await?).await? {
+            return Ok(Created {
+                data,
+                replayed: true,
+            });
         }
         let catalog = self.catalog_of(outlet_id).await?;
         let mut tx = self.db.begin().await?;
-        if let Some(stored) = idempotency::claim(
-            &mut tx,
-            &who.client_id,
-            outlet_id,
-            key,
-            &hash,
-            now,
-            KEY_RETENTION_MS,
-        )
-        .await?
-        {
-            if stored.request_hash != hash {
-                return Err(ServiceError::Conflict(
-                    "X-Idempotency-Key has already been used with a different request body".into(),
-                ));
-            }
-            return match stored.response {
-                Some(r) => Ok(Created {
-                    data: serde_json::from_str(&r)
-                        .map_err(|e| ServiceError::Internal(e.to_string()))?,
-                    replayed: true,
-                }),
-                None => Err(ServiceError::Conflict(
-                    "A request with this X-Idempotency-Key is still being processed".into(),
-                )),
-            };
+        if let NextAction::ReturnSaved(data) = idem.begin(&mut tx).await? {
+            return Ok(Created {
+                data,
+                replayed: true,
+            });
         }
         // The overlap rule reads before it writes: one creator per outlet at a time.
         gobiz_store::outlets::lock(&mut tx, outlet_id).await?;
@@ -199,7 +158,7 @@ impl Services {
             existing.push(p);
         }
         let data = json!({ "success": success, "failure": failure });
-        idempotency::complete(&mut tx, &who.client_id, outlet_id, key, &data.to_string()).await?;
+        idem.complete(&mut tx, &data).await?;
         tx.commit().await?;
         Ok(Created {
             data,
