@@ -4,6 +4,7 @@
 use crate::catalog::{Catalog, DAYS};
 use crate::clock::Millis;
 use crate::local_time::{format_hhmm, JakartaTime};
+use crate::model::AcceptanceMode;
 use crate::timefmt::jakarta_millis;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -211,6 +212,13 @@ pub struct Order {
     pub applied_promotions: Vec<AppliedPromotion>,
 }
 
+/// How long an `auto_accept_on_timeout` order waits before the timer accepts it (spec §5.2).
+pub const AUTO_ACCEPT_AFTER_MS: Millis = 60_000;
+/// How long a `manual` order waits before the timer cancels it (spec §5.2).
+pub const MANUAL_REJECT_AFTER_MS: Millis = 180_000;
+/// Reason and reason code of an order the acceptance timer cancels.
+pub const MERCHANT_TIMEOUT: &str = "MERCHANT_TIMEOUT";
+
 /// Why a transition is refused: the order's current state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WrongState(pub OrderState);
@@ -222,6 +230,61 @@ impl Order {
             status: to,
             at: now,
         });
+    }
+
+    /// Places a `CREATED` order under the outlet's acceptance mode (spec §5.2), whatever the
+    /// service type: `auto_accept` accepts at once; `auto_accept_on_timeout` awaits the
+    /// merchant with a 60 s deadline whose timer accepts; `manual` awaits with a 180 s
+    /// deadline whose timer cancels.
+    pub fn place(&mut self, mode: AcceptanceMode, now: Millis) -> Result<(), WrongState> {
+        if self.state != OrderState::Created {
+            return Err(WrongState(self.state));
+        }
+        match mode {
+            AcceptanceMode::AutoAccept => {
+                self.accept(now)?;
+            }
+            AcceptanceMode::AutoAcceptOnTimeout | AcceptanceMode::Manual => {
+                self.go(OrderState::AwaitingMerchantAcceptance, now);
+                self.timeout_accepts = mode == AcceptanceMode::AutoAcceptOnTimeout;
+                self.acceptance_deadline = Some(
+                    now + if self.timeout_accepts {
+                        AUTO_ACCEPT_AFTER_MS
+                    } else {
+                        MANUAL_REJECT_AFTER_MS
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The order as it stood when placed (`CREATED`, no deadline): the body of the
+    /// `gofood.order.created` webhook.
+    pub fn as_created(&self) -> Order {
+        let mut created = self.clone();
+        created.state = OrderState::Created;
+        created.acceptance_deadline = None;
+        created
+    }
+
+    /// The acceptance timer fires at `now`: when the order still awaits the merchant and its
+    /// deadline has passed, the timer accepts it (`auto_accept_on_timeout`) or cancels it with
+    /// `MERCHANT_TIMEOUT` (`manual`) and this answers `true`. Otherwise the acceptance timer
+    /// is void: the deadline is dropped and nothing else changes (`false`).
+    pub fn on_deadline(&mut self, now: Millis) -> bool {
+        let due = self.state == OrderState::AwaitingMerchantAcceptance
+            && self.acceptance_deadline.is_some_and(|d| d <= now);
+        if due {
+            let _ = if self.timeout_accepts {
+                self.accept(now).map(|_| ())
+            } else {
+                self.reject(MERCHANT_TIMEOUT, MERCHANT_TIMEOUT, now)
+            };
+        } else {
+            self.acceptance_deadline = None;
+        }
+        due
     }
 
     /// Merchant (or timer) accepts. `Ok(false)` when already accepted (idempotent).
@@ -674,6 +737,127 @@ mod tests {
         );
         assert_eq!(o.advance(9), Ok(OrderState::Completed));
         assert_eq!(o.advance(10), Err(WrongState(OrderState::Completed)));
+    }
+
+    fn created(t: OrderType, now: Millis) -> Order {
+        let mut o = order(t);
+        o.state = OrderState::Created;
+        o.acceptance_deadline = None;
+        o.timeout_accepts = false;
+        o.created_at = now;
+        o.history = vec![StateChange {
+            status: OrderState::Created,
+            at: now,
+        }];
+        o
+    }
+
+    #[test]
+    fn placement_follows_the_acceptance_mode() {
+        for t in [OrderType::Delivery, OrderType::Pickup] {
+            let mut o = created(t, 1_000);
+            o.place(AcceptanceMode::AutoAccept, 1_000).unwrap();
+            assert_eq!(o.state, OrderState::MerchantAccepted);
+            assert_eq!(o.acceptance_deadline, None);
+            assert!(!o.timeout_accepts);
+
+            let mut o = created(t, 1_000);
+            o.place(AcceptanceMode::AutoAcceptOnTimeout, 1_000).unwrap();
+            assert_eq!(o.state, OrderState::AwaitingMerchantAcceptance);
+            assert_eq!(o.acceptance_deadline, Some(61_000));
+            assert!(o.timeout_accepts);
+
+            let mut o = created(t, 1_000);
+            o.place(AcceptanceMode::Manual, 1_000).unwrap();
+            assert_eq!(o.state, OrderState::AwaitingMerchantAcceptance);
+            assert_eq!(o.acceptance_deadline, Some(181_000));
+            assert!(!o.timeout_accepts);
+            let states: Vec<OrderState> = o.history.iter().map(|c| c.status).collect();
+            assert_eq!(
+                states,
+                [OrderState::Created, OrderState::AwaitingMerchantAcceptance]
+            );
+            assert_eq!(o.as_created().state, OrderState::Created);
+            assert_eq!(o.as_created().acceptance_deadline, None);
+            assert_eq!(
+                o.place(AcceptanceMode::Manual, 2_000),
+                Err(WrongState(OrderState::AwaitingMerchantAcceptance))
+            );
+        }
+    }
+
+    #[test]
+    fn deadline_accepts_or_cancels_once_due() {
+        let mut o = created(OrderType::Delivery, 0);
+        o.place(AcceptanceMode::AutoAcceptOnTimeout, 0).unwrap();
+        let mut early = o.clone();
+        assert!(!early.on_deadline(59_999));
+        assert_eq!(early.state, OrderState::AwaitingMerchantAcceptance);
+        assert!(o.on_deadline(60_000));
+        assert_eq!(o.state, OrderState::MerchantAccepted);
+        assert_eq!(o.acceptance_deadline, None);
+        assert!(!o.on_deadline(60_001), "fires once");
+
+        let mut m = created(OrderType::Pickup, 0);
+        m.place(AcceptanceMode::Manual, 0).unwrap();
+        assert!(!m.clone().on_deadline(179_999));
+        assert!(m.on_deadline(500_000));
+        assert_eq!(m.state, OrderState::Cancelled);
+        assert_eq!(
+            m.cancellation,
+            Some((MERCHANT_TIMEOUT.to_string(), MERCHANT_TIMEOUT.to_string()))
+        );
+        assert_eq!(m.history.last().map(|c| c.at), Some(500_000));
+
+        // Accepted by the merchant first: the timer is void.
+        let mut a = created(OrderType::Delivery, 0);
+        a.place(AcceptanceMode::Manual, 0).unwrap();
+        a.accept(10).unwrap();
+        let before = a.clone();
+        assert!(!a.on_deadline(1_000_000));
+        assert_eq!(a, before);
+    }
+
+    fn mode() -> impl Strategy<Value = AcceptanceMode> {
+        prop_oneof![
+            Just(AcceptanceMode::AutoAccept),
+            Just(AcceptanceMode::AutoAcceptOnTimeout),
+            Just(AcceptanceMode::Manual),
+        ]
+    }
+
+    proptest! {
+        /// Placement then the timer at any moment: before the deadline nothing but the
+        /// deadline may change; from the deadline on, `auto_accept_on_timeout` ends accepted
+        /// and `manual` cancelled for `MERCHANT_TIMEOUT`, at the timer's time.
+        #[test]
+        fn place_then_deadline(pickup in any::<bool>(), m in mode(), placed in 0i64..1_000_000_000, after in 0i64..400_000) {
+            let t = if pickup { OrderType::Pickup } else { OrderType::Delivery };
+            let mut o = created(t, placed);
+            prop_assert!(o.place(m, placed).is_ok());
+            let deadline = o.acceptance_deadline;
+            match m {
+                AcceptanceMode::AutoAccept => prop_assert_eq!(deadline, None),
+                AcceptanceMode::AutoAcceptOnTimeout => prop_assert_eq!(deadline, Some(placed + AUTO_ACCEPT_AFTER_MS)),
+                AcceptanceMode::Manual => prop_assert_eq!(deadline, Some(placed + MANUAL_REJECT_AFTER_MS)),
+            }
+            let placed_state = o.state;
+            let now = placed + after;
+            let fired = o.on_deadline(now);
+            prop_assert_eq!(fired, deadline.is_some_and(|d| d <= now));
+            prop_assert_eq!(o.acceptance_deadline, None);
+            if fired {
+                prop_assert_eq!(o.history.last().map(|c| c.at), Some(now));
+                if m == AcceptanceMode::AutoAcceptOnTimeout {
+                    prop_assert_eq!(o.state, OrderState::MerchantAccepted);
+                } else {
+                    prop_assert_eq!(o.state, OrderState::Cancelled);
+                    prop_assert_eq!(o.cancellation.as_ref().map(|c| c.1.as_str()), Some(MERCHANT_TIMEOUT));
+                }
+            } else {
+                prop_assert_eq!(o.state, placed_state);
+            }
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::access::Principal;
 use crate::events::EventDraft;
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
-use gobiz_domain::model::{AcceptanceMode, Product};
+use gobiz_domain::model::Product;
 use gobiz_domain::order::{
     apply_promotions, price_items, ItemRequest, Order, OrderState, OrderType, StateChange,
     WrongState,
@@ -18,10 +18,6 @@ use rand::Rng;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// Acceptance timers (spec §5.2).
-const AUTO_ACCEPT_AFTER_MS: i64 = 60_000;
-const MANUAL_REJECT_AFTER_MS: i64 = 180_000;
-const MERCHANT_TIMEOUT: &str = "MERCHANT_TIMEOUT";
 const REASON_CODES: [&str; 4] = [
     "HIGH_DEMAND",
     "RESTAURANT_CLOSED",
@@ -135,9 +131,15 @@ fn encode(o: &Order, now: i64, version: i64, pace: i64) -> ServiceResult<StoredO
 }
 
 /// 404 unless the order belongs to the path's outlet and has the path's type (checked on the
-/// order as `mutate` loads it, so an action reads the order once).
-fn on_path(o: &Order, outlet_id: &str, order_type: &str, number: &str) -> ServiceResult<()> {
-    if o.outlet_id != outlet_id || OrderType::parse(order_type) != Some(o.order_type) {
+/// order as `mutate` loads it, so an action reads the order once). `order_type` is the path's
+/// `delivery` / `pickup` as parsed at the edge; `None` (anything else) matches no order.
+fn on_path(
+    o: &Order,
+    outlet_id: &str,
+    order_type: Option<OrderType>,
+    number: &str,
+) -> ServiceResult<()> {
+    if o.outlet_id != outlet_id || order_type != Some(o.order_type) {
         return Err(not_found(number));
     }
     Ok(())
@@ -226,7 +228,7 @@ impl Services {
         &self,
         who: &Principal,
         outlet_id: &str,
-        order_type: &str,
+        order_type: Option<OrderType>,
         number: &str,
     ) -> ServiceResult<()> {
         self.partner_order(who, outlet_id).await?;
@@ -247,7 +249,7 @@ impl Services {
         &self,
         who: &Principal,
         outlet_id: &str,
-        order_type: &str,
+        order_type: Option<OrderType>,
         number: &str,
         body: ServiceResult<RejectBody>,
     ) -> ServiceResult<()> {
@@ -290,7 +292,7 @@ impl Services {
         &self,
         who: &Principal,
         outlet_id: &str,
-        order_type: &str,
+        order_type: Option<OrderType>,
         number: &str,
         body: ServiceResult<PreparedBody>,
     ) -> ServiceResult<()> {
@@ -420,34 +422,16 @@ impl Services {
             applied_promotions: applied,
         };
         let mut steps: Steps = vec![(order.state.event(), Value::Null)];
-        match outlet.acceptance_mode {
-            AcceptanceMode::AutoAccept => {
-                let _ = order.accept(now);
-            }
-            mode => {
-                order.state = OrderState::AwaitingMerchantAcceptance;
-                order.history.push(StateChange {
-                    status: order.state,
-                    at: now,
-                });
-                order.timeout_accepts = mode == AcceptanceMode::AutoAcceptOnTimeout;
-                order.acceptance_deadline = Some(
-                    now + if order.timeout_accepts {
-                        AUTO_ACCEPT_AFTER_MS
-                    } else {
-                        MANUAL_REJECT_AFTER_MS
-                    },
-                );
-            }
-        }
+        order
+            .place(outlet.acceptance_mode, now)
+            .map_err(|WrongState(s)| {
+                ServiceError::Internal(format!("a new order was {} already", s.as_str()))
+            })?;
         for _ in 0..10 {
             order.order_number =
                 format!("F-{:09}", rand::thread_rng().gen_range(0..1_000_000_000u32));
             // The first step shows the order as CREATED; the second as it now stands.
-            let mut created = order.clone();
-            created.state = OrderState::Created;
-            created.acceptance_deadline = None;
-            steps[0].1 = created.webhook_body();
+            steps[0].1 = order.as_created().webhook_body();
             steps.truncate(1);
             steps.push((order.state.event(), order.webhook_body()));
             let mut tx = self.db.begin().await?;
@@ -604,18 +588,7 @@ impl Services {
                 let result = self
                     .mutate(&number, |o, now, steps| {
                         let from = o.history.len();
-                        let due = o.state == OrderState::AwaitingMerchantAcceptance
-                            && o.acceptance_deadline.is_some_and(|d| d <= now);
-                        if due {
-                            if o.timeout_accepts {
-                                let _ = o.accept(now);
-                            } else {
-                                let _ = o.reject(MERCHANT_TIMEOUT, MERCHANT_TIMEOUT, now);
-                            }
-                        } else {
-                            // Not awaiting any more: the acceptance timer is void.
-                            o.acceptance_deadline = None;
-                        }
+                        let due = o.on_deadline(now);
                         record_since(o, from, steps);
                         let mut acted = due;
                         loop {

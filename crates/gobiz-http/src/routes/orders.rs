@@ -6,6 +6,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::routing::put;
 use axum::Router;
+use gobiz_domain::order::OrderType;
 use gobiz_services::orders::{PreparedBody, RejectBody};
 use serde_json::json;
 
@@ -25,6 +26,9 @@ pub(super) fn router() -> Router<AppState> {
         )
 }
 
+/// `(outlet_id, order_type, order_id)`. The `{order_type}` is parsed here, at the edge, into
+/// `Some(delivery | pickup)`; anything else (`None`) matches no order, so the action answers
+/// the same 404 as an unknown order number.
 type OrderPath = ApiPath<(String, String, String)>;
 
 /// `PUT .../accepted` (a body, e.g. `{}`, is allowed and ignored).
@@ -34,7 +38,7 @@ async fn accept(
     ApiPath((outlet, kind, number)): OrderPath,
 ) -> ApiResult {
     s.services
-        .accept_order(&who, &outlet, &kind, &number)
+        .accept_order(&who, &outlet, OrderType::parse(&kind), &number)
         .await?;
     Ok(ok(json!({})))
 }
@@ -47,7 +51,7 @@ async fn reject(
     Deferred(body): Deferred<RejectBody>,
 ) -> ApiResult {
     s.services
-        .reject_order(&who, &outlet, &kind, &number, body)
+        .reject_order(&who, &outlet, OrderType::parse(&kind), &number, body)
         .await?;
     Ok(ok(json!({})))
 }
@@ -60,7 +64,7 @@ async fn prepared(
     Deferred(body): Deferred<PreparedBody>,
 ) -> ApiResult {
     s.services
-        .food_prepared(&who, &outlet, &kind, &number, body)
+        .food_prepared(&who, &outlet, OrderType::parse(&kind), &number, body)
         .await?;
     Ok(ok(json!({})))
 }
