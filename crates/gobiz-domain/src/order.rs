@@ -172,44 +172,44 @@ pub struct StateChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
     /// `F-` + 9 digits.
-    pub order_number: String,
+    order_number: String,
     /// Outlet.
-    pub outlet_id: String,
+    outlet_id: String,
     /// Delivery or pickup.
-    pub order_type: OrderType,
+    order_type: OrderType,
     /// Current state.
-    pub state: OrderState,
+    state: OrderState,
     /// 4 digits.
-    pub pin: String,
+    pin: String,
     /// 32 upper-case hex.
-    pub customer_id: String,
+    customer_id: String,
     /// Customer name.
-    pub customer_name: String,
+    customer_name: String,
     /// Driver name once assigned.
-    pub driver: Option<String>,
+    driver: Option<String>,
     /// Items.
-    pub items: Vec<OrderItem>,
+    items: Vec<OrderItem>,
     /// Σ price × quantity + takeaway charges.
-    pub order_total: i64,
+    order_total: i64,
     /// Cutlery wish.
-    pub cutlery_requested: Option<bool>,
+    cutlery_requested: Option<bool>,
     /// IDR.
-    pub takeaway_charges: i64,
+    takeaway_charges: i64,
     /// (reason, reason_code) when cancelled.
-    pub cancellation: Option<(String, String)>,
+    cancellation: Option<(String, String)>,
     /// Placement.
-    pub created_at: Millis,
+    created_at: Millis,
     /// When the acceptance timer fires (non-auto modes).
-    pub acceptance_deadline: Option<Millis>,
+    acceptance_deadline: Option<Millis>,
     /// What the timer does: accept (`true`) or reject.
-    pub timeout_accepts: bool,
+    timeout_accepts: bool,
     /// Food-prepared time.
-    pub food_prepared_at: Option<Millis>,
+    food_prepared_at: Option<Millis>,
     /// History.
-    pub history: Vec<StateChange>,
+    history: Vec<StateChange>,
     /// Promotions that priced it.
     #[serde(default)]
-    pub applied_promotions: Vec<AppliedPromotion>,
+    applied_promotions: Vec<AppliedPromotion>,
 }
 
 /// How long an `auto_accept_on_timeout` order waits before the timer accepts it (spec §5.2).
@@ -219,11 +219,111 @@ pub const MANUAL_REJECT_AFTER_MS: Millis = 180_000;
 /// Reason and reason code of an order the acceptance timer cancels.
 pub const MERCHANT_TIMEOUT: &str = "MERCHANT_TIMEOUT";
 
+/// What a customer orders (spec §10.3): everything of a new order but its number, state,
+/// total and times.
+#[derive(Debug, Clone)]
+pub struct NewOrderParts {
+    /// Outlet.
+    pub outlet_id: String,
+    /// Delivery or pickup.
+    pub order_type: OrderType,
+    /// 4 digits.
+    pub pin: String,
+    /// 32 upper-case hex.
+    pub customer_id: String,
+    /// Customer name.
+    pub customer_name: String,
+    /// Priced items.
+    pub items: Vec<OrderItem>,
+    /// Cutlery wish.
+    pub cutlery_requested: Option<bool>,
+    /// IDR.
+    pub takeaway_charges: i64,
+    /// Promotions that priced the items.
+    pub applied_promotions: Vec<AppliedPromotion>,
+}
+
 /// Why a transition is refused: the order's current state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WrongState(pub OrderState);
 
 impl Order {
+    /// A `CREATED` order at `now`, without a number yet; its total is Σ price × quantity plus
+    /// the takeaway charges.
+    pub fn created(p: NewOrderParts, now: Millis) -> Order {
+        let order_total =
+            p.items.iter().map(|i| i.price * i.quantity).sum::<i64>() + p.takeaway_charges;
+        Order {
+            order_number: String::new(),
+            outlet_id: p.outlet_id,
+            order_type: p.order_type,
+            state: OrderState::Created,
+            pin: p.pin,
+            customer_id: p.customer_id,
+            customer_name: p.customer_name,
+            driver: None,
+            items: p.items,
+            order_total,
+            cutlery_requested: p.cutlery_requested,
+            takeaway_charges: p.takeaway_charges,
+            cancellation: None,
+            created_at: now,
+            acceptance_deadline: None,
+            timeout_accepts: false,
+            food_prepared_at: None,
+            history: vec![StateChange {
+                status: OrderState::Created,
+                at: now,
+            }],
+            applied_promotions: p.applied_promotions,
+        }
+    }
+
+    /// Gives the order its number (`F-` + 9 digits), drawn while it is being stored.
+    pub fn set_number(&mut self, number: String) {
+        self.order_number = number;
+    }
+
+    /// `F-` + 9 digits.
+    pub fn order_number(&self) -> &str {
+        &self.order_number
+    }
+
+    /// Outlet.
+    pub fn outlet_id(&self) -> &str {
+        &self.outlet_id
+    }
+
+    /// Delivery or pickup.
+    pub fn order_type(&self) -> OrderType {
+        self.order_type
+    }
+
+    /// Current state.
+    pub fn state(&self) -> OrderState {
+        self.state
+    }
+
+    /// Placement.
+    pub fn created_at(&self) -> Millis {
+        self.created_at
+    }
+
+    /// When the acceptance timer fires, while one is set.
+    pub fn acceptance_deadline(&self) -> Option<Millis> {
+        self.acceptance_deadline
+    }
+
+    /// Food-prepared time.
+    pub fn food_prepared_at(&self) -> Option<Millis> {
+        self.food_prepared_at
+    }
+
+    /// Every state change so far.
+    pub fn history(&self) -> &[StateChange] {
+        &self.history
+    }
+
     fn go(&mut self, to: OrderState, now: Millis) {
         self.state = to;
         self.history.push(StateChange {

@@ -193,10 +193,10 @@ pub fn delivery(v: &gobiz_services::subscriptions::DeliveryView, with_id: bool) 
 pub fn order(o: &gobiz_domain::order::Order) -> Value {
     use gobiz_domain::timefmt::rfc3339_millis;
     let mut v = o.webhook_body();
-    v["acceptance_deadline"] = json!(o.acceptance_deadline.map(rfc3339_millis));
-    v["food_prepared_at"] = json!(o.food_prepared_at.map(rfc3339_millis));
+    v["acceptance_deadline"] = json!(o.acceptance_deadline().map(rfc3339_millis));
+    v["food_prepared_at"] = json!(o.food_prepared_at().map(rfc3339_millis));
     v["events"] = json!(o
-        .history
+        .history()
         .iter()
         .map(|c| json!({ "event": c.status.event(), "status": c.status.as_str(), "at": rfc3339_millis(c.at) }))
         .collect::<Vec<_>>());

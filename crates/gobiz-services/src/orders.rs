@@ -9,7 +9,7 @@ use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::model::Product;
 use gobiz_domain::order::{
-    apply_promotions, price_items, ItemRequest, Order, OrderState, OrderType, StateChange,
+    apply_promotions, price_items, ItemRequest, NewOrderParts, Order, OrderState, OrderType,
     WrongState,
 };
 use gobiz_domain::validation::Violations;
@@ -109,8 +109,8 @@ fn decode(s: &StoredOrder) -> ServiceResult<Order> {
 /// The stored row of an order; its timer is the acceptance deadline while awaiting, or the
 /// auto-driver's next step (`pace` 0 = off), whichever comes first.
 fn encode(o: &Order, now: i64, version: i64, pace: i64) -> ServiceResult<StoredOrder> {
-    let acceptance = if o.state == OrderState::AwaitingMerchantAcceptance {
-        o.acceptance_deadline
+    let acceptance = if o.state() == OrderState::AwaitingMerchantAcceptance {
+        o.acceptance_deadline()
     } else {
         None
     };
@@ -119,13 +119,13 @@ fn encode(o: &Order, now: i64, version: i64, pace: i64) -> ServiceResult<StoredO
         (a, d) => a.or(d),
     };
     Ok(StoredOrder {
-        order_number: o.order_number.clone(),
-        outlet_id: o.outlet_id.clone(),
-        status: o.state.as_str().to_string(),
+        order_number: o.order_number().to_string(),
+        outlet_id: o.outlet_id().to_string(),
+        status: o.state().as_str().to_string(),
         document: serde_json::to_string(o).map_err(|e| ServiceError::Internal(e.to_string()))?,
         timer_due_at,
         version,
-        created_at: o.created_at,
+        created_at: o.created_at(),
         updated_at: now,
     })
 }
@@ -139,7 +139,7 @@ fn on_path(
     order_type: Option<OrderType>,
     number: &str,
 ) -> ServiceResult<()> {
-    if o.outlet_id != outlet_id || order_type != Some(o.order_type) {
+    if o.outlet_id() != outlet_id || order_type != Some(o.order_type()) {
         return Err(not_found(number));
     }
     Ok(())
@@ -147,8 +147,8 @@ fn on_path(
 
 /// Records each new state of `o` since `from` as a step.
 fn record_since(o: &Order, from: usize, steps: &mut Steps) {
-    if o.history.len() > from {
-        steps.push((o.state.event(), o.webhook_body()));
+    if o.history().len() > from {
+        steps.push((o.state().event(), o.webhook_body()));
     }
 }
 
@@ -166,7 +166,7 @@ impl Services {
                 tx,
                 EventDraft {
                     name,
-                    outlet_id: order.outlet_id.clone(),
+                    outlet_id: order.outlet_id().to_string(),
                     body,
                     request_id: None,
                     only_partner: None,
@@ -234,7 +234,7 @@ impl Services {
         self.partner_order(who, outlet_id).await?;
         self.mutate(number, |o, now, steps| {
             on_path(o, outlet_id, order_type, number)?;
-            let from = o.history.len();
+            let from = o.history().len();
             o.accept(now)
                 .map_err(|e| wrong_state(number, "accepted", e))?;
             record_since(o, from, steps);
@@ -277,7 +277,7 @@ impl Services {
         );
         self.mutate(number, |o, now, steps| {
             on_path(o, outlet_id, order_type, number)?;
-            let from = o.history.len();
+            let from = o.history().len();
             o.reject(&description, &code, now)
                 .map_err(|e| wrong_state(number, "rejected", e))?;
             record_since(o, from, steps);
@@ -387,7 +387,6 @@ impl Services {
             gobiz_store::promotions::of_outlet(&mut self.db.conn().await?, &outlet.id, None)
                 .await?;
         let applied = apply_promotions(&mut priced, &catalog, &promos, now);
-        let total = priced.iter().map(|i| i.price * i.quantity).sum::<i64>() + takeaway;
         let (pin, customer_id) = {
             let mut rng = rand::thread_rng();
             (
@@ -397,43 +396,35 @@ impl Services {
                     .collect::<String>(),
             )
         };
-        let mut order = Order {
-            order_number: String::new(),
-            outlet_id: outlet.id.clone(),
-            order_type: order_type.unwrap_or(OrderType::Delivery),
-            state: OrderState::Created,
-            pin,
-            customer_id,
-            customer_name,
-            driver: None,
-            items: priced,
-            order_total: total,
-            cutlery_requested: req.cutlery_requested,
-            takeaway_charges: takeaway,
-            cancellation: None,
-            created_at: now,
-            acceptance_deadline: None,
-            timeout_accepts: false,
-            food_prepared_at: None,
-            history: vec![StateChange {
-                status: OrderState::Created,
-                at: now,
-            }],
-            applied_promotions: applied,
-        };
-        let mut steps: Steps = vec![(order.state.event(), Value::Null)];
+        let mut order = Order::created(
+            NewOrderParts {
+                outlet_id: outlet.id.clone(),
+                order_type: order_type.unwrap_or(OrderType::Delivery),
+                pin,
+                customer_id,
+                customer_name,
+                items: priced,
+                cutlery_requested: req.cutlery_requested,
+                takeaway_charges: takeaway,
+                applied_promotions: applied,
+            },
+            now,
+        );
+        let mut steps: Steps = vec![(order.state().event(), Value::Null)];
         order
             .place(outlet.acceptance_mode, now)
             .map_err(|WrongState(s)| {
                 ServiceError::Internal(format!("a new order was {} already", s.as_str()))
             })?;
         for _ in 0..10 {
-            order.order_number =
-                format!("F-{:09}", rand::thread_rng().gen_range(0..1_000_000_000u32));
+            order.set_number(format!(
+                "F-{:09}",
+                rand::thread_rng().gen_range(0..1_000_000_000u32)
+            ));
             // The first step shows the order as CREATED; the second as it now stands.
             steps[0].1 = order.as_created().webhook_body();
             steps.truncate(1);
-            steps.push((order.state.event(), order.webhook_body()));
+            steps.push((order.state().event(), order.webhook_body()));
             let mut tx = self.db.begin().await?;
             match orders::insert(
                 &mut tx,
@@ -494,7 +485,7 @@ impl Services {
                 let mut probe = o.clone();
                 let mut sequence = Vec::new();
                 loop {
-                    let from = probe.history.len();
+                    let from = probe.history().len();
                     probe.advance(now).map_err(|e| {
                         ServiceError::Conflict(format!(
                             "Order {number} cannot advance{} from state {}",
@@ -507,12 +498,12 @@ impl Services {
                     record_since(&probe, from, &mut sequence);
                     match target {
                         None => break,
-                        Some(t) if probe.state == t => break,
-                        Some(_) if probe.state.is_final() => {
+                        Some(t) if probe.state() == t => break,
+                        Some(_) if probe.state().is_final() => {
                             return Err(ServiceError::Conflict(format!(
                                 "Order {number} cannot reach {} from state {}",
                                 target.map(|t| t.as_str()).unwrap_or_default(),
-                                o.state.as_str()
+                                o.state().as_str()
                             )))
                         }
                         Some(_) => {}
@@ -534,7 +525,7 @@ impl Services {
         }
         let (order, _) = self
             .mutate(number, |o, now, steps| {
-                let from = o.history.len();
+                let from = o.history().len();
                 o.assign_driver(&name, now)
                     .map_err(|e| wrong_state(number, "given a driver", e))?;
                 record_since(o, from, steps);
@@ -559,7 +550,7 @@ impl Services {
         }
         let (order, _) = self
             .mutate(number, |o, now, steps| {
-                let from = o.history.len();
+                let from = o.history().len();
                 o.customer_cancel(&reason, now)
                     .map_err(|e| wrong_state(number, "cancelled", e))?;
                 record_since(o, from, steps);
@@ -587,12 +578,12 @@ impl Services {
             for number in due {
                 let result = self
                     .mutate(&number, |o, now, steps| {
-                        let from = o.history.len();
+                        let from = o.history().len();
                         let due = o.on_deadline(now);
                         record_since(o, from, steps);
                         let mut acted = due;
                         loop {
-                            let from = o.history.len();
+                            let from = o.history().len();
                             if !o.auto_drive_step(pace, now) {
                                 break;
                             }
