@@ -164,6 +164,14 @@ impl ApiError {
         )
     }
 
+    /// The first error's message (what a one-message format such as RFC 6749 carries).
+    pub fn first_message(&self) -> String {
+        self.errors
+            .first()
+            .map(|(_, message)| message.clone())
+            .unwrap_or_default()
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status

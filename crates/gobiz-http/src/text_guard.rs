@@ -7,7 +7,7 @@
 use crate::envelope::ApiError;
 use axum::extract::Request;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use gobiz_domain::validation::Violation;
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
@@ -134,11 +134,7 @@ pub async fn refuse_control_characters(req: Request, next: Next) -> Response {
     let Some((field, p)) = problem else {
         return next.run(req).await;
     };
-    if path.starts_with("/oauth2/") {
-        crate::routes::oauth_invalid_request(format!("{field}: {p}"))
-    } else {
-        ApiError::bad_request(vec![format!("{field}: {p}")]).into_response()
-    }
+    crate::routes::edge_refusal(path, ApiError::bad_request(vec![format!("{field}: {p}")]))
 }
 
 #[cfg(test)]

@@ -85,11 +85,19 @@ async fn drain_oversized_body(req: Request, next: Next) -> Response {
     }
 }
 
-/// An RFC 6749 `invalid_request` (400) for an `/oauth2/` path refused before its route ran.
-pub(crate) fn oauth_invalid_request(description: String) -> Response {
-    oauth::oauth_error(gobiz_services::oauth::OAuthError::invalid_request(
-        description,
-    ))
+/// A request refused before its handler ran (wrong method, control characters): the GoBiz
+/// envelope, or on `/oauth2/` paths an RFC 6749 `invalid_request` with the same status and
+/// message (the token endpoint's clients read OAuth errors, spec §2.3).
+pub(crate) fn edge_refusal(path: &str, error: ApiError) -> Response {
+    if !path.starts_with("/oauth2/") {
+        return error.into_response();
+    }
+    let status = error.status();
+    let mut resp = oauth::oauth_error(gobiz_services::oauth::OAuthError::invalid_request(
+        error.first_message(),
+    ));
+    *resp.status_mut() = status;
+    resp
 }
 
 async fn no_route(method: Method, uri: Uri) -> Response {
@@ -107,11 +115,7 @@ async fn envelope_for_bare_errors(req: Request, next: Next) -> Response {
         return resp;
     }
     let allow = resp.headers().get(header::ALLOW).cloned();
-    let mut out = if path.starts_with("/oauth2/") {
-        oauth::method_not_allowed(method.as_str(), &path)
-    } else {
-        ApiError::method_not_allowed(method.as_str(), &path).into_response()
-    };
+    let mut out = edge_refusal(&path, ApiError::method_not_allowed(method.as_str(), &path));
     if let Some(allow) = allow {
         out.headers_mut().insert(header::ALLOW, allow);
     }

@@ -64,15 +64,6 @@ pub(super) fn oauth_error(e: OAuthError) -> Response {
     no_store(resp)
 }
 
-/// 405 on an `/oauth2` path, as an OAuth JSON error (spec §2.3).
-pub(super) fn method_not_allowed(method: &str, path: &str) -> Response {
-    let mut resp = oauth_error(OAuthError::invalid_request(format!(
-        "Method {method} is not allowed on {path}"
-    )));
-    *resp.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-    resp
-}
-
 /// The form as a list of pairs, refusing repeated parameters (RFC 6749 §3.2).
 fn parse_form(headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, String)>, OAuthError> {
     let ct = headers
