@@ -190,7 +190,9 @@ box-sizing:border-box;font-size:1.1em}input[aria-invalid=true]{border:2px solid 
 button{margin-top:16px;padding:10px 18px;font-size:1em;\
 border:0;border-radius:8px;background:#00aa13;color:#fff;cursor:pointer}\
 button.secondary{background:#e8e8e8;color:#333}.notice{padding:10px;border-radius:8px;\
-background:#fff4e5;color:#8a4b00}.notice p{margin:4px 0}ul{padding-left:20px}li{margin:6px 0}\
+background:#fff4e5;color:#8a4b00}.notice.failure{background:#fdecea;color:#8e1b1b;\
+border-left:4px solid #c62828}.notice.ok{background:#e8f5e9;color:#1b5e20}\
+.notice p{margin:4px 0}ul{padding-left:20px}li{margin:6px 0}\
 code{overflow-wrap:anywhere}code.scope{white-space:nowrap;overflow-wrap:normal;\
 word-break:keep-all}\
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f4f4f4;padding:10px;\
@@ -291,15 +293,16 @@ fn hidden(page: &FlowPage) -> Markup {
 }
 
 fn notice(w: &Words, n: Option<Notice>) -> Markup {
-    let text = match n {
+    // Refusals are red; "a new code was sent" is good news, green.
+    let (text, refused) = match n {
         None => return html! {},
-        Some(Notice::UnknownPhone) => w.unknown_phone.to_string(),
-        Some(Notice::InvalidPhone) => w.invalid_phone.to_string(),
-        Some(Notice::WrongOtp(left)) => format!("{} {left}", w.wrong_otp),
-        Some(Notice::OtpVoid) => w.otp_void.to_string(),
-        Some(Notice::OtpResent) => w.otp_resent.to_string(),
+        Some(Notice::UnknownPhone) => (w.unknown_phone.to_string(), true),
+        Some(Notice::InvalidPhone) => (w.invalid_phone.to_string(), true),
+        Some(Notice::WrongOtp(left)) => (format!("{} {left}", w.wrong_otp), true),
+        Some(Notice::OtpVoid) => (w.otp_void.to_string(), true),
+        Some(Notice::OtpResent) => (w.otp_resent.to_string(), false),
     };
-    html! { p.notice #notice role="alert" { (text) } }
+    html! { p.notice.failure[refused].ok[!refused] #notice role="alert" { (text) } }
 }
 
 /// The page for the flow's current stage: phone form, OTP form or consent. A refused phone
@@ -311,6 +314,7 @@ pub fn flow_page(page: &FlowPage, mode: Mode) -> Response {
         page.notice,
         Some(Notice::UnknownPhone | Notice::InvalidPhone)
     );
+    let otp_refused = matches!(page.notice, Some(Notice::WrongOtp(_) | Notice::OtpVoid));
     let status = match page.notice {
         Some(
             Notice::UnknownPhone | Notice::InvalidPhone | Notice::WrongOtp(_) | Notice::OtpVoid,
@@ -351,7 +355,9 @@ pub fn flow_page(page: &FlowPage, mode: Mode) -> Response {
                     (hidden(page))
                     label for="otp" { (w.otp_label) }
                     input type="text" id="otp" name="otp" inputmode="numeric" pattern="[0-9]{6}"
-                        maxlength="6" autocomplete="one-time-code" required;
+                        maxlength="6" autocomplete="one-time-code" required
+                        aria-invalid=[otp_refused.then_some("true")]
+                        aria-describedby=[otp_refused.then_some("notice")];
                     button type="submit" { (w.verify) }
                 }
                 form method="post" action="/merchant/login/resend" {
@@ -401,10 +407,12 @@ pub struct CallbackParams<'a> {
 /// The page the demo facilitator's redirect URI points at: shows the code to exchange, or
 /// the error and its description.
 pub fn demo_callback(base: &str, mode: Mode, q: CallbackParams<'_>) -> Response {
+    // An error, or nothing to exchange: the page is dressed as an error page.
+    let failed = q.error.is_some() || q.code.is_none();
     let body = html! {
-        h1.error[q.error.is_some()] { "Demo POS callback" }
+        h1.error[failed] { "Demo POS callback" }
         @if let Some(e) = q.error {
-            div.notice role="alert" {
+            div.notice.failure role="alert" {
                 p { "Error: " code { (e) } }
                 @if let Some(d) = q.error_description {
                     p.description { (d) }
@@ -419,21 +427,20 @@ pub fn demo_callback(base: &str, mode: Mode, q: CallbackParams<'_>) -> Response 
             p { code { (c) } }
             p { "state: " code { (q.state.unwrap_or("")) } }
             p { "Exchange it:" }
-            pre { code { "curl -s -u demo-pos-client:demo-pos-secret-change-me-0123456789abcdefg \\\n  -d grant_type=authorization_code -d code=" (c) " \\\n  -d redirect_uri=" (base) "/demo/callback " (base) "/oauth2/token" } }
+            // One argument a line (backslash-continued), so that `-d` and its value read together.
+            pre { code { "curl -s -u demo-pos-client:demo-pos-secret-change-me-0123456789abcdefg \\\n  -d grant_type=authorization_code \\\n  -d code=" (c) " \\\n  -d redirect_uri=" (base) "/demo/callback \\\n  " (base) "/oauth2/token" } }
+        }
+        @if q.code.is_none() && q.error.is_none() {
+            p.notice.failure role="alert" { "The query has neither code nor error: nothing to show." }
         }
     };
-    let title = if q.error.is_some() {
+    let title = if failed {
         "Error – Demo POS callback"
     } else {
         "Demo POS callback"
     };
     html_response(
         StatusCode::OK,
-        layout(
-            Chrome::new(Locale::En, mode),
-            title,
-            q.error.is_some(),
-            body,
-        ),
+        layout(Chrome::new(Locale::En, mode), title, failed, body),
     )
 }

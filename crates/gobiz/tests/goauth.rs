@@ -1760,7 +1760,7 @@ both_dbs!(
         );
         assert!(
             r.text
-                .contains("-d grant_type=authorization_code -d code=gbz_ac_abc"),
+                .contains("-d grant_type=authorization_code \\\n  -d code=gbz_ac_abc \\\n"),
             "{}",
             r.text
         );
