@@ -47,13 +47,13 @@ struct SoakBench {
     #[command(flatten)]
     server: ServerArgs,
     /// Duration of the load.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = positive, allow_negative_numbers = true)]
     minutes: u64,
     /// Requests per second (the webhooks come on top).
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, default_value_t = 60, value_parser = positive, allow_negative_numbers = true)]
     rate: u64,
     /// Seconds between two progress lines.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 30, value_parser = positive, allow_negative_numbers = true)]
     report_secs: u64,
 }
 
@@ -81,6 +81,14 @@ struct WebhookBench {
     rate: u64,
 }
 
+/// A whole number of at least 1 (durations, rates), refused with a plain message otherwise.
+fn positive(raw: &str) -> Result<u64, String> {
+    match raw.trim().parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("expected a whole number of at least 1".to_owned()),
+    }
+}
+
 /// The server a benchmark talks to.
 #[derive(clap::Args, Clone)]
 struct ServerArgs {
@@ -103,7 +111,7 @@ struct Target {
     #[arg(long, default_value_t = 32)]
     connections: usize,
     /// Duration of the measurement.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = positive, allow_negative_numbers = true)]
     seconds: u64,
 }
 
@@ -195,7 +203,10 @@ pub(crate) async fn admin_at(
         .bearer_auth(token)
         .json(&body)
         .send()
-        .await?;
+        .await
+        .with_context(|| {
+            format!("cannot reach the server at {base} (is it running, and is --url right?)")
+        })?;
     let status = resp.status();
     let v: Value = resp.json().await?;
     if !status.is_success() {
@@ -435,8 +446,18 @@ mod token_flood;
 mod webhooks;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gobiz-bench: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(256)
         .build()?;

@@ -27,6 +27,9 @@ pub enum Command {
     /// Apply pending database migrations and exit.
     Migrate(CommonArgs),
     /// Run the webhook dispatcher and the timer loop without an HTTP listener, e.g. as extra delivery capacity.
+    ///
+    /// Takes the options of `gobiz serve` so that one configuration serves both; --listen,
+    /// --demo and --reset have no effect here (seed the demo data set with `gobiz serve --demo`).
     Worker(ServeArgs),
 }
 
