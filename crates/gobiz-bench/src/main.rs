@@ -82,11 +82,16 @@ struct WebhookBench {
 }
 
 /// A whole number of at least 1 (durations, rates), refused with a plain message otherwise.
-fn positive(raw: &str) -> Result<u64, String> {
+pub(crate) fn positive(raw: &str) -> Result<u64, String> {
     match raw.trim().parse::<u64>() {
         Ok(n) if n >= 1 => Ok(n),
         _ => Err("expected a whole number of at least 1".to_owned()),
     }
+}
+
+/// Like [`positive`], for counts (connections, rounds).
+pub(crate) fn positive_count(raw: &str) -> Result<usize, String> {
+    positive(raw).and_then(|n| usize::try_from(n).map_err(|_| "too large".to_owned()))
 }
 
 /// The server a benchmark talks to.
@@ -108,7 +113,7 @@ struct Target {
     #[command(flatten)]
     server: ServerArgs,
     /// Concurrent connections.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 32, value_parser = positive_count, allow_negative_numbers = true)]
     connections: usize,
     /// Duration of the measurement.
     #[arg(long, default_value_t = 10, value_parser = positive, allow_negative_numbers = true)]

@@ -18,10 +18,20 @@ pub(crate) struct FloodBench {
     #[command(flatten)]
     target: Target,
     /// Rounds per phase.
-    #[arg(long, default_value_t = 4)]
+    #[arg(
+        long,
+        default_value_t = 4,
+        value_parser = crate::positive_count,
+        allow_negative_numbers = true
+    )]
     rounds: usize,
     /// Parallel wrong-secret connections during a round.
-    #[arg(long, default_value_t = 64)]
+    #[arg(
+        long,
+        default_value_t = 64,
+        value_parser = crate::positive_count,
+        allow_negative_numbers = true
+    )]
     flood: usize,
 }
 
