@@ -324,6 +324,58 @@ impl Order {
         &self.history
     }
 
+    /// 4 digits.
+    pub fn pin(&self) -> &str {
+        &self.pin
+    }
+
+    /// 32 upper-case hex.
+    pub fn customer_id(&self) -> &str {
+        &self.customer_id
+    }
+
+    /// Customer name.
+    pub fn customer_name(&self) -> &str {
+        &self.customer_name
+    }
+
+    /// Driver name once assigned.
+    pub fn driver(&self) -> Option<&str> {
+        self.driver.as_deref()
+    }
+
+    /// Items.
+    pub fn items(&self) -> &[OrderItem] {
+        &self.items
+    }
+
+    /// Σ price × quantity + takeaway charges.
+    pub fn order_total(&self) -> i64 {
+        self.order_total
+    }
+
+    /// Cutlery wish.
+    pub fn cutlery_requested(&self) -> Option<bool> {
+        self.cutlery_requested
+    }
+
+    /// IDR.
+    pub fn takeaway_charges(&self) -> i64 {
+        self.takeaway_charges
+    }
+
+    /// (reason, reason_code) once cancelled.
+    pub fn cancellation(&self) -> Option<(&str, &str)> {
+        self.cancellation
+            .as_ref()
+            .map(|(r, c)| (r.as_str(), c.as_str()))
+    }
+
+    /// Promotions that priced it.
+    pub fn applied_promotions(&self) -> &[AppliedPromotion] {
+        &self.applied_promotions
+    }
+
     fn go(&mut self, to: OrderState, now: Millis) {
         self.state = to;
         self.history.push(StateChange {

@@ -1,4 +1,20 @@
-//! The eleven notification events of spec §9.1 and what routes them.
+//! The eleven notification events of spec §9.1: [`EventName`] and what routes it, and
+//! [`Event`], the one place each webhook body is written.
+
+mod event;
+mod mapping;
+mod name;
+#[cfg(test)]
+mod tests;
+
+pub use event::{
+    Event, EventOutlet, MappedCategory, MappedId, MappedMenu, MenuMappingUpdated, WebhookError,
+};
+pub use mapping::{
+    apply_menu_mapping, has_order_items, set_external_outlet_id, MappingError,
+    MENU_MAPPING_NOT_FOUND,
+};
+pub use name::{EventFamily, EventName, UnknownEvent};
 
 use crate::model::Product;
 use serde_json::Value;
@@ -20,78 +36,27 @@ pub const ALL_EVENTS: &[&str] = &[
 
 /// True when `name` is one of the eleven events.
 pub fn is_event(name: &str) -> bool {
-    ALL_EVENTS.contains(&name)
+    EventName::parse(name).is_some()
 }
 
 /// The product a link must cover for the event to reach a facilitator.
 pub fn product_of(name: &str) -> Product {
-    if name.starts_with("payment.") {
-        Product::Payment
-    } else {
-        Product::Gofood
-    }
+    EventName::parse(name).map_or(Product::Gofood, EventName::product)
 }
 
 /// The read scope a partner must hold to receive the event.
 pub fn read_scope_of(name: &str) -> &'static str {
-    if name.starts_with("payment.") {
-        "payment:transaction:read"
-    } else if name.starts_with("gofood.catalog.") {
-        "gofood:catalog:read"
-    } else {
-        "gofood:order:read"
-    }
+    EventName::parse(name).map_or("gofood:order:read", EventName::read_scope)
 }
 
-/// The troubleshooting `entity_id` of an event body (spec §9.10): the order number, the
-/// catalog push's `request_id`, or the payment transaction id; `""` when absent.
+/// The troubleshooting `entity_id` of an event body (spec §9.10).
 pub fn entity_id_of(name: &str, body: &Value) -> String {
-    let pointer = if name.starts_with("gofood.order.") {
-        "/order/order_number"
-    } else if name.starts_with("gofood.catalog.") {
-        "/request_id"
-    } else {
-        "/transaction/id"
-    };
-    body.pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn routing_facts() {
-        assert_eq!(ALL_EVENTS.len(), 11);
-        assert_eq!(
-            product_of("payment.transaction.settlement"),
-            Product::Payment
-        );
-        assert_eq!(
-            read_scope_of("gofood.catalog.menu_mapping_updated"),
-            "gofood:catalog:read"
-        );
-        assert_eq!(
-            read_scope_of("gofood.order.webhook_error"),
-            "gofood:order:read"
-        );
-        assert_eq!(
-            entity_id_of(
-                "gofood.order.placed",
-                &json!({"order": {"order_number": "F-1"}})
-            ),
-            "F-1"
-        );
-        assert_eq!(
-            entity_id_of(
-                "payment.transaction.settlement",
-                &json!({"transaction": {"id": "t"}})
-            ),
-            "t"
-        );
+    match EventName::parse(name) {
+        Some(name) => Event::Custom {
+            name,
+            body: body.clone(),
+        }
+        .entity_id(),
+        None => String::new(),
     }
 }
