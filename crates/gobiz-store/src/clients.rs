@@ -2,7 +2,7 @@
 
 use crate::exec::{execute, fetch_optional, flag, int, opt_text, parsed, text};
 use crate::schema::OauthClients;
-use crate::{join_words, split_words, Result, Runner, StoreError};
+use crate::{codec, join_words, split_words, Result, Runner};
 use gobiz_domain::entities::Client;
 use gobiz_domain::scope::Grant;
 use sea_query::{Expr, ExprTrait, Query};
@@ -24,8 +24,7 @@ const COLUMNS: [OauthClients; 10] = [
 /// Inserts a client.
 pub async fn insert<R: Runner>(r: &mut R, c: &Client) -> Result<()> {
     let grants: Vec<&str> = c.allowed_grants.iter().map(|g| g.as_str()).collect();
-    let uris =
-        serde_json::to_string(&c.redirect_uris).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let uris = codec::encode("oauth_clients", &c.client_id, &c.redirect_uris)?;
     let stmt = Query::insert()
         .into_table(OauthClients::Table)
         .columns(COLUMNS)
@@ -60,8 +59,8 @@ pub async fn get<R: Runner>(r: &mut R, client_id: &str) -> Result<Option<Client>
         .into_iter()
         .map(|g| parsed(g, Grant::parse))
         .collect::<Result<Vec<_>>>()?;
-    let redirect_uris: Vec<String> = serde_json::from_str(&text(&row, "redirect_uris")?)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let redirect_uris: Vec<String> =
+        codec::decode("oauth_clients", client_id, &text(&row, "redirect_uris")?)?;
     Ok(Some(Client {
         client_id: text(&row, "client_id")?,
         partner_id: text(&row, "partner_id")?,

@@ -7,6 +7,7 @@
 
 pub mod catalogs;
 pub mod clients;
+mod codec;
 pub mod codes;
 mod db;
 mod exec;
@@ -45,6 +46,26 @@ pub enum StoreError {
     /// A stored value could not be understood (corrupt or foreign data).
     #[error("stored value is invalid: {0}")]
     Corrupt(String),
+    /// A stored document (or column value) of one row does not decode: the row is corrupt.
+    #[error("corrupt {table} row {key}: {reason}")]
+    CorruptRow {
+        /// The table.
+        table: &'static str,
+        /// The row's key (its id; `outlet/partner` for a composite key).
+        key: String,
+        /// What the decoder found.
+        reason: String,
+    },
+    /// A value could not be encoded as a stored document (a programming error).
+    #[error("cannot store {table} row {key}: {reason}")]
+    Unencodable {
+        /// The table.
+        table: &'static str,
+        /// The row's key.
+        key: String,
+        /// What the encoder reported.
+        reason: String,
+    },
     /// Anything else from the database driver.
     #[error(transparent)]
     Database(#[from] sqlx::Error),

@@ -7,7 +7,7 @@ use crate::schema::{
     MokaCustomers as C, MokaGratuities as G, MokaSaleLines as L, MokaSaleModifiers as M,
     MokaSales as S, MokaSequences as Q,
 };
-use crate::{Result, Runner, StoreError};
+use crate::{codec, Result, Runner, StoreError};
 use gobiz_domain::clock::Millis;
 use gobiz_domain::moka::{ReportRange, Sale};
 use sea_query::{Alias, Expr, ExprTrait, InsertStatement, Order, Query, SimpleExpr};
@@ -31,12 +31,15 @@ pub async fn reserve<R: Runner>(r: &mut R, name: &str, n: i64) -> Result<i64> {
     Ok(int(&row, "next_value")? - n)
 }
 
+const SALES: &str = "moka_sales";
+
 fn encode(sale: &Sale) -> Result<String> {
-    serde_json::to_string(sale).map_err(|e| StoreError::Corrupt(e.to_string()))
+    codec::encode(SALES, &sale.id, sale)
 }
 
-fn decode(doc: &str) -> Result<Sale> {
-    serde_json::from_str(doc).map_err(|e| StoreError::Corrupt(format!("moka sale: {e}")))
+/// The sale of a row selected with its `id` and `document`.
+fn decode(row: &sqlx::any::AnyRow) -> Result<Sale> {
+    codec::decode(SALES, &text(row, "id")?, &text(row, "document")?)
 }
 
 async fn insert_chunked<R: Runner>(
@@ -167,7 +170,7 @@ pub async fn insert_sales<R: Runner>(r: &mut R, sales: &[Sale]) -> Result<()> {
 
 async fn get_sale<R: Runner>(r: &mut R, id: &str, lock: bool) -> Result<Option<Sale>> {
     let mut stmt = Query::select()
-        .column(S::Document)
+        .columns([S::Id, S::Document])
         .from(S::Table)
         .and_where(Expr::col(S::Id).eq(id))
         .to_owned();
@@ -175,7 +178,7 @@ async fn get_sale<R: Runner>(r: &mut R, id: &str, lock: bool) -> Result<Option<S
         stmt.lock(sea_query::LockType::Update);
     }
     match fetch_optional(r, &stmt).await? {
-        Some(row) => Ok(Some(decode(&text(&row, "document")?)?)),
+        Some(row) => Ok(Some(decode(&row)?)),
         None => Ok(None),
     }
 }
@@ -408,7 +411,7 @@ pub async fn page<R: Runner>(
 ) -> Result<Vec<Sale>> {
     let order = if ascending { Order::Asc } else { Order::Desc };
     let mut stmt = Query::select()
-        .column(S::Document)
+        .columns([S::Id, S::Document])
         .from(S::Table)
         .and_where(Expr::col(S::OutletId).eq(outlet_id))
         .order_by(S::TransactionTime, order.clone())
@@ -419,11 +422,7 @@ pub async fn page<R: Runner>(
     if let Some(kind) = payment_type {
         stmt.and_where(Expr::col(S::PaymentType).eq(kind));
     }
-    fetch_all(r, &stmt)
-        .await?
-        .iter()
-        .map(|row| decode(&text(row, "document")?))
-        .collect()
+    fetch_all(r, &stmt).await?.iter().map(decode).collect()
 }
 
 /// A Moka customer or gratuity: its id and JSON document.

@@ -2,17 +2,24 @@
 
 use crate::exec::{execute, fetch_all, fetch_optional, int, text};
 use crate::schema::Promotions;
-use crate::{Result, Runner, StoreError};
+use crate::{codec, Result, Runner};
 use gobiz_domain::promo::Promotion;
 use sea_query::{Alias, Expr, ExprTrait, Order, Query};
 
-fn decode(doc: &str) -> Result<Promotion> {
-    serde_json::from_str(doc).map_err(|e| StoreError::Corrupt(e.to_string()))
+const TABLE: &str = "promotions";
+
+fn encode(p: &Promotion) -> Result<String> {
+    codec::encode(TABLE, &p.id, p)
+}
+
+/// The promotion of a row selected with its `id` and `document`.
+fn decode(row: &sqlx::any::AnyRow) -> Result<Promotion> {
+    codec::decode(TABLE, &text(row, "id")?, &text(row, "document")?)
 }
 
 /// Inserts a promotion.
 pub async fn insert<R: Runner>(r: &mut R, p: &Promotion) -> Result<()> {
-    let doc = serde_json::to_string(p).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let doc = encode(p)?;
     let stmt = Query::insert()
         .into_table(Promotions::Table)
         .columns([
@@ -36,7 +43,7 @@ pub async fn insert<R: Runner>(r: &mut R, p: &Promotion) -> Result<()> {
 
 /// Rewrites a promotion's document.
 pub async fn update<R: Runner>(r: &mut R, p: &Promotion) -> Result<()> {
-    let doc = serde_json::to_string(p).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let doc = encode(p)?;
     let stmt = Query::update()
         .table(Promotions::Table)
         .value(Promotions::Document, doc)
@@ -59,13 +66,13 @@ pub async fn delete<R: Runner>(r: &mut R, outlet_id: &str, id: &str) -> Result<b
 /// One promotion of an outlet.
 pub async fn get<R: Runner>(r: &mut R, outlet_id: &str, id: &str) -> Result<Option<Promotion>> {
     let stmt = Query::select()
-        .column(Promotions::Document)
+        .columns([Promotions::Id, Promotions::Document])
         .from(Promotions::Table)
         .and_where(Expr::col(Promotions::Id).eq(id))
         .and_where(Expr::col(Promotions::OutletId).eq(outlet_id))
         .to_owned();
     match fetch_optional(r, &stmt).await? {
-        Some(row) => Ok(Some(decode(&text(&row, "document")?)?)),
+        Some(row) => Ok(Some(decode(&row)?)),
         None => Ok(None),
     }
 }
@@ -78,7 +85,7 @@ pub async fn page<R: Runner>(
     offset: u64,
 ) -> Result<(Vec<Promotion>, i64)> {
     let stmt = Query::select()
-        .column(Promotions::Document)
+        .columns([Promotions::Id, Promotions::Document])
         .from(Promotions::Table)
         .and_where(Expr::col(Promotions::OutletId).eq(outlet_id))
         .order_by(Promotions::CreatedAt, Order::Desc)
@@ -89,7 +96,7 @@ pub async fn page<R: Runner>(
     let list = fetch_all(r, &stmt)
         .await?
         .iter()
-        .map(|row| decode(&text(row, "document")?))
+        .map(decode)
         .collect::<Result<Vec<_>>>()?;
     let count = Query::select()
         .expr_as(Expr::col(Promotions::Id).count(), Alias::new("n"))
@@ -110,7 +117,7 @@ pub async fn of_outlet<R: Runner>(
     item: Option<&str>,
 ) -> Result<Vec<Promotion>> {
     let mut stmt = Query::select()
-        .column(Promotions::Document)
+        .columns([Promotions::Id, Promotions::Document])
         .from(Promotions::Table)
         .and_where(Expr::col(Promotions::OutletId).eq(outlet_id))
         .order_by(Promotions::CreatedAt, Order::Asc)
@@ -118,9 +125,5 @@ pub async fn of_outlet<R: Runner>(
     if let Some(i) = item {
         stmt.and_where(Expr::col(Promotions::ExternalMenuId).eq(i));
     }
-    fetch_all(r, &stmt)
-        .await?
-        .iter()
-        .map(|row| decode(&text(row, "document")?))
-        .collect()
+    fetch_all(r, &stmt).await?.iter().map(decode).collect()
 }
