@@ -13,7 +13,7 @@ use gobiz_domain::order::{
     WrongState,
 };
 use gobiz_domain::validation::Violations;
-use gobiz_store::orders::{self, StoredOrder};
+use gobiz_store::orders;
 use rand::Rng;
 use serde::Deserialize;
 use serde_json::Value;
@@ -101,33 +101,18 @@ fn wrong_state(number: &str, verb: &str, WrongState(s): WrongState) -> ServiceEr
     ))
 }
 
-fn decode(s: &StoredOrder) -> ServiceResult<Order> {
-    serde_json::from_str(&s.document)
-        .map_err(|e| ServiceError::Internal(format!("stored order unreadable: {e}")))
-}
-
-/// The stored row of an order; its timer is the acceptance deadline while awaiting, or the
-/// auto-driver's next step (`pace` 0 = off), whichever comes first.
-fn encode(o: &Order, now: i64, version: i64, pace: i64) -> ServiceResult<StoredOrder> {
+/// When an order's timer fires: the acceptance deadline while awaiting, or the auto-driver's
+/// next step (`pace` 0 = off), whichever comes first.
+fn timer_due_at(o: &Order, pace: i64) -> Option<i64> {
     let acceptance = if o.state() == OrderState::AwaitingMerchantAcceptance {
         o.acceptance_deadline()
     } else {
         None
     };
-    let timer_due_at = match (acceptance, o.auto_driver_due(pace)) {
+    match (acceptance, o.auto_driver_due(pace)) {
         (Some(a), Some(d)) => Some(a.min(d)),
         (a, d) => a.or(d),
-    };
-    Ok(StoredOrder {
-        order_number: o.order_number().to_string(),
-        outlet_id: o.outlet_id().to_string(),
-        status: o.state().as_str().to_string(),
-        document: serde_json::to_string(o).map_err(|e| ServiceError::Internal(e.to_string()))?,
-        timer_due_at,
-        version,
-        created_at: o.created_at(),
-        updated_at: now,
-    })
+    }
 }
 
 /// 404 unless the order belongs to the path's outlet and has the path's type (checked on the
@@ -190,20 +175,16 @@ impl Services {
             let stored = orders::get(&mut self.db.conn().await?, number)
                 .await?
                 .ok_or_else(|| not_found(number))?;
-            let mut order = decode(&stored)?;
+            let mut order = stored.order.clone();
             let now = self.clock.now_ms();
             let mut steps = Steps::new();
             let out = change(&mut order, now, &mut steps)?;
-            let pace = self.config.auto_driver_ms;
-            let row = encode(&order, now, stored.version, pace)?;
-            if steps.is_empty()
-                && row.document == stored.document
-                && row.timer_due_at == stored.timer_due_at
-            {
+            let timer = timer_due_at(&order, self.config.auto_driver_ms);
+            if steps.is_empty() && order == stored.order && timer == stored.timer_due_at {
                 return Ok((order, out));
             }
             let mut tx = self.db.begin().await?;
-            if !orders::update_if(&mut tx, &row, stored.version).await? {
+            if !orders::update_if(&mut tx, &order, timer, now, stored.version).await? {
                 continue;
             }
             self.emit_steps(&mut tx, &order, steps, now).await?;
@@ -426,12 +407,8 @@ impl Services {
             steps.truncate(1);
             steps.push((order.state().event(), order.webhook_body()));
             let mut tx = self.db.begin().await?;
-            match orders::insert(
-                &mut tx,
-                &encode(&order, now, 1, self.config.auto_driver_ms)?,
-            )
-            .await
-            {
+            let timer = timer_due_at(&order, self.config.auto_driver_ms);
+            match orders::insert(&mut tx, &order, timer, now).await {
                 Ok(()) => {}
                 Err(gobiz_store::StoreError::Duplicate) => continue,
                 Err(e) => return Err(e.into()),
@@ -448,10 +425,10 @@ impl Services {
 
     /// Sandbox: one order.
     pub async fn get_order(&self, number: &str) -> ServiceResult<Order> {
-        let stored = orders::get(&mut self.db.conn().await?, number)
+        Ok(orders::get(&mut self.db.conn().await?, number)
             .await?
-            .ok_or_else(|| not_found(number))?;
-        decode(&stored)
+            .ok_or_else(|| not_found(number))?
+            .order)
     }
 
     /// Sandbox: an outlet's orders, newest first.
@@ -462,11 +439,7 @@ impl Services {
         offset: u64,
     ) -> ServiceResult<Vec<Order>> {
         self.get_outlet(outlet_id).await?;
-        orders::of_outlet(&mut self.db.conn().await?, outlet_id, limit, offset)
-            .await?
-            .iter()
-            .map(decode)
-            .collect()
+        Ok(orders::of_outlet(&mut self.db.conn().await?, outlet_id, limit, offset).await?)
     }
 
     /// Sandbox: the next step, or every step up to `to` (409 when not reachable).

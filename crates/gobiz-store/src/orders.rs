@@ -1,27 +1,23 @@
 //! GoFood orders, with optimistic concurrency on `version`.
 
-use crate::exec::{execute, fetch_all, fetch_optional, int, text};
+use crate::exec::{execute, fetch_all, fetch_optional, int, opt_int, text};
 use crate::schema::Orders;
-use crate::{Result, Runner};
-use sea_query::{Expr, ExprTrait, Order, Query};
+use crate::{codec, Result, Runner};
+use gobiz_domain::order::Order;
+use sea_query::{Expr, ExprTrait, Order as Sort, Query};
 
-/// A stored order.
+const TABLE: &str = "orders";
+
+/// A stored order: the domain order and its row's bookkeeping. The `outlet_id`, `status`
+/// and `created_at` columns are derived from the order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredOrder {
-    /// `F-…`.
-    pub order_number: String,
-    /// Outlet.
-    pub outlet_id: String,
-    /// Current state (for queries).
-    pub status: String,
-    /// The domain order as JSON.
-    pub document: String,
-    /// When the acceptance timer fires.
+    /// The order (the `document` column).
+    pub order: Order,
+    /// When the order's timer fires (acceptance deadline or auto-driver step).
     pub timer_due_at: Option<i64>,
     /// Incremented on every write.
     pub version: i64,
-    /// Placement.
-    pub created_at: i64,
     /// Last change.
     pub updated_at: i64,
 }
@@ -37,55 +33,67 @@ const COLUMNS: [Orders; 8] = [
     Orders::UpdatedAt,
 ];
 
+fn decode(row: &sqlx::any::AnyRow) -> Result<Order> {
+    codec::decode(TABLE, &text(row, "order_number")?, &text(row, "document")?)
+}
+
+fn encode(o: &Order) -> Result<String> {
+    codec::encode(TABLE, o.order_number(), o)
+}
+
 fn from_row(row: &sqlx::any::AnyRow) -> Result<StoredOrder> {
     Ok(StoredOrder {
-        order_number: text(row, "order_number")?,
-        outlet_id: text(row, "outlet_id")?,
-        status: text(row, "status")?,
-        document: text(row, "document")?,
-        timer_due_at: crate::exec::opt_int(row, "timer_due_at")?,
+        order: decode(row)?,
+        timer_due_at: opt_int(row, "timer_due_at")?,
         version: int(row, "version")?,
-        created_at: int(row, "created_at")?,
         updated_at: int(row, "updated_at")?,
     })
 }
 
-/// Inserts a new order (version 1).
-pub async fn insert<R: Runner>(r: &mut R, o: &StoredOrder) -> Result<()> {
+/// Inserts a new order (version 1) at `now`.
+pub async fn insert<R: Runner>(
+    r: &mut R,
+    o: &Order,
+    timer_due_at: Option<i64>,
+    now: i64,
+) -> Result<()> {
     let stmt = Query::insert()
         .into_table(Orders::Table)
         .columns(COLUMNS)
         .values_panic([
-            o.order_number.clone().into(),
-            o.outlet_id.clone().into(),
-            o.status.clone().into(),
-            o.document.clone().into(),
-            o.timer_due_at.into(),
-            o.version.into(),
-            o.created_at.into(),
-            o.updated_at.into(),
+            o.order_number().into(),
+            o.outlet_id().into(),
+            o.state().as_str().into(),
+            encode(o)?.into(),
+            timer_due_at.into(),
+            1i64.into(),
+            o.created_at().into(),
+            now.into(),
         ])
         .to_owned();
     execute(r, &stmt).await?;
     Ok(())
 }
 
-/// Writes a new state if nobody else wrote since `expected_version`; `false` on a lost race.
+/// Writes a new state at `now` if nobody else wrote since `expected_version`; `false` on a
+/// lost race.
 pub async fn update_if<R: Runner>(
     r: &mut R,
-    o: &StoredOrder,
+    o: &Order,
+    timer_due_at: Option<i64>,
+    now: i64,
     expected_version: i64,
 ) -> Result<bool> {
     let stmt = Query::update()
         .table(Orders::Table)
         .values([
-            (Orders::Status, o.status.clone().into()),
-            (Orders::Document, o.document.clone().into()),
-            (Orders::TimerDueAt, o.timer_due_at.into()),
+            (Orders::Status, o.state().as_str().into()),
+            (Orders::Document, encode(o)?.into()),
+            (Orders::TimerDueAt, timer_due_at.into()),
             (Orders::Version, (expected_version + 1).into()),
-            (Orders::UpdatedAt, o.updated_at.into()),
+            (Orders::UpdatedAt, now.into()),
         ])
-        .and_where(Expr::col(Orders::OrderNumber).eq(o.order_number.as_str()))
+        .and_where(Expr::col(Orders::OrderNumber).eq(o.order_number()))
         .and_where(Expr::col(Orders::Version).eq(expected_version))
         .to_owned();
     Ok(execute(r, &stmt).await? == 1)
@@ -111,17 +119,17 @@ pub async fn of_outlet<R: Runner>(
     outlet_id: &str,
     limit: u64,
     offset: u64,
-) -> Result<Vec<StoredOrder>> {
+) -> Result<Vec<Order>> {
     let stmt = Query::select()
         .columns(COLUMNS)
         .from(Orders::Table)
         .and_where(Expr::col(Orders::OutletId).eq(outlet_id))
-        .order_by(Orders::CreatedAt, Order::Desc)
-        .order_by(Orders::OrderNumber, Order::Desc)
+        .order_by(Orders::CreatedAt, Sort::Desc)
+        .order_by(Orders::OrderNumber, Sort::Desc)
         .limit(limit)
         .offset(offset)
         .to_owned();
-    fetch_all(r, &stmt).await?.iter().map(from_row).collect()
+    fetch_all(r, &stmt).await?.iter().map(decode).collect()
 }
 
 /// Order numbers whose acceptance timer is due at `now`.
@@ -130,7 +138,7 @@ pub async fn due_timers<R: Runner>(r: &mut R, now: i64, limit: u64) -> Result<Ve
         .column(Orders::OrderNumber)
         .from(Orders::Table)
         .and_where(Expr::col(Orders::TimerDueAt).lte(now))
-        .order_by(Orders::TimerDueAt, Order::Asc)
+        .order_by(Orders::TimerDueAt, Sort::Asc)
         .limit(limit)
         .to_owned();
     fetch_all(r, &stmt)
