@@ -43,11 +43,6 @@ fn not_found() -> ServiceError {
     ServiceError::NotFound("Transaction not found".into())
 }
 
-fn decode(s: &StoredTransaction) -> ServiceResult<Transaction> {
-    serde_json::from_str(&s.document)
-        .map_err(|e| ServiceError::Internal(format!("stored transaction unreadable: {e}")))
-}
-
 fn is_key(k: &str) -> bool {
     (1..=32).contains(&k.len()) && k.bytes().all(|b| (0x21..=0x7e).contains(&b))
 }
@@ -258,22 +253,7 @@ impl Services {
             },
             now,
         );
-        payments::insert(
-            &mut tx,
-            &StoredTransaction {
-                id: t.id().to_string(),
-                outlet_id: t.outlet_id().to_string(),
-                partner_id: who.partner.id.clone(),
-                order_id: t.order_id().to_string(),
-                reference_label: qris::reference_label(t.id()),
-                status: t.status(),
-                document: serde_json::to_string(&t)
-                    .map_err(|e| ServiceError::Internal(e.to_string()))?,
-                expires_at: now + EXPIRY_MS,
-                created_at: now,
-            },
-        )
-        .await?;
+        payments::insert(&mut tx, &t, &who.partner.id, now + EXPIRY_MS).await?;
         let data = self.transaction_data(&t);
         idem.complete(&mut tx, &data).await?;
         tx.commit().await?;
@@ -290,13 +270,16 @@ impl Services {
             .ok_or_else(not_found)?;
         let mine = stored.partner_id == who.partner.id
             || (who.partner.kind == PartnerType::Direct
-                && who
-                    .partner
-                    .owns(&self.get_outlet(&stored.outlet_id).await?.merchant_id));
+                && who.partner.owns(
+                    &self
+                        .get_outlet(stored.transaction.outlet_id())
+                        .await?
+                        .merchant_id,
+                ));
         if !mine {
             return Err(not_found());
         }
-        decode(&stored)
+        Ok(stored.transaction)
     }
 
     /// `GET .../v1/transactions/{id}` (spec §7.4).
@@ -332,12 +315,11 @@ impl Services {
         stored: StoredTransaction,
         transition: Transition,
     ) -> ServiceResult<Transaction> {
-        let mut t = decode(&stored)?;
+        let mut t = stored.transaction;
         t.apply(transition, self.clock.now_ms())
             .map_err(|refused| ServiceError::Conflict(refused.to_string()))?;
-        let doc = serde_json::to_string(&t).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let mut tx = self.db.begin().await?;
-        if !payments::finish(&mut tx, t.id(), t.status(), &doc).await? {
+        if !payments::finish(&mut tx, &t).await? {
             return Err(ServiceError::Conflict(format!(
                 "Transaction {} is not pending any more",
                 t.id()
@@ -386,7 +368,9 @@ impl Services {
         }
         .ok_or_else(not_found)?;
         drop(conn);
-        if stored.status == PaymentStatus::Pending && stored.expires_at <= self.clock.now_ms() {
+        if stored.transaction.status() == PaymentStatus::Pending
+            && stored.expires_at <= self.clock.now_ms()
+        {
             let t = self.finish_transaction(stored, Transition::Expire).await?;
             let refused = NotPending {
                 id: t.id().to_string(),

@@ -1,32 +1,25 @@
 //! QRIS payment transactions (the transaction stored as a JSON document).
 
-use crate::exec::{execute, fetch_all, fetch_optional, text};
+use crate::exec::{execute, fetch_all, fetch_optional, int, text};
 use crate::schema::PaymentTransactions as T;
-use crate::{Result, Runner, StoreError};
-use gobiz_domain::payment::PaymentStatus;
+use crate::{codec, Result, Runner, StoreError};
+use gobiz_domain::payment::{PaymentStatus, Transaction};
+use gobiz_domain::qris;
 use sea_query::{Expr, ExprTrait, Query};
 
-/// A stored transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
+const TABLE: &str = "payment_transactions";
+
+/// A stored transaction: the domain transaction and what its row adds. The `id`,
+/// `outlet_id`, `order_id`, `reference_label`, `status` and `created_at` columns are derived
+/// from the transaction.
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoredTransaction {
-    /// UUID.
-    pub id: String,
-    /// Outlet.
-    pub outlet_id: String,
+    /// The transaction (the `document` column).
+    pub transaction: Transaction,
     /// Creating partner.
     pub partner_id: String,
-    /// Partner's order id.
-    pub order_id: String,
-    /// `T` + 24 hex digits (tag 62-05 of the QRIS payload).
-    pub reference_label: String,
-    /// `pending`, `settlement`, `expire`, `cancel` (stored as its wire name).
-    pub status: PaymentStatus,
-    /// The domain transaction as JSON.
-    pub document: String,
     /// When a pending transaction expires.
     pub expires_at: i64,
-    /// Creation.
-    pub created_at: i64,
 }
 
 const COLUMNS: [T; 9] = [
@@ -41,59 +34,65 @@ const COLUMNS: [T; 9] = [
     T::CreatedAt,
 ];
 
-fn status(s: &str) -> Result<PaymentStatus> {
-    PaymentStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("payment status {s:?}")))
-}
-
 fn from_row(row: &sqlx::any::AnyRow) -> Result<StoredTransaction> {
+    let id = text(row, "id")?;
+    let transaction: Transaction = codec::decode(TABLE, &id, &text(row, "document")?)?;
+    // The status column is what queries select on; a row whose column disagrees with its
+    // document is as corrupt as an undecodable one.
+    let status = text(row, "status")?;
+    if PaymentStatus::parse(&status) != Some(transaction.status()) {
+        return Err(StoreError::CorruptRow {
+            table: TABLE,
+            key: id,
+            reason: format!(
+                "status column {status:?} disagrees with the document's {:?}",
+                transaction.status().as_str()
+            ),
+        });
+    }
     Ok(StoredTransaction {
-        id: text(row, "id")?,
-        outlet_id: text(row, "outlet_id")?,
+        transaction,
         partner_id: text(row, "partner_id")?,
-        order_id: text(row, "order_id")?,
-        reference_label: text(row, "reference_label")?,
-        status: status(&text(row, "status")?)?,
-        document: text(row, "document")?,
-        expires_at: crate::exec::int(row, "expires_at")?,
-        created_at: crate::exec::int(row, "created_at")?,
+        expires_at: int(row, "expires_at")?,
     })
 }
 
-/// Inserts a transaction.
-pub async fn insert<R: Runner>(r: &mut R, t: &StoredTransaction) -> Result<()> {
+/// Inserts a transaction created by `partner_id`, pending until `expires_at`.
+pub async fn insert<R: Runner>(
+    r: &mut R,
+    t: &Transaction,
+    partner_id: &str,
+    expires_at: i64,
+) -> Result<()> {
     let stmt = Query::insert()
         .into_table(T::Table)
         .columns(COLUMNS)
         .values_panic([
-            t.id.clone().into(),
-            t.outlet_id.clone().into(),
-            t.partner_id.clone().into(),
-            t.order_id.clone().into(),
-            t.reference_label.clone().into(),
-            t.status.as_str().into(),
-            t.document.clone().into(),
-            t.expires_at.into(),
-            t.created_at.into(),
+            t.id().into(),
+            t.outlet_id().into(),
+            partner_id.into(),
+            t.order_id().into(),
+            qris::reference_label(t.id()).into(),
+            t.status().as_str().into(),
+            codec::encode(TABLE, t.id(), t)?.into(),
+            expires_at.into(),
+            t.created_at().into(),
         ])
         .to_owned();
     execute(r, &stmt).await?;
     Ok(())
 }
 
-/// Moves a transaction from `pending` to `status`; `false` when it was not pending any more.
-pub async fn finish<R: Runner>(
-    r: &mut R,
-    id: &str,
-    status: PaymentStatus,
-    document: &str,
-) -> Result<bool> {
+/// Writes a transaction that left `pending` (its new status and document); `false` when the
+/// stored one was not pending any more.
+pub async fn finish<R: Runner>(r: &mut R, t: &Transaction) -> Result<bool> {
     let stmt = Query::update()
         .table(T::Table)
         .values([
-            (T::Status, status.as_str().into()),
-            (T::Document, document.into()),
+            (T::Status, t.status().as_str().into()),
+            (T::Document, codec::encode(TABLE, t.id(), t)?.into()),
         ])
-        .and_where(Expr::col(T::Id).eq(id))
+        .and_where(Expr::col(T::Id).eq(t.id()))
         .and_where(Expr::col(T::Status).eq(PaymentStatus::Pending.as_str()))
         .to_owned();
     Ok(execute(r, &stmt).await? == 1)
