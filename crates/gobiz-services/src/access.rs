@@ -117,17 +117,3 @@ impl Services {
         }
     }
 }
-
-/// Live tokens resolved in the last second, keyed by token hash, so that an API call costs
-/// no token query. Expiry is still judged on every call; this node forgets everything at once
-/// whenever it revokes anything. Another node may accept a token it revoked for at most
-/// [`crate::memo::MEMO_TTL`].
-pub type PrincipalCache = crate::memo::Memo<String, CachedPrincipal>;
-
-/// What the cache keeps per token.
-pub type CachedPrincipal = (gobiz_domain::entities::AccessGrant, Partner);
-
-/// Outlet access checks of the last second: (partner, outlet, product) → the outlet and whether
-/// the partner has it linked (`None`: no such outlet). Forgotten on this node by every link,
-/// unlink, outlet update and reset.
-pub type OutletMemo = crate::memo::Memo<(String, String, Option<Product>), Option<(Outlet, bool)>>;

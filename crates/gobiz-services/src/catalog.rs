@@ -6,7 +6,7 @@ use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::catalog::{apply_stock, parse_push, Catalog, PreviousIds, StockTarget};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::model::Product;
-use gobiz_store::catalogs::{self, CatalogAccess, StoredCatalog};
+use gobiz_store::catalogs::{self, StoredCatalog};
 use gobiz_store::links;
 use serde_json::{json, Value};
 
@@ -278,7 +278,3 @@ impl Services {
         load(&mut self.db.conn().await?, outlet_id).await
     }
 }
-
-/// Catalog access checks of the last second, (partner id, outlet id) → access and version;
-/// forgotten on this node by every local catalog, stock or link change.
-pub type CatalogMemo = crate::memo::Memo<(String, String), Option<CatalogAccess>>;

@@ -3,24 +3,21 @@
 
 pub mod access;
 pub mod catalog;
-pub mod client_auth;
-pub mod clock;
+mod container;
 pub mod error;
 pub mod events;
 pub mod goauth;
-pub mod hash_pool;
 mod idempotency;
 pub mod linking;
-pub mod memo;
 pub mod moka;
 pub mod oauth;
 pub mod ops;
 pub mod orders;
-pub mod otp;
 pub mod partner;
 pub mod partner_user;
 pub mod payments;
 pub mod promotions;
+pub mod runtime;
 pub mod sandbox;
 pub mod sandbox_events;
 pub mod sealing;
@@ -28,93 +25,5 @@ pub mod secrets;
 pub mod signing;
 pub mod subscriptions;
 
-use gobiz_domain::clock::Clock;
-use gobiz_domain::model::Mode;
-use gobiz_store::Db;
-use std::sync::Arc;
-
+pub use container::{ServiceConfig, Services};
 pub use error::{ServiceError, ServiceResult, TokenRejection};
-
-/// Settings the use cases need.
-#[derive(Debug, Clone)]
-pub struct ServiceConfig {
-    /// Server mode.
-    pub mode: Mode,
-    /// Access-token lifetime in seconds (spec: 3599).
-    pub access_token_ttl_secs: i64,
-    /// Base URL for absolute URLs we emit.
-    pub public_base_url: String,
-    /// Webhook delivery settings.
-    pub webhooks: gobiz_webhooks::WebhookConfig,
-    /// How long after a catalog push its menu mapping completes (spec §4.2: about 1 s).
-    pub catalog_mapping_delay_ms: i64,
-    /// Sandbox auto-driver: time between the driver steps of accepted delivery orders
-    /// (0 = off; drivers then move only through the sandbox API).
-    pub auto_driver_ms: i64,
-}
-
-/// Everything a use case may touch. Cheap to clone.
-#[derive(Clone)]
-pub struct Services {
-    /// The database.
-    pub db: Db,
-    /// The source of time.
-    pub clock: Arc<clock::AppClock>,
-    /// Settings.
-    pub config: Arc<ServiceConfig>,
-    /// Client-secret checks: the argon2 pool, its caches and the failure throttle.
-    pub client_auth: Arc<client_auth::ClientAuth>,
-    /// The ID-token signing key in use on this node.
-    pub keys: Arc<signing::KeyCache>,
-    /// Where OTPs go.
-    pub otp_sender: Arc<dyn otp::OtpSender>,
-    /// Wakes the local webhook dispatcher when deliveries may be due.
-    pub wake: Arc<tokio::sync::Notify>,
-    /// Recent catalog access checks.
-    pub catalog_memo: Arc<catalog::CatalogMemo>,
-    /// Recently resolved bearer tokens.
-    pub principals: Arc<access::PrincipalCache>,
-    /// Recent outlet access checks.
-    pub outlet_memo: Arc<access::OutletMemo>,
-    /// The webhook engine (run by the binary; used here for immediate redeliveries).
-    pub dispatcher: Arc<gobiz_webhooks::Dispatcher>,
-}
-
-impl Services {
-    /// Wires the services; loads the persisted sandbox clock offset.
-    pub async fn new(db: Db, config: ServiceConfig) -> ServiceResult<Services> {
-        let clock = Arc::new(clock::AppClock::load(&db, config.mode).await?);
-        let wake = Arc::new(tokio::sync::Notify::new());
-        let dispatcher = gobiz_webhooks::Dispatcher::new(
-            db.clone(),
-            clock.clone(),
-            config.webhooks.clone(),
-            wake.clone(),
-        );
-        Ok(Services {
-            db,
-            clock,
-            wake,
-            dispatcher,
-            principals: Arc::new(access::PrincipalCache::default()),
-            outlet_memo: Arc::new(access::OutletMemo::default()),
-            catalog_memo: Arc::new(catalog::CatalogMemo::default()),
-            config: Arc::new(config),
-            client_auth: Arc::new(client_auth::ClientAuth::default()),
-            keys: Arc::new(signing::KeyCache::default()),
-            otp_sender: Arc::new(otp::LogAndSandboxSender),
-        })
-    }
-
-    /// Forgets this node's outlet and catalog access memos (after a link, unlink, outlet
-    /// change or reset), so the change applies at once here.
-    pub fn forget_access(&self) {
-        self.outlet_memo.clear();
-        self.catalog_memo.clear();
-    }
-
-    /// Current instant (ms) from the clock.
-    pub fn now(&self) -> i64 {
-        self.clock.now_ms()
-    }
-}

@@ -1,6 +1,6 @@
 //! GoAuth token endpoint use cases (spec §2.3). Errors follow RFC 6749 §5.2, not the envelope.
 
-use crate::client_auth::Refusal;
+use crate::runtime::client_auth::Refusal;
 use crate::secrets::{new_access_token, token_hash};
 use crate::{ServiceError, Services};
 use gobiz_domain::clock::Clock;
@@ -120,7 +120,7 @@ pub struct IssuedToken {
 }
 
 impl Services {
-    /// Loads the client and checks its secret through [`crate::client_auth`]: remembered
+    /// Loads the client and checks its secret through [`crate::runtime::client_auth`]: remembered
     /// answers first, then the bounded argon2 pool. An unknown id with a secret is checked
     /// against a dummy hash with the same parameters, so it costs (and is throttled) like a
     /// wrong secret for a known id.
@@ -134,7 +134,7 @@ impl Services {
         let auth = &self.client_auth;
         match (client, &presented.secret) {
             (None, Some(secret)) => {
-                let dummy = crate::hash_pool::dummy_phc();
+                let dummy = crate::runtime::hash_pool::dummy_phc();
                 auth.check(&presented.client_id, dummy, secret).await?;
                 Err(OAuthError::invalid_client())
             }

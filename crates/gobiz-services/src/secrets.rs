@@ -1,5 +1,5 @@
 //! Random tokens and secrets, and their at-rest forms. Client secrets are hashed and checked
-//! by [`crate::hash_pool`] behind [`crate::client_auth`].
+//! by [`crate::runtime::hash_pool`] behind [`crate::runtime::client_auth`].
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

@@ -1,6 +1,7 @@
 //! ID-token signing keys (RS256): generated on first use and kept in the database, rotated on
 //! request; retired keys stay in the JWKS until every ID token they signed has expired.
 
+use crate::runtime::key_cache::CACHE_TTL;
 use crate::{ServiceError, ServiceResult, Services};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -11,21 +12,10 @@ use rsa::pkcs8::{EncodePrivateKey, LineEnding};
 use rsa::traits::PublicKeyParts;
 use rsa::RsaPrivateKey;
 use serde::Serialize;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The algorithm we sign ID tokens with.
 pub const ALG: &str = "RS256";
-
-/// How long a node trusts its cached signing key before re-reading the database, so that a
-/// rotation done on another node is picked up.
-const CACHE_TTL: Duration = Duration::from_secs(30);
-
-/// The signing key in use on this node (safe to lose).
-#[derive(Default)]
-pub struct KeyCache {
-    current: Mutex<Option<(Instant, String, EncodingKey)>>,
-}
 
 fn generate(now: i64) -> ServiceResult<SigningKey> {
     let private = RsaPrivateKey::new(&mut rand::thread_rng(), 2048)

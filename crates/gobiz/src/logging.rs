@@ -6,7 +6,7 @@
 //! (JSON), so log lines can be matched with the times the API shows.
 
 use gobiz_domain::clock::Clock;
-use gobiz_services::clock::AppClock;
+use gobiz_services::runtime::clock::AppClock;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 use tracing::{Event, Subscriber};

@@ -15,7 +15,7 @@
 //! Every key is a SHA-256 over the length-prefixed client id, stored hash and presented secret,
 //! so a rotated secret (new stored hash) never hits, and no secret is kept in clear.
 
-use crate::hash_pool::{HashPool, PoolError};
+use crate::runtime::hash_pool::{HashPool, PoolError};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -363,7 +363,7 @@ impl Throttle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hash_pool::cheap_phc;
+    use crate::runtime::hash_pool::cheap_phc;
     use argon2::password_hash::{PasswordHasher, SaltString};
     use argon2::Argon2;
 
@@ -438,7 +438,8 @@ mod tests {
         // Other client ids, known or not, are not affected.
         assert_eq!(a.check("other", &phc, "wrong").await, Ok(false));
         assert_eq!(
-            a.check("unknown", crate::hash_pool::dummy_phc(), "x").await,
+            a.check("unknown", crate::runtime::hash_pool::dummy_phc(), "x")
+                .await,
             Ok(false)
         );
     }

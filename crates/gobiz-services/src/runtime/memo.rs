@@ -5,6 +5,8 @@
 //! changes what the memo reflects (a revocation, a link, an outlet update, a reset), so its own
 //! changes apply at once. A change made through another node shows within [`MEMO_TTL`].
 
+use gobiz_domain::entities::{AccessGrant, Outlet, Partner};
+use gobiz_domain::model::Product;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Mutex;
@@ -58,6 +60,26 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
         }
     }
 }
+
+// The memos the service container holds.
+
+/// Live tokens resolved in the last second, keyed by token hash, so that an API call costs
+/// no token query. Expiry is still judged on every call; this node forgets everything at once
+/// whenever it revokes anything. Another node may accept a token it revoked for at most
+/// [`MEMO_TTL`].
+pub type PrincipalCache = Memo<String, CachedPrincipal>;
+
+/// What the cache keeps per token.
+pub type CachedPrincipal = (AccessGrant, Partner);
+
+/// Outlet access checks of the last second: (partner, outlet, product) → the outlet and whether
+/// the partner has it linked (`None`: no such outlet). Forgotten on this node by every link,
+/// unlink, outlet update and reset.
+pub type OutletMemo = Memo<(String, String, Option<Product>), Option<(Outlet, bool)>>;
+
+/// Catalog access checks of the last second, (partner id, outlet id) → access and version;
+/// forgotten on this node by every local catalog, stock or link change.
+pub type CatalogMemo = Memo<(String, String), Option<gobiz_store::catalogs::CatalogAccess>>;
 
 #[cfg(test)]
 mod tests {
