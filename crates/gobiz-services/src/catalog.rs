@@ -6,7 +6,7 @@ use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::catalog::{apply_stock, parse_push, Catalog, PreviousIds, StockTarget};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::model::Product;
-use gobiz_store::catalogs::{self, StoredCatalog};
+use gobiz_store::catalogs;
 use gobiz_store::links;
 use serde_json::{json, Value};
 
@@ -27,10 +27,6 @@ pub enum CatalogRead {
 /// The read model of an outlet with no catalog yet.
 pub const EMPTY_READ_MODEL: &str = r#"{"menus":[],"variant_categories":[]}"#;
 
-fn corrupt(e: serde_json::Error) -> ServiceError {
-    ServiceError::Internal(format!("stored catalog unreadable: {e}"))
-}
-
 async fn load<R: gobiz_store::Runner>(
     tx: &mut R,
     outlet_id: &str,
@@ -43,29 +39,21 @@ async fn load_with_pusher<R: gobiz_store::Runner>(
     tx: &mut R,
     outlet_id: &str,
 ) -> ServiceResult<Option<(Catalog, Option<String>)>> {
-    match catalogs::get(tx, outlet_id).await? {
-        Some(s) => Ok(Some((
-            serde_json::from_str(&s.document).map_err(corrupt)?,
-            s.pushed_by,
-        ))),
-        None => Ok(None),
-    }
+    Ok(catalogs::get(tx, outlet_id)
+        .await?
+        .map(|s| (s.catalog, s.pushed_by)))
 }
 
-fn stored(
+/// Writes an outlet's catalog under a new etag.
+async fn save<R: gobiz_store::Runner>(
+    tx: &mut R,
     outlet_id: &str,
     catalog: &Catalog,
-    pushed_by: Option<String>,
+    pushed_by: Option<&str>,
     now: i64,
-) -> ServiceResult<StoredCatalog> {
-    Ok(StoredCatalog {
-        outlet_id: outlet_id.to_string(),
-        document: serde_json::to_string(catalog).map_err(corrupt)?,
-        read_json: catalog.read_model().to_string(),
-        etag: uuid::Uuid::new_v4().to_string(),
-        pushed_by,
-        updated_at: now,
-    })
+) -> ServiceResult<()> {
+    let etag = uuid::Uuid::new_v4().to_string();
+    Ok(catalogs::put(tx, outlet_id, catalog, &etag, pushed_by, now).await?)
 }
 
 impl Services {
@@ -84,11 +72,7 @@ impl Services {
         let ids = previous.as_ref().map(PreviousIds::of).unwrap_or_default();
         let mut new_id = || uuid::Uuid::new_v4().to_string();
         let catalog = parse_push(raw, &ids, &mut new_id).map_err(ServiceError::Invalid)?;
-        catalogs::put(
-            &mut tx,
-            &stored(outlet_id, &catalog, partner.map(String::from), now)?,
-        )
-        .await?;
+        save(&mut tx, outlet_id, &catalog, partner, now).await?;
         if let Some(partner_id) = partner {
             let (menus, categories) = catalog.mapping_body();
             let mapping = json!({ "menus": menus, "variant_categories": categories });
@@ -97,7 +81,7 @@ impl Services {
                 outlet_id,
                 partner_id,
                 &catalog.request_id,
-                &mapping.to_string(),
+                &mapping,
                 now,
             )
             .await?;
@@ -223,11 +207,8 @@ impl Services {
         };
         let changed = apply_stock(&mut catalog, target, raw).map_err(ServiceError::Invalid)?;
         if changed > 0 {
-            catalogs::put(
-                &mut tx,
-                &stored(outlet_id, &catalog, previous, self.clock.now_ms())?,
-            )
-            .await?;
+            let now = self.clock.now_ms();
+            save(&mut tx, outlet_id, &catalog, previous.as_deref(), now).await?;
         }
         tx.commit().await?;
         self.catalog_memo.clear();

@@ -219,7 +219,7 @@ impl Services {
         }
         let mapping: HashMap<String, String> =
             match catalogs::mapping(tx, outlet_id, partner_id).await? {
-                Some(doc) => mapping_ids(&serde_json::from_str(&doc).unwrap_or(Value::Null)),
+                Some(doc) => mapping_ids(&doc),
                 None => HashMap::new(),
             };
         let mut errors = Vec::new();

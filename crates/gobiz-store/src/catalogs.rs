@@ -2,19 +2,21 @@
 
 use crate::exec::{execute, fetch_optional, int, opt_text, text};
 use crate::schema::{CatalogMappings, Catalogs, OutletLinks, Outlets};
-use crate::{Result, Runner};
+use crate::{codec, Result, Runner};
+use gobiz_domain::catalog::Catalog;
 use gobiz_domain::model::Product;
 use sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use serde_json::Value;
 
-/// A stored catalog.
+const CATALOGS: &str = "catalogs";
+const MAPPINGS: &str = "catalog_mappings";
+
+/// A stored catalog: the domain catalog and what its row adds. The `read_json` column (the
+/// v2 read model, rendered) is derived from the catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredCatalog {
-    /// Outlet.
-    pub outlet_id: String,
-    /// The full document (JSON of the domain `Catalog`).
-    pub document: String,
-    /// The v2 read model, rendered.
-    pub read_json: String,
+    /// The catalog (the `document` column).
+    pub catalog: Catalog,
     /// Version tag, new on every write.
     pub etag: String,
     /// Partner whose push produced it (`None`: the merchant via the sandbox).
@@ -23,8 +25,15 @@ pub struct StoredCatalog {
     pub updated_at: i64,
 }
 
-/// Writes (replaces) an outlet's catalog.
-pub async fn put<R: Runner>(r: &mut R, c: &StoredCatalog) -> Result<()> {
+/// Writes (replaces) an outlet's catalog, with its rendered read model.
+pub async fn put<R: Runner>(
+    r: &mut R,
+    outlet_id: &str,
+    catalog: &Catalog,
+    etag: &str,
+    pushed_by: Option<&str>,
+    now: i64,
+) -> Result<()> {
     let stmt = Query::insert()
         .into_table(Catalogs::Table)
         .columns([
@@ -36,12 +45,12 @@ pub async fn put<R: Runner>(r: &mut R, c: &StoredCatalog) -> Result<()> {
             Catalogs::UpdatedAt,
         ])
         .values_panic([
-            c.outlet_id.clone().into(),
-            c.document.clone().into(),
-            c.read_json.clone().into(),
-            c.etag.clone().into(),
-            c.pushed_by.clone().into(),
-            c.updated_at.into(),
+            outlet_id.into(),
+            codec::encode(CATALOGS, outlet_id, catalog)?.into(),
+            catalog.read_model().to_string().into(),
+            etag.into(),
+            pushed_by.map(String::from).into(),
+            now.into(),
         ])
         .on_conflict(
             OnConflict::column(Catalogs::OutletId)
@@ -63,9 +72,7 @@ pub async fn put<R: Runner>(r: &mut R, c: &StoredCatalog) -> Result<()> {
 pub async fn get<R: Runner>(r: &mut R, outlet_id: &str) -> Result<Option<StoredCatalog>> {
     let stmt = Query::select()
         .columns([
-            Catalogs::OutletId,
             Catalogs::Document,
-            Catalogs::ReadJson,
             Catalogs::Etag,
             Catalogs::PushedBy,
             Catalogs::UpdatedAt,
@@ -77,9 +84,7 @@ pub async fn get<R: Runner>(r: &mut R, outlet_id: &str) -> Result<Option<StoredC
         return Ok(None);
     };
     Ok(Some(StoredCatalog {
-        outlet_id: text(&row, "outlet_id")?,
-        document: text(&row, "document")?,
-        read_json: text(&row, "read_json")?,
+        catalog: codec::decode(CATALOGS, outlet_id, &text(&row, "document")?)?,
         etag: text(&row, "etag")?,
         pushed_by: opt_text(&row, "pushed_by")?,
         updated_at: int(&row, "updated_at")?,
@@ -149,15 +154,17 @@ pub async fn access<R: Runner>(
     }))
 }
 
-/// Records a partner's menu mapping for an outlet (the ids its push mapped).
+/// Records a partner's menu mapping for an outlet (the ids its push mapped: the
+/// `{"menus", "variant_categories"}` object of its `menu_mapping_updated` body).
 pub async fn put_mapping<R: Runner>(
     r: &mut R,
     outlet_id: &str,
     partner_id: &str,
     request_id: &str,
-    document: &str,
+    mapping: &Value,
     now: i64,
 ) -> Result<()> {
+    let document = codec::encode(MAPPINGS, &mapping_key(outlet_id, partner_id), mapping)?;
     let stmt = Query::insert()
         .into_table(CatalogMappings::Table)
         .columns([
@@ -188,12 +195,17 @@ pub async fn put_mapping<R: Runner>(
     Ok(())
 }
 
-/// A partner's menu mapping document for an outlet.
+/// The key a mapping row is named by in errors.
+fn mapping_key(outlet_id: &str, partner_id: &str) -> String {
+    format!("{outlet_id}/{partner_id}")
+}
+
+/// A partner's menu mapping for an outlet, as [`put_mapping`] stored it.
 pub async fn mapping<R: Runner>(
     r: &mut R,
     outlet_id: &str,
     partner_id: &str,
-) -> Result<Option<String>> {
+) -> Result<Option<Value>> {
     let stmt = Query::select()
         .column(CatalogMappings::Document)
         .from(CatalogMappings::Table)
@@ -201,7 +213,11 @@ pub async fn mapping<R: Runner>(
         .and_where(Expr::col(CatalogMappings::PartnerId).eq(partner_id))
         .to_owned();
     match fetch_optional(r, &stmt).await? {
-        Some(row) => Ok(Some(text(&row, "document")?)),
+        Some(row) => Ok(Some(codec::decode(
+            MAPPINGS,
+            &mapping_key(outlet_id, partner_id),
+            &text(&row, "document")?,
+        )?)),
         None => Ok(None),
     }
 }
