@@ -11,6 +11,7 @@ use crate::{codec, Result, Runner, StoreError};
 use gobiz_domain::clock::Millis;
 use gobiz_domain::moka::{ReportRange, Sale};
 use sea_query::{Alias, Expr, ExprTrait, InsertStatement, Order, Query, SimpleExpr};
+use serde_json::Value;
 
 /// Rows per multi-row `INSERT` (well under both engines' bind-parameter limits).
 const CHUNK: usize = 400;
@@ -425,23 +426,27 @@ pub async fn page<R: Runner>(
     fetch_all(r, &stmt).await?.iter().map(decode).collect()
 }
 
-/// A Moka customer or gratuity: its id and JSON document.
+/// A Moka customer or gratuity: its id and document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LibraryEntry {
     /// Integer id.
     pub id: i64,
     /// The JSON object as served.
-    pub document: String,
+    pub document: Value,
 }
+
+const CUSTOMERS: &str = "moka_customers";
+const GRATUITIES: &str = "moka_gratuities";
 
 /// Inserts a customer.
 pub async fn insert_customer<R: Runner>(
     r: &mut R,
     id: i64,
     outlet_id: &str,
-    document: &str,
+    document: &Value,
     now: Millis,
 ) -> Result<()> {
+    let document = codec::encode(CUSTOMERS, &id.to_string(), document)?;
     let stmt = Query::insert()
         .into_table(C::Table)
         .columns([C::Id, C::OutletId, C::Document, C::CreatedAt])
@@ -457,9 +462,10 @@ pub async fn insert_gratuity<R: Runner>(
     id: i64,
     outlet_id: &str,
     active: bool,
-    document: &str,
+    document: &Value,
     now: Millis,
 ) -> Result<()> {
+    let document = codec::encode(GRATUITIES, &id.to_string(), document)?;
     let stmt = Query::insert()
         .into_table(G::Table)
         .columns([G::Id, G::OutletId, G::Active, G::Document, G::CreatedAt])
@@ -513,6 +519,10 @@ pub async fn library_page<R: Runner>(
         Some(row) => int(&row, "n")?,
         None => 0,
     };
+    let table = match kind {
+        Library::Customers => CUSTOMERS,
+        Library::ActiveGratuities => GRATUITIES,
+    };
     let list = library_filter(kind, outlet_id)
         .columns([Alias::new("id"), Alias::new("document")])
         .order_by(Alias::new("id"), Order::Asc)
@@ -523,9 +533,10 @@ pub async fn library_page<R: Runner>(
         .await?
         .iter()
         .map(|row| {
+            let id = int(row, "id")?;
             Ok(LibraryEntry {
-                id: int(row, "id")?,
-                document: text(row, "document")?,
+                id,
+                document: codec::decode(table, &id.to_string(), &text(row, "document")?)?,
             })
         })
         .collect::<Result<Vec<_>>>()?;

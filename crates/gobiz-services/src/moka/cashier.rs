@@ -146,7 +146,7 @@ impl Services {
                           "address": input.address, "city": input.city, "state": input.state,
                           "postal_code": input.postal_code, "created_at": at, "updated_at": at });
         let mut tx = self.db.begin().await?;
-        moka::insert_customer(&mut tx, id, outlet_id, &doc.to_string(), now).await?;
+        moka::insert_customer(&mut tx, id, outlet_id, &doc, now).await?;
         tx.commit().await?;
         Ok(doc)
     }
@@ -175,7 +175,7 @@ impl Services {
         let doc = json!({ "id": id, "name": input.name, "amount": input.amount,
                           "updated_at": at, "created_at": at });
         let mut tx = self.db.begin().await?;
-        moka::insert_gratuity(&mut tx, id, outlet_id, active, &doc.to_string(), now).await?;
+        moka::insert_gratuity(&mut tx, id, outlet_id, active, &doc, now).await?;
         tx.commit().await?;
         let mut shown = doc;
         shown["active"] = json!(active);

@@ -127,13 +127,7 @@ impl Services {
         let mut conn = self.db.conn().await?;
         let (entries, total) =
             moka::library_page(&mut conn, kind, outlet_id, page.per, page.offset()).await?;
-        let list = entries
-            .iter()
-            .map(|e| {
-                serde_json::from_str::<Value>(&e.document)
-                    .map_err(|err| ServiceError::Internal(format!("moka {key} {}: {err}", e.id)))
-            })
-            .collect::<ServiceResult<Vec<Value>>>()?;
+        let list: Vec<Value> = entries.into_iter().map(|e| e.document).collect();
         let per = i64::try_from(page.per).unwrap_or(i64::MAX);
         let pages = (total + per - 1) / per;
         Ok(json!({ "total_pages": pages, "total_count": total, key: list }))
