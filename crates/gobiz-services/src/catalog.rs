@@ -2,6 +2,7 @@
 
 use crate::access::Principal;
 use crate::events::EventDraft;
+use gobiz_domain::events::{Event, MenuMappingUpdated};
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::catalog::{apply_stock, parse_push, Catalog, PreviousIds, StockTarget};
 use gobiz_domain::clock::Clock;
@@ -74,8 +75,11 @@ impl Services {
         let catalog = parse_push(raw, &ids, &mut new_id).map_err(ServiceError::Invalid)?;
         save(&mut tx, outlet_id, &catalog, partner, now).await?;
         if let Some(partner_id) = partner {
-            let (menus, categories) = catalog.mapping_body();
-            let mapping = json!({ "menus": menus, "variant_categories": categories });
+            let external = links::get(&mut tx, partner_id, outlet_id, Product::Gofood)
+                .await?
+                .map(|l| l.external_outlet_id);
+            let event = MenuMappingUpdated::of(&catalog, outlet_id, external);
+            let mapping = event.mapping_document();
             catalogs::put_mapping(
                 &mut tx,
                 outlet_id,
@@ -85,22 +89,11 @@ impl Services {
                 now,
             )
             .await?;
-            let external = links::get(&mut tx, partner_id, outlet_id, Product::Gofood)
-                .await?
-                .map(|l| l.external_outlet_id);
-            let body = json!({
-                "request_id": catalog.request_id,
-                "outlet": { "id": outlet_id, "external_outlet_id": external },
-                "menus": menus,
-                "variant_categories": categories,
-            });
             self.emit(
                 &mut tx,
                 EventDraft {
-                    name: "gofood.catalog.menu_mapping_updated".into(),
+                    event: Event::MenuMappingUpdated(event),
                     outlet_id: outlet_id.to_string(),
-                    body,
-                    request_id: Some(catalog.request_id.clone()),
                     only_partner: Some(partner_id.to_string()),
                     at: Some(now + self.config.catalog_mapping_delay_ms),
                 },

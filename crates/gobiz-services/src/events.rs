@@ -4,7 +4,9 @@
 use crate::{ServiceResult, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::entities::Partner;
-use gobiz_domain::events::{entity_id_of, product_of, read_scope_of};
+use gobiz_domain::events::{
+    apply_menu_mapping, has_order_items, set_external_outlet_id, Event, WebhookError,
+};
 use gobiz_domain::model::PartnerType;
 use gobiz_domain::timefmt::jakarta_millis;
 use gobiz_domain::webhook::idempotency_key;
@@ -16,15 +18,11 @@ use std::collections::HashMap;
 /// An event to emit.
 #[derive(Debug, Clone)]
 pub struct EventDraft {
-    /// One of the eleven event names.
-    pub name: String,
+    /// The event: its name, routing facts (scope, product, entity id, request id) and body.
+    /// A body naming `outlet.external_outlet_id` gets it per recipient from its link.
+    pub event: Event,
     /// Outlet it concerns.
     pub outlet_id: String,
-    /// The `body` of the payload; `body.outlet.external_outlet_id`, when present, is set per
-    /// recipient from its link.
-    pub body: Value,
-    /// Catalog push request id, if any.
-    pub request_id: Option<String>,
     /// Deliver only to this partner's subscriptions (e.g. the partner that pushed a catalog).
     pub only_partner: Option<String>,
     /// When the event happens, if later than now (e.g. a mapping finishing after a push):
@@ -55,7 +53,7 @@ impl Services {
         draft: &EventDraft,
         merchant_id: &str,
     ) -> ServiceResult<Recipient> {
-        let scope = read_scope_of(&draft.name);
+        let scope = draft.event.read_scope();
         let mut holds = partner.read_scopes.iter().any(|s| s == scope);
         if !holds {
             holds = clients::scopes_of_partner(tx, &partner.id)
@@ -66,8 +64,7 @@ impl Services {
         let (reachable, external) = match partner.kind {
             PartnerType::Direct => (partner.owns(merchant_id), None),
             PartnerType::Facilitator => {
-                match links::get(tx, &partner.id, &draft.outlet_id, product_of(&draft.name)).await?
-                {
+                match links::get(tx, &partner.id, &draft.outlet_id, draft.event.product()).await? {
                     Some(l) => (true, Some(l.external_outlet_id)),
                     None => (false, None),
                 }
@@ -83,23 +80,24 @@ impl Services {
     /// [`Services::wake_dispatcher`] after committing.
     pub async fn emit(&self, tx: &mut Tx, draft: EventDraft) -> ServiceResult<Emitted> {
         let now = draft.at.unwrap_or_else(|| self.clock.now_ms());
+        let name = draft.event.name();
         let event_id = uuid::Uuid::new_v4().to_string();
         let header = json!({
-            "event_name": draft.name,
+            "event_name": name,
             "event_id": event_id,
             "version": 1,
             "timestamp": jakarta_millis(now),
         });
-        let entity_id = entity_id_of(&draft.name, &draft.body);
-        let template = json!({ "header": header, "body": draft.body });
+        let entity_id = draft.event.entity_id();
+        let template = json!({ "header": header, "body": draft.event.body() });
         outbox::insert_event(
             tx,
             &EventRow {
                 id: event_id.clone(),
-                name: draft.name.clone(),
+                name: name.to_string(),
                 outlet_id: draft.outlet_id.clone(),
                 entity_id: entity_id.clone(),
-                request_id: draft.request_id.clone(),
+                request_id: draft.event.request_id(),
                 payload: template.to_string(),
                 created_at: now,
             },
@@ -112,9 +110,9 @@ impl Services {
             });
         };
         let mut routing: HashMap<String, Option<(Recipient, String)>> = HashMap::new();
-        let mut mapping_errors: Vec<(String, Value)> = Vec::new();
+        let mut mapping_errors: Vec<(String, WebhookError)> = Vec::new();
         let mut count = 0;
-        for sub in subscriptions::candidates(tx, &draft.name, &draft.outlet_id).await? {
+        for sub in subscriptions::candidates(tx, name.as_str(), &draft.outlet_id).await? {
             if draft
                 .only_partner
                 .as_ref()
@@ -127,23 +125,17 @@ impl Services {
                     Some(p) => {
                         let r = self.recipient(tx, &p, &draft, &outlet.merchant_id).await?;
                         let mut payload = template.clone();
-                        if let Some(o) = payload
-                            .pointer_mut("/body/outlet")
-                            .and_then(Value::as_object_mut)
-                        {
-                            if o.contains_key("external_outlet_id") {
-                                o.insert("external_outlet_id".into(), json!(r.external_outlet_id));
-                            }
-                        }
-                        if r.allowed && is_order_status_event(&draft.name) {
-                            if let Some(body) = payload.get_mut("body") {
-                                let errors = self
-                                    .apply_menu_mapping(tx, &p.id, &draft.outlet_id, body)
-                                    .await?;
+                        if let Some(body) = payload.get_mut("body") {
+                            set_external_outlet_id(body, r.external_outlet_id.as_deref());
+                            // Spec §9.13: order items under this partner's mapping.
+                            if r.allowed && name.carries_order_items() && has_order_items(body) {
+                                let mapping =
+                                    self.menu_mapping(tx, &p.id, &draft.outlet_id).await?;
+                                let errors = apply_menu_mapping(body, &mapping);
                                 if !errors.is_empty() {
                                     mapping_errors.push((
                                         p.id.clone(),
-                                        webhook_error_body(&draft.name, body, errors),
+                                        WebhookError::after(name, body, errors),
                                     ));
                                 }
                             }
@@ -167,7 +159,7 @@ impl Services {
                     event_id: event_id.clone(),
                     subscription_id: sub.id.clone(),
                     partner_id: sub.partner_id.clone(),
-                    event_name: draft.name.clone(),
+                    event_name: name.to_string(),
                     entity_id: entity_id.clone(),
                     endpoint: sub.url.clone(),
                     idempotency_key: idempotency_key(&event_id, &sub.id),
@@ -183,12 +175,10 @@ impl Services {
             .await?;
             count += 1;
         }
-        for (partner_id, body) in mapping_errors {
+        for (partner_id, error) in mapping_errors {
             let draft = EventDraft {
-                name: "gofood.order.webhook_error".into(),
+                event: Event::WebhookError(error),
                 outlet_id: draft.outlet_id.clone(),
-                body,
-                request_id: None,
                 only_partner: Some(partner_id),
                 at: Some(now + 1),
             };
@@ -201,88 +191,26 @@ impl Services {
         })
     }
 
-    /// Replaces the order items' and variants' `external_id` with the partner's menu mapping
-    /// (spec §9.13): `null` for what the mapping lacks; returns one error per unmapped entry.
-    async fn apply_menu_mapping(
+    /// The partner's menu mapping of the outlet: GoBiz id → partner id of every item and
+    /// variant (empty without a mapping).
+    async fn menu_mapping(
         &self,
         tx: &mut Tx,
         partner_id: &str,
         outlet_id: &str,
-        body: &mut Value,
-    ) -> ServiceResult<Vec<Value>> {
-        let has_items = body
-            .pointer("/order/order_items")
-            .and_then(Value::as_array)
-            .is_some_and(|a| !a.is_empty());
-        if !has_items {
-            return Ok(Vec::new());
-        }
+    ) -> ServiceResult<HashMap<String, String>> {
         let mapping: HashMap<String, String> =
             match catalogs::mapping(tx, outlet_id, partner_id).await? {
                 Some(doc) => mapping_ids(&doc),
                 None => HashMap::new(),
             };
-        let mut errors = Vec::new();
-        let Some(items) = body
-            .pointer_mut("/order/order_items")
-            .and_then(Value::as_array_mut)
-        else {
-            return Ok(errors);
-        };
-        for item in items {
-            let item_id = item
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            let name = item
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            let mapped = mapping.get(&item_id).cloned();
-            if mapped.is_none() {
-                errors.push(json!({
-                    "code": "MENU_MAPPING_NOT_FOUND", "order_item_id": item_id, "variant_id": null,
-                    "message": format!("Order item {name} has no external_id in this partner's menu mapping"),
-                }));
-            }
-            item["external_id"] = json!(mapped);
-            if let Some(variants) = item.get_mut("variants").and_then(Value::as_array_mut) {
-                for v in variants {
-                    let vid = v
-                        .get("id")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string();
-                    let vname = v
-                        .get("name")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string();
-                    let vm = mapping.get(&vid).cloned();
-                    if vm.is_none() {
-                        errors.push(json!({
-                            "code": "MENU_MAPPING_NOT_FOUND", "order_item_id": item_id, "variant_id": vid,
-                            "message": format!("Variant {vname} of order item {name} has no external_id in this partner's menu mapping"),
-                        }));
-                    }
-                    v["external_id"] = json!(vm);
-                }
-            }
-        }
-        Ok(errors)
+        Ok(mapping)
     }
 
     /// Tells the local dispatcher that deliveries may be due (after a commit or a clock move).
     pub fn wake_dispatcher(&self) {
         self.wake.notify_one();
     }
-}
-
-/// The eight order-status events carry order items; `webhook_error` does not.
-fn is_order_status_event(name: &str) -> bool {
-    name.starts_with("gofood.order.") && name != "gofood.order.webhook_error"
 }
 
 /// GoBiz id → partner id of every item and variant of a stored menu mapping.
@@ -317,18 +245,4 @@ fn mapping_ids(doc: &Value) -> HashMap<String, String> {
         out.extend(pairs(vc.get("variants").unwrap_or(&Value::Null)));
     }
     out
-}
-
-/// The §9.13 body naming what the partner's mapping lacks.
-fn webhook_error_body(failed_event: &str, body: &Value, errors: Vec<Value>) -> Value {
-    json!({
-        "service_type": body.get("service_type").cloned().unwrap_or(Value::Null),
-        "outlet": body.get("outlet").cloned().unwrap_or(Value::Null),
-        "order": {
-            "order_number": body.pointer("/order/order_number").cloned().unwrap_or(Value::Null),
-            "status": body.pointer("/order/status").cloned().unwrap_or(Value::Null),
-        },
-        "failed_event_name": failed_event,
-        "errors": errors,
-    })
 }

@@ -7,6 +7,7 @@ use crate::access::Principal;
 use crate::events::EventDraft;
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
+use gobiz_domain::events::Event;
 use gobiz_domain::model::Product;
 use gobiz_domain::order::{
     apply_promotions, price_items, ItemRequest, NewOrderParts, Order, OrderState, OrderType,
@@ -16,7 +17,6 @@ use gobiz_domain::validation::Violations;
 use gobiz_store::orders;
 use rand::Rng;
 use serde::Deserialize;
-use serde_json::Value;
 
 const REASON_CODES: [&str; 4] = [
     "HIGH_DEMAND",
@@ -87,8 +87,8 @@ pub struct PreparedBody {
     pub country_code: Option<String>,
 }
 
-/// Transitions made by one use case, each with the webhook body at that moment.
-type Steps = Vec<(String, Value)>;
+/// Transitions made by one use case, each as the event of the order at that moment.
+type Steps = Vec<Event>;
 
 fn not_found(number: &str) -> ServiceError {
     ServiceError::NotFound(format!("Order with id: {number} is not found"))
@@ -133,7 +133,7 @@ fn on_path(
 /// Records each new state of `o` since `from` as a step.
 fn record_since(o: &Order, from: usize, steps: &mut Steps) {
     if o.history().len() > from {
-        steps.push((o.state().event(), o.webhook_body()));
+        steps.push(Event::order_status(o));
     }
 }
 
@@ -146,14 +146,12 @@ impl Services {
         steps: Steps,
         now: i64,
     ) -> ServiceResult<()> {
-        for (i, (name, body)) in steps.into_iter().enumerate() {
+        for (i, event) in steps.into_iter().enumerate() {
             self.emit(
                 tx,
                 EventDraft {
-                    name,
+                    event,
                     outlet_id: order.outlet_id().to_string(),
-                    body,
-                    request_id: None,
                     only_partner: None,
                     // Keep the events of one use case in order of their timestamps.
                     at: Some(now + i as i64),
@@ -391,7 +389,6 @@ impl Services {
             },
             now,
         );
-        let mut steps: Steps = vec![(order.state().event(), Value::Null)];
         order
             .place(outlet.acceptance_mode, now)
             .map_err(|WrongState(s)| {
@@ -403,9 +400,10 @@ impl Services {
                 rand::thread_rng().gen_range(0..1_000_000_000u32)
             ));
             // The first step shows the order as CREATED; the second as it now stands.
-            steps[0].1 = order.as_created().webhook_body();
-            steps.truncate(1);
-            steps.push((order.state().event(), order.webhook_body()));
+            let steps: Steps = vec![
+                Event::order_status(&order.as_created()),
+                Event::order_status(&order),
+            ];
             let mut tx = self.db.begin().await?;
             let timer = timer_due_at(&order, self.config.auto_driver_ms);
             match orders::insert(&mut tx, &order, timer, now).await {
@@ -413,7 +411,7 @@ impl Services {
                 Err(gobiz_store::StoreError::Duplicate) => continue,
                 Err(e) => return Err(e.into()),
             }
-            self.emit_steps(&mut tx, &order, steps.clone(), now).await?;
+            self.emit_steps(&mut tx, &order, steps, now).await?;
             tx.commit().await?;
             self.wake_dispatcher();
             return Ok(order);

@@ -3,6 +3,7 @@
 
 use crate::access::Principal;
 use crate::events::EventDraft;
+use gobiz_domain::events::Event;
 use crate::idempotency::{IdempotencyPolicy, NextAction};
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
@@ -329,10 +330,8 @@ impl Services {
             self.emit(
                 &mut tx,
                 EventDraft {
-                    name: "payment.transaction.settlement".into(),
+                    event: Event::settlement(&t),
                     outlet_id: t.outlet_id().to_string(),
-                    body: t.settlement_body(),
-                    request_id: None,
                     only_partner: None,
                     at: None,
                 },

@@ -1,17 +1,23 @@
 //! `POST /sandbox/v1/events`: emit any event for an outlet through the normal outbox and
 //! routing, with a realistic default body (spec §9.12–§9.15), so integrators can test their
-//! receivers before orders or payments exist.
+//! receivers before orders or payments exist. The default bodies come from sample orders,
+//! transactions and mappings written by the same types as real events.
 
 use crate::events::{Emitted, EventDraft};
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::entities::Outlet;
-use gobiz_domain::events::{is_event, ALL_EVENTS};
-use gobiz_domain::payment::PaymentStatus;
-use gobiz_domain::timefmt::jakarta_millis;
+use gobiz_domain::events::{
+    apply_menu_mapping, Event, EventName, EventOutlet, MappedCategory, MappedId, MappedMenu,
+    MenuMappingUpdated, WebhookError,
+};
+use gobiz_domain::model::AcceptanceMode;
+use gobiz_domain::order::{NewOrderParts, Order, OrderItem, OrderState, OrderType, OrderVariant};
+use gobiz_domain::payment::{Transaction, TransactionDraft};
 use rand::Rng;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 /// Body of `POST /sandbox/v1/events`.
 #[derive(Debug, Default, Deserialize)]
@@ -38,79 +44,108 @@ fn customer_id() -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
-/// A realistic body for `event` at `outlet`, created `now`.
-pub fn default_body(event: &str, outlet: &Outlet, now: i64) -> Value {
-    let outlet_ref = json!({ "id": outlet.id, "external_outlet_id": null });
-    let number = order_number();
-    let status = match event {
-        "gofood.order.created" => "CREATED",
-        "gofood.order.awaiting_merchant_acceptance" => "AWAITING_MERCHANT_ACCEPTANCE",
-        "gofood.order.merchant_accepted" => "MERCHANT_ACCEPTED",
-        "gofood.order.driver_otw_pickup" => "DRIVER_OTW_PICKUP",
-        "gofood.order.driver_arrived" => "DRIVER_ARRIVED",
-        "gofood.order.placed" => "PLACED",
-        "gofood.order.completed" => "COMPLETED",
-        "gofood.order.cancelled" => "CANCELLED",
-        _ => "AWAITING_MERCHANT_ACCEPTANCE",
-    };
-    let item_id = uuid();
-    match event {
-        "gofood.order.webhook_error" => json!({
-            "service_type": "gofood",
-            "outlet": outlet_ref,
-            "order": { "order_number": number, "status": status },
-            "failed_event_name": "gofood.order.awaiting_merchant_acceptance",
-            "errors": [ { "code": "MENU_MAPPING_NOT_FOUND", "order_item_id": item_id, "variant_id": null,
-                          "message": "Order item Nasi Goreng Spesial has no external_id in this partner's menu mapping" } ],
+/// A sample delivery order at `outlet`, placed `now` (two Nasi Goreng Spesial, Pedas) and
+/// taken along the happy path to `state`; a cancelled one is cancelled by the customer while
+/// awaiting the merchant.
+fn sample_order(state: OrderState, outlet: &Outlet, now: i64) -> Order {
+    let mut order = Order::created(
+        NewOrderParts {
+            outlet_id: outlet.id.clone(),
+            order_type: OrderType::Delivery,
+            pin: format!("{:04}", rand::thread_rng().gen_range(0..10_000u32)),
+            customer_id: customer_id(),
+            customer_name: "GoFood Customer".into(),
+            items: vec![OrderItem {
+                id: uuid(),
+                external_id: "menu-item-1".into(),
+                name: "Nasi Goreng Spesial".into(),
+                quantity: 2,
+                price: 25_000,
+                notes: String::new(),
+                variants: vec![OrderVariant {
+                    id: uuid(),
+                    external_id: "variant-1".into(),
+                    name: "Pedas".into(),
+                }],
+                sku_promo_id: None,
+            }],
+            cutlery_requested: None,
+            takeaway_charges: 0,
+            applied_promotions: Vec::new(),
+        },
+        now,
+    );
+    order.set_number(order_number());
+    if state == OrderState::Created {
+        return order;
+    }
+    let _ = order.place(AcceptanceMode::Manual, now);
+    if state == OrderState::Cancelled {
+        let _ = order.customer_cancel("Cancelled by customer", now);
+        return order;
+    }
+    while order.state() != state && order.advance(now).is_ok() {}
+    order
+}
+
+/// A realistic `name` event at `outlet`, happening `now`.
+pub fn sample_event(name: EventName, outlet: &Outlet, now: i64) -> Event {
+    match name {
+        EventName::OrderWebhookError => {
+            // A partner whose mapping has the variant but not the item.
+            let order = sample_order(OrderState::AwaitingMerchantAcceptance, outlet, now);
+            let failed = Event::order_status(&order);
+            let mut body = failed.body();
+            let mapping: HashMap<String, String> = order
+                .items()
+                .iter()
+                .flat_map(|i| &i.variants)
+                .map(|v| (v.id.clone(), v.external_id.clone()))
+                .collect();
+            let errors = apply_menu_mapping(&mut body, &mapping);
+            Event::WebhookError(WebhookError::after(failed.name(), &body, errors))
+        }
+        EventName::CatalogMenuMappingUpdated => Event::MenuMappingUpdated(MenuMappingUpdated {
+            request_id: uuid(),
+            outlet: EventOutlet::unlinked(&outlet.id),
+            menus: vec![MappedMenu {
+                id: uuid(),
+                name: "Makanan".into(),
+                menu_items: vec![MappedId {
+                    id: uuid(),
+                    external_id: "menu-item-1".into(),
+                }],
+            }],
+            variant_categories: vec![MappedCategory {
+                id: uuid(),
+                external_id: "vc-1".into(),
+                variants: vec![MappedId {
+                    id: uuid(),
+                    external_id: "variant-1".into(),
+                }],
+            }],
         }),
-        "gofood.catalog.menu_mapping_updated" => json!({
-            "request_id": uuid(),
-            "outlet": outlet_ref,
-            "menus": [ { "id": uuid(), "name": "Makanan",
-                         "menu_items": [ { "id": item_id, "external_id": "menu-item-1" } ] } ],
-            "variant_categories": [ { "id": uuid(), "external_id": "vc-1",
-                                      "variants": [ { "id": uuid(), "external_id": "variant-1" } ] } ],
-        }),
-        "payment.transaction.settlement" => json!({
-            "outlet": { "id": outlet.id, "pop_id": outlet.pop_id },
-            "transaction": {
-                "id": uuid(), "payment_type": "qris", "status": PaymentStatus::Settlement, "qris_string": "",
-                "order_id": format!("order-{}", rand::thread_rng().gen_range(1000..9999)),
-                "gross_amount": 25000, "currency": "IDR",
-                "created_at": jakarta_millis(now - 60_000), "settlement_at": jakarta_millis(now),
-            },
-        }),
-        _ => {
-            let with_driver = matches!(
-                status,
-                "DRIVER_OTW_PICKUP" | "DRIVER_ARRIVED" | "PLACED" | "COMPLETED"
-            );
-            json!({
-                "service_type": "gofood",
-                "outlet": outlet_ref,
-                "customer": { "id": customer_id(), "name": "GoFood Customer" },
-                "driver": if with_driver { json!({ "name": "GoFood Driver" }) } else { Value::Null },
-                "order": {
-                    "status": status,
-                    "pin": format!("{:04}", rand::thread_rng().gen_range(0..10_000u32)),
-                    "order_number": number,
-                    "order_total": 50000,
-                    "currency": "IDR",
-                    "created_at": jakarta_millis(now),
-                    "cutlery_requested": null,
-                    "takeaway_charges": 0,
-                    "applied_promotions": [],
-                    "scheduled_flag": null,
-                    "cancellation_detail": if status == "CANCELLED" {
-                        json!({ "reason": "Cancelled by customer", "reason_code": "CUSTOMER_CANCELLED" })
-                    } else { Value::Null },
-                    "order_items": [ {
-                        "id": item_id, "external_id": "menu-item-1", "name": "Nasi Goreng Spesial",
-                        "quantity": 2, "price": 25000, "notes": "", "sku_promo_id": null,
-                        "variants": [ { "id": uuid(), "external_id": "variant-1", "name": "Pedas" } ],
-                    } ],
+        EventName::PaymentTransactionSettlement => {
+            let mut t = Transaction::open(
+                TransactionDraft {
+                    id: uuid(),
+                    outlet_id: outlet.id.clone(),
+                    pop_id: outlet.pop_id.clone(),
+                    qris_string: String::new(),
+                    order_id: format!("order-{}", rand::thread_rng().gen_range(1000..9999)),
+                    gross_amount: 25_000,
+                    metadata: json!({}),
                 },
-            })
+                now - 60_000,
+            );
+            let _ = t.settle(now);
+            Event::settlement(&t)
+        }
+        _ => {
+            let state = name
+                .order_state()
+                .unwrap_or(OrderState::AwaitingMerchantAcceptance);
+            Event::order_status(&sample_order(state, outlet, now))
         }
     }
 }
@@ -119,14 +154,17 @@ impl Services {
     /// Emits an event as the platform would.
     pub async fn sandbox_emit(&self, input: NewEvent) -> ServiceResult<(Emitted, String, String)> {
         let mut v = gobiz_domain::validation::Violations::new();
-        match input.event.as_deref() {
-            None => v.add("event", "is required"),
-            Some(e) if !is_event(e) => v.add(
-                "event",
-                format!("unknown event {e}; valid events: {}", ALL_EVENTS.join(", ")),
-            ),
-            Some(_) => {}
-        }
+        let name = match input.event.as_deref().map(str::parse::<EventName>) {
+            None => {
+                v.add("event", "is required");
+                None
+            }
+            Some(Err(unknown)) => {
+                v.add("event", unknown.to_string());
+                None
+            }
+            Some(Ok(name)) => Some(name),
+        };
         if input.outlet_id.is_none() {
             v.add("outlet_id", "is required");
         }
@@ -134,27 +172,21 @@ impl Services {
             v.add("body", "expected object");
         }
         v.finish()?;
-        let event = input.event.unwrap_or_default();
+        let name = name.ok_or_else(|| ServiceError::Internal("event not validated".into()))?;
         let outlet_id = input.outlet_id.unwrap_or_default();
         let outlet = self.get_outlet(&outlet_id).await?;
         let now = self.clock.now_ms();
-        let body = match input.body {
-            Some(b) => b,
-            None => default_body(&event, &outlet, now),
+        let event = match input.body {
+            Some(body) => Event::Custom { name, body },
+            None => sample_event(name, &outlet, now),
         };
-        let request_id = body
-            .get("request_id")
-            .and_then(Value::as_str)
-            .map(String::from);
         let mut tx = self.db.begin().await?;
         let emitted = self
             .emit(
                 &mut tx,
                 EventDraft {
-                    name: event.clone(),
+                    event,
                     outlet_id: outlet.id.clone(),
-                    body,
-                    request_id,
                     only_partner: None,
                     at: None,
                 },
@@ -165,6 +197,6 @@ impl Services {
         if emitted.event_id.is_empty() {
             return Err(ServiceError::Internal("event not written".into()));
         }
-        Ok((emitted, event, outlet.id))
+        Ok((emitted, name.to_string(), outlet.id))
     }
 }
