@@ -4,6 +4,7 @@
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::entities::{Link, Partner, User};
+use gobiz_domain::ids::{ExternalOutletId, OutletId};
 use gobiz_domain::model::{AcceptanceMode, PartnerType, Product, Role};
 use gobiz_store::{links, outlets, Runner, Tx};
 
@@ -58,9 +59,9 @@ impl Services {
         &self,
         user: &User,
         partner: &Partner,
-        outlet_id: &str,
+        outlet_id: &OutletId,
         products: &[Product],
-        external_outlet_id: &str,
+        external_outlet_id: &ExternalOutletId,
     ) -> ServiceResult<Link> {
         facilitator_only(partner)?;
         let mut tx: Tx = self.db.begin().await?;
@@ -96,7 +97,7 @@ impl Services {
         &self,
         user: &User,
         partner: &Partner,
-        outlet_id: &str,
+        outlet_id: &OutletId,
         products: &[Product],
     ) -> ServiceResult<()> {
         facilitator_only(partner)?;

@@ -3,6 +3,7 @@
 use crate::access::Principal;
 use crate::{ServiceResult, Services};
 use gobiz_domain::entities::Outlet;
+use gobiz_domain::ids::OutletId;
 use gobiz_domain::model::PartnerType;
 use gobiz_store::{links, outlets};
 
@@ -78,7 +79,11 @@ impl Services {
     }
 
     /// `GET /integrations/partner/outlets/{outlet_id}/v1`: any product's link suffices.
-    pub async fn outlet_info(&self, who: &Principal, outlet_id: &str) -> ServiceResult<Outlet> {
+    pub async fn outlet_info(
+        &self,
+        who: &Principal,
+        outlet_id: &OutletId,
+    ) -> ServiceResult<Outlet> {
         who.require_scope("partner:outlet:read")?;
         self.accessible_outlet(who, outlet_id, None).await
     }

@@ -6,6 +6,7 @@ use crate::linking::check_role;
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::entities::{Link, Outlet, User};
+use gobiz_domain::ids::{ExternalOutletId, OutletId};
 use gobiz_domain::model::{Product, Role};
 use gobiz_domain::scope::TokenKind;
 use gobiz_domain::validation::Violations;
@@ -36,7 +37,7 @@ pub enum LinkTarget<'a> {
     /// `/outlets/{outlet_id}/v1/link/{product}`.
     Outlet {
         /// Path outlet.
-        outlet_id: &'a str,
+        outlet_id: &'a OutletId,
         /// Path product, not yet validated.
         product: &'a str,
     },
@@ -99,9 +100,9 @@ impl Services {
         require_any_scope(who, &["partner:outlet:read", "partner:outlet:write"])?;
         let user = self.token_user(who).await?;
         let (outlet_id, product) = match target {
-            LinkTarget::Outlet { outlet_id, product } => (outlet_id.to_string(), Some(product)),
+            LinkTarget::Outlet { outlet_id, product } => (outlet_id.clone(), Some(product)),
             LinkTarget::Primary => match user.primary_outlet_id.clone() {
-                Some(primary) => (primary, None),
+                Some(primary) => (OutletId::from(primary), None),
                 None => return Err(ServiceError::NotFound("User has no primary outlet".into())),
             },
         };
@@ -123,7 +124,7 @@ impl Services {
             LinkAction::Link(body) => {
                 let ext = body?;
                 v.text("external_outlet_id", ext.as_deref(), 1, 100);
-                Some(ext.unwrap_or_default())
+                Some(ExternalOutletId::from(ext.unwrap_or_default()))
             }
         };
         v.finish()?;
@@ -146,7 +147,7 @@ impl Services {
     pub async fn outlet_properties(
         &self,
         who: &Principal,
-        outlet_id: &str,
+        outlet_id: &OutletId,
     ) -> ServiceResult<Outlet> {
         require_any_scope(who, &["gofood:outlet:write", "partner:outlet:read"])?;
         self.accessible_outlet(who, outlet_id, Some(Product::Gofood))
@@ -157,7 +158,7 @@ impl Services {
     pub async fn set_force_close(
         &self,
         who: &Principal,
-        outlet_id: &str,
+        outlet_id: &OutletId,
         force_close: ServiceResult<Option<bool>>,
     ) -> ServiceResult<Outlet> {
         who.require_scope("gofood:outlet:write")?;

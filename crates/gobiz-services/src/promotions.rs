@@ -6,6 +6,7 @@ use crate::idempotency::{IdempotencyPolicy, NextAction};
 use crate::partner::Page;
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
+use gobiz_domain::ids::{OutletId, PromotionId};
 use gobiz_domain::local_time::JakartaTime;
 use gobiz_domain::model::Product;
 use gobiz_domain::promo::{business_check, parse_draft, PromoDraft, PromoStatus, Promotion};
@@ -56,7 +57,7 @@ impl Services {
     pub async fn create_promotions(
         &self,
         who: &Principal,
-        outlet_id: &str,
+        outlet_id: &OutletId,
         key: Option<&str>,
         body: ServiceResult<Value>,
     ) -> ServiceResult<Created> {
@@ -170,7 +171,7 @@ impl Services {
     pub async fn list_promotions(
         &self,
         who: &Principal,
-        outlet_id: &str,
+        outlet_id: &OutletId,
         page: ServiceResult<Page>,
     ) -> ServiceResult<(Vec<Promotion>, i64, Page)> {
         self.promo_access(who, outlet_id, "promo:food_promo:read")
@@ -186,8 +187,8 @@ impl Services {
     pub async fn get_promotion(
         &self,
         who: &Principal,
-        outlet_id: &str,
-        id: &str,
+        outlet_id: &OutletId,
+        id: &PromotionId,
     ) -> ServiceResult<Promotion> {
         self.promo_access(who, outlet_id, "promo:food_promo:read")
             .await?;
@@ -200,8 +201,8 @@ impl Services {
     pub async fn deactivate_promotion(
         &self,
         who: &Principal,
-        outlet_id: &str,
-        id: &str,
+        outlet_id: &OutletId,
+        id: &PromotionId,
     ) -> ServiceResult<()> {
         self.promo_access(who, outlet_id, "promo:food_promo:write")
             .await?;
@@ -228,8 +229,8 @@ impl Services {
     pub async fn delete_promotion(
         &self,
         who: &Principal,
-        outlet_id: &str,
-        id: &str,
+        outlet_id: &OutletId,
+        id: &PromotionId,
     ) -> ServiceResult<()> {
         self.promo_access(who, outlet_id, "promo:food_promo:write")
             .await?;

@@ -6,6 +6,7 @@ use crate::{views, AppState};
 use axum::extract::{RawQuery, State};
 use axum::routing::{get, patch, put};
 use axum::Router;
+use gobiz_domain::ids::OutletId;
 use gobiz_services::partner_user::{LinkAction, LinkTarget};
 use gobiz_services::ServiceError;
 use serde::Deserialize;
@@ -40,7 +41,7 @@ async fn linked_outlets(
 async fn outlet_info(
     State(state): State<AppState>,
     Partner(who): Partner,
-    ApiPath(outlet_id): ApiPath<String>,
+    ApiPath(outlet_id): ApiPath<OutletId>,
 ) -> ApiResult {
     let outlet = state.services.outlet_info(&who, &outlet_id).await?;
     Ok(ok(json!({ "outlet": views::outlet_info(&outlet) })))
@@ -109,7 +110,7 @@ async fn link_with(
 async fn link_outlet(
     State(state): State<AppState>,
     Partner(who): Partner,
-    ApiPath((outlet_id, product)): ApiPath<(String, String)>,
+    ApiPath((outlet_id, product)): ApiPath<(OutletId, String)>,
     Deferred(body): Deferred<LinkBody>,
 ) -> ApiResult {
     link_with(
@@ -128,7 +129,7 @@ async fn link_outlet(
 async fn unlink_outlet(
     State(state): State<AppState>,
     Partner(who): Partner,
-    ApiPath((outlet_id, product)): ApiPath<(String, String)>,
+    ApiPath((outlet_id, product)): ApiPath<(OutletId, String)>,
 ) -> ApiResult {
     state
         .services
@@ -166,7 +167,7 @@ async fn unlink_primary(State(state): State<AppState>, Partner(who): Partner) ->
 async fn set_properties(
     State(state): State<AppState>,
     Partner(who): Partner,
-    ApiPath(outlet_id): ApiPath<String>,
+    ApiPath(outlet_id): ApiPath<OutletId>,
     Deferred(body): Deferred<PropertiesBody>,
 ) -> ApiResult {
     let outlet = state
@@ -180,7 +181,7 @@ async fn set_properties(
 async fn get_properties(
     State(state): State<AppState>,
     Partner(who): Partner,
-    ApiPath(outlet_id): ApiPath<String>,
+    ApiPath(outlet_id): ApiPath<OutletId>,
 ) -> ApiResult {
     let outlet = state.services.outlet_properties(&who, &outlet_id).await?;
     Ok(ok(json!({ "force_close": outlet.force_close })))

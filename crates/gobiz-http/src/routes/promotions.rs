@@ -7,6 +7,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::routing::{get, put};
 use axum::Router;
+use gobiz_domain::ids::{OutletId, PromotionId};
 use serde_json::{json, Value};
 
 pub(super) fn router() -> Router<AppState> {
@@ -29,7 +30,7 @@ pub(super) fn router() -> Router<AppState> {
 async fn create(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath(outlet_id): ApiPath<String>,
+    ApiPath(outlet_id): ApiPath<OutletId>,
     headers: HeaderMap,
     DeferredValue(body): DeferredValue,
 ) -> ApiResult {
@@ -52,7 +53,7 @@ async fn create(
 async fn list(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath(outlet_id): ApiPath<String>,
+    ApiPath(outlet_id): ApiPath<OutletId>,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let page = page_query(q.as_deref(), "limit", 100);
@@ -79,7 +80,7 @@ async fn list(
 async fn detail(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath((outlet_id, id)): ApiPath<(String, String)>,
+    ApiPath((outlet_id, id)): ApiPath<(OutletId, PromotionId)>,
 ) -> ApiResult {
     let p = s.services.get_promotion(&who, &outlet_id, &id).await?;
     Ok(ok(
@@ -91,7 +92,7 @@ async fn detail(
 async fn deactivate(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath((outlet_id, id)): ApiPath<(String, String)>,
+    ApiPath((outlet_id, id)): ApiPath<(OutletId, PromotionId)>,
 ) -> ApiResult {
     s.services
         .deactivate_promotion(&who, &outlet_id, &id)
@@ -103,7 +104,7 @@ async fn deactivate(
 async fn remove(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath((outlet_id, id)): ApiPath<(String, String)>,
+    ApiPath((outlet_id, id)): ApiPath<(OutletId, PromotionId)>,
 ) -> ApiResult {
     s.services.delete_promotion(&who, &outlet_id, &id).await?;
     Ok(ok(json!({})))

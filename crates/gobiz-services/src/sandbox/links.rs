@@ -2,6 +2,7 @@
 
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::entities::{Link, Partner, User};
+use gobiz_domain::ids::{ExternalOutletId, OutletId};
 use gobiz_domain::model::Product;
 use gobiz_domain::phone;
 use gobiz_domain::validation::Violations;
@@ -31,7 +32,7 @@ impl Services {
         &self,
         req: &LinkRequest,
         linking: bool,
-    ) -> ServiceResult<(User, Partner, String, Product)> {
+    ) -> ServiceResult<(User, Partner, OutletId, Product)> {
         let mut v = Violations::new();
         if req.user_id.is_none() && req.phone.is_none() {
             v.add("user_id", "user_id or phone is required");
@@ -93,7 +94,7 @@ impl Services {
                 ))
             }
         };
-        let outlet_id = req.outlet_id.clone().unwrap_or_default();
+        let outlet_id = OutletId::from(req.outlet_id.clone().unwrap_or_default());
         let product = product.ok_or_else(|| ServiceError::invalid("product", "is required"))?;
         Ok((user, partner, outlet_id, product))
     }
@@ -101,7 +102,7 @@ impl Services {
     /// `POST /sandbox/v1/links`: links exactly as the merchant would through §3.5.
     pub async fn sandbox_link(&self, req: LinkRequest) -> ServiceResult<Link> {
         let (user, partner, outlet_id, product) = self.resolve_link(&req, true).await?;
-        let external = req.external_outlet_id.unwrap_or_default();
+        let external = ExternalOutletId::from(req.external_outlet_id.unwrap_or_default());
         self.link_outlet(&user, &partner, &outlet_id, &[product], &external)
             .await
     }

@@ -7,6 +7,7 @@ use super::{
 };
 use crate::{ServiceResult, Services};
 use gobiz_domain::entities::{Merchant, Outlet, User};
+use gobiz_domain::ids::{ExternalOutletId, OutletId};
 use gobiz_domain::model::Product;
 use gobiz_store::{maintenance, settings};
 use serde::Deserialize;
@@ -41,6 +42,8 @@ pub mod demo {
     pub const CLIENT_SECRET: &str = "demo-pos-secret-change-me-0123456789abcdefg";
     /// Demo outlet id.
     pub const OUTLET_ID: &str = "G000012345";
+    /// The demo partner's own id for the demo outlet.
+    pub const EXTERNAL_OUTLET_ID: &str = "demo-pos-outlet-1";
     /// Demo owner phone.
     pub const PHONE: &str = "+6281234567890";
     /// The sandbox admin token of a database first started with `--demo` (no token
@@ -182,9 +185,9 @@ impl Services {
         self.link_outlet(
             &user,
             &partner.partner,
-            &outlet.id,
+            &OutletId::from(outlet.id.as_str()),
             &[Product::Gofood, Product::Payment],
-            "demo-pos-outlet-1",
+            &ExternalOutletId::from(demo::EXTERNAL_OUTLET_ID),
         )
         .await?;
         // The demo menu, pushed as the demo partner would (so order webhooks carry its ids).
