@@ -719,29 +719,6 @@ impl Catalog {
             })).collect::<Vec<_>>(),
         })
     }
-
-    /// The `gofood.catalog.menu_mapping_updated` body without the outlet (spec §9.14).
-    pub fn mapping_body(&self) -> (Value, Value) {
-        let menus = self
-            .menus
-            .iter()
-            .map(|m| json!({
-                "id": m.id,
-                "name": m.name,
-                "menu_items": m.menu_items.iter().map(|i| json!({ "id": i.id, "external_id": i.external_id })).collect::<Vec<_>>(),
-            }))
-            .collect::<Vec<_>>();
-        let cats = self
-            .variant_categories
-            .iter()
-            .map(|vc| json!({
-                "id": vc.id,
-                "external_id": vc.external_id,
-                "variants": vc.variants.iter().map(|v| json!({ "id": v.id, "external_id": v.external_id })).collect::<Vec<_>>(),
-            }))
-            .collect::<Vec<_>>();
-        (Value::Array(menus), Value::Array(cats))
-    }
 }
 
 /// Which stock list is updated.

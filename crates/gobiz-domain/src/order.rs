@@ -1,13 +1,12 @@
-//! GoFood orders (spec §5): states, the state machine, pricing from the catalog, and the
-//! webhook body (spec §9.12).
+//! GoFood orders (spec §5): states, the state machine and pricing from the catalog; the
+//! webhook body (spec §9.12) is written by [`crate::events::Event`].
 
 use crate::catalog::{Catalog, DAYS};
 use crate::clock::Millis;
+use crate::events::EventName;
 use crate::local_time::{format_hhmm, JakartaTime};
 use crate::model::AcceptanceMode;
-use crate::timefmt::jakarta_millis;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 
 /// Order states (spec §5.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,8 +63,8 @@ impl OrderState {
     }
 
     /// The event of entering this state.
-    pub fn event(self) -> String {
-        format!("gofood.order.{}", self.as_str().to_ascii_lowercase())
+    pub fn event(self) -> EventName {
+        EventName::of_order_state(self)
     }
 
     /// No way out.
@@ -563,43 +562,6 @@ impl Order {
             s => Err(WrongState(s)),
         }
     }
-
-    /// The §9.12 webhook body as the catalog names things (recipients substitute their
-    /// mapping's external ids and their `external_outlet_id`).
-    pub fn webhook_body(&self) -> Value {
-        json!({
-            "service_type": self.order_type.service_type(),
-            "outlet": { "id": self.outlet_id, "external_outlet_id": null },
-            "customer": { "id": self.customer_id, "name": self.customer_name },
-            "driver": self.driver.as_ref().map(|n| json!({ "name": n })),
-            "order": {
-                "status": self.state.as_str(),
-                "pin": self.pin,
-                "order_number": self.order_number,
-                "order_total": self.order_total,
-                "currency": "IDR",
-                "created_at": jakarta_millis(self.created_at),
-                "cutlery_requested": self.cutlery_requested,
-                "takeaway_charges": self.takeaway_charges,
-                "applied_promotions": self.applied_promotions.iter().map(|p| json!({
-                    "id": p.id, "promo_type": "sku_promo", "item_id": p.item_id, "external_menu_id": p.external_menu_id,
-                    "original_price": p.original_price, "selling_price": p.selling_price,
-                })).collect::<Vec<_>>(),
-                "scheduled_flag": null,
-                "cancellation_detail": self.cancellation.as_ref().map(|(r, c)| json!({ "reason": r, "reason_code": c })),
-                "order_items": self.items.iter().map(|i| json!({
-                    "id": i.id,
-                    "external_id": i.external_id,
-                    "name": i.name,
-                    "quantity": i.quantity,
-                    "price": i.price,
-                    "notes": i.notes,
-                    "sku_promo_id": i.sku_promo_id,
-                    "variants": i.variants.iter().map(|v| json!({ "id": v.id, "external_id": v.external_id, "name": v.name })).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
-            },
-        })
-    }
 }
 
 /// An item of an order request (spec §10.3).
@@ -749,6 +711,7 @@ pub fn apply_promotions(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use serde_json::json;
 
     fn order(t: OrderType) -> Order {
         Order {

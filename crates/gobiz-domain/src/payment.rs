@@ -1,13 +1,12 @@
 //! QRIS payment transactions (spec §7): the status, the transaction aggregate and its state
-//! machine, and the body of the settlement webhook.
+//! machine (the settlement webhook body is written by [`crate::events::Event`]).
 //!
 //! Status transitions (spec §7.1): `pending` → `settlement` (paid), → `expire` (timer or
 //! sandbox), → `cancel` (sandbox only). Final states never change.
 
 use crate::clock::Millis;
-use crate::timefmt::jakarta_millis;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::fmt;
 
 /// A transaction's status; the wire, column and document value is [`PaymentStatus::as_str`].
@@ -259,25 +258,14 @@ impl Transaction {
     pub fn cancel(&mut self, now: Millis) -> Result<(), NotPending> {
         self.apply(Transition::Cancel, now)
     }
-
-    /// The body of `payment.transaction.settlement` (spec §9): instants in Asia/Jakarta with
-    /// milliseconds.
-    pub fn settlement_body(&self) -> Value {
-        json!({
-            "outlet": { "id": self.outlet_id, "pop_id": self.pop_id },
-            "transaction": {
-                "id": self.id, "payment_type": "qris", "status": self.status, "qris_string": self.qris_string,
-                "order_id": self.order_id, "gross_amount": self.gross_amount, "currency": "IDR",
-                "created_at": jakarta_millis(self.created_at), "settlement_at": self.settlement_at.map(jakarta_millis),
-            },
-        })
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::timefmt::jakarta_millis;
     use proptest::prelude::*;
+    use serde_json::json;
 
     fn pending() -> Transaction {
         Transaction::open(
@@ -376,7 +364,7 @@ mod tests {
     fn settlement_body() {
         let mut t = pending();
         t.settle(1_700_000_000_123).unwrap();
-        let b = t.settlement_body();
+        let b = crate::events::Event::settlement(&t).body();
         assert_eq!(b["transaction"]["status"], json!("settlement"));
         assert_eq!(
             b["transaction"]["settlement_at"],

@@ -192,7 +192,7 @@ pub fn delivery(v: &gobiz_services::subscriptions::DeliveryView, with_id: bool) 
 /// An order as the sandbox shows it: the §9.12 body plus timers and history (spec §10.2).
 pub fn order(o: &gobiz_domain::order::Order) -> Value {
     use gobiz_domain::timefmt::rfc3339_millis;
-    let mut v = o.webhook_body();
+    let mut v = gobiz_domain::events::Event::order_status(o).body();
     v["acceptance_deadline"] = json!(o.acceptance_deadline().map(rfc3339_millis));
     v["food_prepared_at"] = json!(o.food_prepared_at().map(rfc3339_millis));
     v["events"] = json!(o

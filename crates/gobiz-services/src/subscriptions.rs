@@ -4,7 +4,7 @@
 use crate::access::Principal;
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
-use gobiz_domain::events::{is_event, ALL_EVENTS};
+use gobiz_domain::events::EventName;
 use gobiz_domain::model::Mode;
 use gobiz_domain::validation::Violations;
 pub use gobiz_store::outbox::DeliveryFilter;
@@ -92,11 +92,11 @@ impl Services {
         match event {
             None if required => v.add("event", "is required"),
             None => {}
-            Some(e) if !is_event(e) => v.add(
-                "event",
-                format!("unknown event {e}; valid events: {}", ALL_EVENTS.join(", ")),
-            ),
-            Some(_) => {}
+            Some(e) => {
+                if let Err(unknown) = e.parse::<EventName>() {
+                    v.add("event", unknown.to_string());
+                }
+            }
         }
     }
 
