@@ -118,3 +118,24 @@ impl From<Vec<Violation>> for ServiceError {
 
 /// Result of a use case.
 pub type ServiceResult<T> = Result<T, ServiceError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_corrupt_row_is_an_internal_error_naming_it() {
+        let e = ServiceError::from(StoreError::CorruptRow {
+            table: "orders",
+            key: "F-123".into(),
+            reason: "expected value at line 1 column 1".into(),
+        });
+        match e {
+            ServiceError::Internal(detail) => assert_eq!(
+                detail,
+                "corrupt orders row F-123: expected value at line 1 column 1"
+            ),
+            other => panic!("expected Internal, got {other:?}"),
+        }
+    }
+}
