@@ -91,10 +91,6 @@ pub(crate) struct Request<'a> {
     now: i64,
 }
 
-fn saved(response: &str) -> ServiceResult<Value> {
-    serde_json::from_str(response).map_err(|e| ServiceError::Internal(e.to_string()))
-}
-
 impl Request<'_> {
     fn body_differs(&self, stored: &idempotency::Stored) -> ServiceResult<()> {
         if self.policy.body_matters && stored.request_hash != self.hash {
@@ -119,7 +115,7 @@ impl Request<'_> {
         match stored {
             Some(stored) => {
                 self.body_differs(&stored)?;
-                stored.response.as_deref().map(saved).transpose()
+                Ok(stored.response)
             }
             None => Ok(None),
         }
@@ -142,7 +138,7 @@ impl Request<'_> {
         };
         self.body_differs(&stored)?;
         match stored.response {
-            Some(r) => Ok(NextAction::ReturnSaved(saved(&r)?)),
+            Some(r) => Ok(NextAction::ReturnSaved(r)),
             None => Err(ServiceError::Conflict(format!(
                 "A request with this {} is still being processed",
                 self.policy.header
@@ -152,14 +148,7 @@ impl Request<'_> {
 
     /// Stores the response `data` of a claimed key (same transaction as the work).
     pub async fn complete<R: Runner>(&self, tx: &mut R, data: &Value) -> ServiceResult<()> {
-        idempotency::complete(
-            tx,
-            self.client_id,
-            self.outlet_id,
-            &self.key,
-            &data.to_string(),
-        )
-        .await?;
+        idempotency::complete(tx, self.client_id, self.outlet_id, &self.key, data).await?;
         Ok(())
     }
 }

@@ -4,8 +4,11 @@
 
 use crate::exec::{execute, fetch_optional, opt_text, text};
 use crate::schema::IdempotencyKeys;
-use crate::{Result, Runner};
+use crate::{codec, Result, Runner};
 use sea_query::{Expr, ExprTrait, OnConflict, Query};
+use serde_json::Value;
+
+const TABLE: &str = "idempotency_keys";
 
 /// What a key holds already.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,7 +16,28 @@ pub struct Stored {
     /// Hash of the canonical request body.
     pub request_hash: String,
     /// The stored response body, when the first request succeeded.
-    pub response: Option<String>,
+    pub response: Option<Value>,
+}
+
+/// The key a row is named by in errors.
+fn row_key(client_id: &str, outlet_id: &str, key: &str) -> String {
+    format!("{client_id}/{outlet_id}/{key}")
+}
+
+/// What a row selected with its `request_hash` and `response` holds.
+fn stored(row: &sqlx::any::AnyRow, client_id: &str, outlet_id: &str, key: &str) -> Result<Stored> {
+    let response = match opt_text(row, "response")? {
+        Some(doc) => Some(codec::decode(
+            TABLE,
+            &row_key(client_id, outlet_id, key),
+            &doc,
+        )?),
+        None => None,
+    };
+    Ok(Stored {
+        request_hash: text(row, "request_hash")?,
+        response,
+    })
 }
 
 /// Claims a key for this request; `None` when claimed now, else what the key holds.
@@ -72,10 +96,7 @@ pub async fn claim<R: Runner>(
         .and_where(Expr::col(IdempotencyKeys::IdemKey).eq(key))
         .to_owned();
     match fetch_optional(r, &stmt).await? {
-        Some(row) => Ok(Some(Stored {
-            request_hash: text(&row, "request_hash")?,
-            response: opt_text(&row, "response")?,
-        })),
+        Some(row) => Ok(Some(stored(&row, client_id, outlet_id, key)?)),
         None => Ok(None),
     }
 }
@@ -86,8 +107,9 @@ pub async fn complete<R: Runner>(
     client_id: &str,
     outlet_id: &str,
     key: &str,
-    response: &str,
+    response: &Value,
 ) -> Result<()> {
+    let response = codec::encode(TABLE, &row_key(client_id, outlet_id, key), response)?;
     let stmt = Query::update()
         .table(IdempotencyKeys::Table)
         .value(IdempotencyKeys::Response, response)
@@ -117,10 +139,7 @@ pub async fn lookup<R: Runner>(
         .and_where(Expr::col(IdempotencyKeys::Response).is_not_null())
         .to_owned();
     match fetch_optional(r, &stmt).await? {
-        Some(row) => Ok(Some(Stored {
-            request_hash: text(&row, "request_hash")?,
-            response: opt_text(&row, "response")?,
-        })),
+        Some(row) => Ok(Some(stored(&row, client_id, outlet_id, key)?)),
         None => Ok(None),
     }
 }
