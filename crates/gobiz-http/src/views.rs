@@ -2,7 +2,7 @@
 
 use gobiz_domain::entities::{Client, Link, Merchant, Outlet, Partner, User};
 use gobiz_domain::timefmt::rfc3339_seconds as ts;
-use gobiz_services::partner::LinkedOutletView;
+use gobiz_services::partner::outlets::LinkedOutletView;
 use gobiz_services::sandbox::{ClientWithSecret, ClockView, PartnerWithSecret};
 use serde_json::{json, Value};
 
@@ -139,7 +139,7 @@ pub fn clock(c: &ClockView) -> Value {
 }
 
 /// A notification subscription (spec §9.2).
-pub fn subscription(s: &gobiz_services::subscriptions::Subscription) -> Value {
+pub fn subscription(s: &gobiz_services::partner::notifications::Subscription) -> Value {
     json!({
         "id": s.id,
         "event": s.event,
@@ -151,7 +151,7 @@ pub fn subscription(s: &gobiz_services::subscriptions::Subscription) -> Value {
 }
 
 /// A delivery as troubleshooting shows it (spec §9.10); `with_id` adds the sandbox `id`.
-pub fn delivery(v: &gobiz_services::subscriptions::DeliveryView, with_id: bool) -> Value {
+pub fn delivery(v: &gobiz_services::partner::notifications::DeliveryView, with_id: bool) -> Value {
     use gobiz_domain::timefmt::rfc3339_millis;
     let d = &v.delivery;
     let headers: Value = serde_json::from_str(&d.headers).unwrap_or_else(|_| json!({}));

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::routing::{patch, put, MethodRouter};
 use axum::Router;
 use gobiz_domain::catalog::StockTarget;
-use gobiz_services::catalog::CatalogRead;
+use gobiz_services::partner::catalog::CatalogRead;
 use gobiz_services::ServiceError;
 use serde_json::json;
 

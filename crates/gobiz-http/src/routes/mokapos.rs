@@ -8,8 +8,8 @@ use axum::extract::{RawQuery, State};
 use axum::routing::{get, post};
 use axum::Router;
 use gobiz_domain::moka::range::ReportBody;
-use gobiz_services::moka::listings::{Listing, SortOrder};
-use gobiz_services::moka::reports::Report;
+use gobiz_services::partner::moka::listings::{Listing, SortOrder};
+use gobiz_services::partner::moka::reports::Report;
 use gobiz_services::ServiceError;
 
 /// Largest `per_page` of the MokaPOS lists (spec §1.13).

@@ -6,7 +6,7 @@ use crate::{views, AppState};
 use axum::extract::{RawQuery, State};
 use axum::routing::get;
 use axum::Router;
-use gobiz_services::subscriptions::SubscriptionFields;
+use gobiz_services::partner::notifications::SubscriptionFields;
 use serde_json::{json, Value};
 
 pub(super) fn router() -> Router<AppState> {

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::routing::put;
 use axum::Router;
 use gobiz_domain::order::OrderType;
-use gobiz_services::orders::{PreparedBody, RejectBody};
+use gobiz_services::partner::orders::{PreparedBody, RejectBody};
 use serde_json::json;
 
 pub(super) fn router() -> Router<AppState> {

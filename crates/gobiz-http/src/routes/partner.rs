@@ -7,7 +7,7 @@ use axum::extract::{RawQuery, State};
 use axum::routing::{get, patch, put};
 use axum::Router;
 use gobiz_domain::ids::OutletId;
-use gobiz_services::partner_user::{LinkAction, LinkTarget};
+use gobiz_services::partner::user::{LinkAction, LinkTarget};
 use gobiz_services::ServiceError;
 use serde::Deserialize;
 use serde_json::json;

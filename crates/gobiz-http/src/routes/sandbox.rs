@@ -9,13 +9,13 @@ use axum::Router;
 use gobiz_domain::catalog::StockTarget;
 use gobiz_domain::payment::Ending;
 use gobiz_domain::timefmt::rfc3339_seconds;
-use gobiz_services::orders::NewOrder;
+use gobiz_services::partner::notifications::DeliveryFilter;
+use gobiz_services::sandbox::events::NewEvent;
 use gobiz_services::sandbox::{
     AdvanceClock, LinkRequest, NewClient, NewMerchant, NewPartner, NewUser, OutletFields,
     ResetRequest, Seeded,
 };
-use gobiz_services::sandbox_events::NewEvent;
-use gobiz_services::subscriptions::DeliveryFilter;
+use gobiz_services::simulators::customer::NewOrder;
 use gobiz_services::ServiceError;
 use serde_json::{json, Value};
 

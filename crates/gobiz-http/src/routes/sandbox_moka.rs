@@ -8,9 +8,9 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::Router;
 use gobiz_domain::moka::sale::{RefundInput, SaleInput};
-use gobiz_services::moka::cashier::{NewCustomer, NewGratuity};
-use gobiz_services::moka::generator::GenerateRequest;
-use gobiz_services::moka::views;
+use gobiz_services::partner::moka::views;
+use gobiz_services::sandbox::moka::GenerateRequest;
+use gobiz_services::simulators::cashier::{NewCustomer, NewGratuity};
 use serde_json::json;
 
 pub(super) fn router() -> Router<AppState> {

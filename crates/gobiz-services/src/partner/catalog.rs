@@ -2,10 +2,10 @@
 
 use crate::access::Principal;
 use crate::events::EventDraft;
-use gobiz_domain::events::{Event, MenuMappingUpdated};
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::catalog::{apply_stock, parse_push, Catalog, PreviousIds, StockTarget};
 use gobiz_domain::clock::Clock;
+use gobiz_domain::events::{Event, MenuMappingUpdated};
 use gobiz_domain::model::Product;
 use gobiz_store::catalogs;
 use gobiz_store::links;

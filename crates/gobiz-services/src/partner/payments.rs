@@ -3,14 +3,12 @@
 
 use crate::access::Principal;
 use crate::events::EventDraft;
-use gobiz_domain::events::Event;
 use crate::idempotency::{IdempotencyPolicy, NextAction};
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
+use gobiz_domain::events::Event;
 use gobiz_domain::model::{PartnerType, Product};
-use gobiz_domain::payment::{
-    Ending, NotPending, PaymentStatus, Transaction, TransactionDraft, Transition,
-};
+use gobiz_domain::payment::{Transaction, TransactionDraft, Transition};
 use gobiz_domain::qris;
 use gobiz_domain::timefmt::rfc3339_seconds;
 use gobiz_domain::validation::Violations;
@@ -40,7 +38,7 @@ pub struct CreatedTransaction {
     pub replayed: bool,
 }
 
-fn not_found() -> ServiceError {
+pub(crate) fn not_found() -> ServiceError {
     ServiceError::NotFound("Transaction not found".into())
 }
 
@@ -311,7 +309,7 @@ impl Services {
     }
 
     /// Moves a pending transaction out of `pending`, with the settlement webhook when paid.
-    async fn finish_transaction(
+    pub(crate) async fn finish_transaction(
         &self,
         stored: StoredTransaction,
         transition: Transition,
@@ -341,69 +339,5 @@ impl Services {
         tx.commit().await?;
         self.wake_dispatcher();
         Ok(t)
-    }
-
-    /// Sandbox: a wallet pays, by transaction id or by the scanned payload.
-    pub async fn pay(
-        &self,
-        transaction_id: Option<&str>,
-        qris_string: Option<&str>,
-    ) -> ServiceResult<Transaction> {
-        let mut conn = self.db.conn().await?;
-        let stored = match (transaction_id, qris_string) {
-            (Some(id), _) => payments::get(&mut conn, id).await?,
-            (None, Some(s)) => {
-                let label = qris::read_reference(s).ok_or_else(|| {
-                    ServiceError::invalid("qris_string", "is not a valid QRIS payload (TLV or CRC)")
-                })?;
-                payments::by_reference(&mut conn, &label).await?
-            }
-            (None, None) => {
-                return Err(ServiceError::invalid(
-                    "transaction_id",
-                    "transaction_id or qris_string is required",
-                ))
-            }
-        }
-        .ok_or_else(not_found)?;
-        drop(conn);
-        if stored.transaction.status() == PaymentStatus::Pending
-            && stored.expires_at <= self.clock.now_ms()
-        {
-            let t = self.finish_transaction(stored, Transition::Expire).await?;
-            let refused = NotPending {
-                id: t.id().to_string(),
-                found: t.status(),
-            };
-            return Err(ServiceError::Conflict(refused.to_string()));
-        }
-        self.finish_transaction(stored, Transition::Settle).await
-    }
-
-    /// Sandbox: expire or cancel a pending transaction.
-    pub async fn end_transaction(&self, id: &str, ending: Ending) -> ServiceResult<Transaction> {
-        let stored = payments::get(&mut self.db.conn().await?, id)
-            .await?
-            .ok_or_else(not_found)?;
-        self.finish_transaction(stored, ending.transition()).await
-    }
-
-    /// Expires pending transactions past their time (timer loop and clock advance).
-    pub async fn expire_due_transactions(&self) -> ServiceResult<usize> {
-        let now = self.clock.now_ms();
-        let due = payments::due_expiries(&mut self.db.conn().await?, now, 500).await?;
-        let mut n = 0;
-        for id in due {
-            if let Some(stored) = payments::get(&mut self.db.conn().await?, &id).await? {
-                if self
-                    .finish_transaction(stored, Transition::Expire)
-                    .await
-                    .is_ok()
-                {
-                    n += 1;
-                }
-            }
-        }
-        Ok(n)
     }
 }

@@ -1,9 +1,9 @@
 //! GoFood SKU promotions (spec §6): create with `X-Idempotency-Key`, list, detail,
 //! deactivate, delete. Status follows the clock; orders pick active promotions up.
 
+use super::Page;
 use crate::access::Principal;
 use crate::idempotency::{IdempotencyPolicy, NextAction};
-use crate::partner::Page;
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::ids::{OutletId, PromotionId};

@@ -1,8 +1,8 @@
 //! Partner endpoints that act for a merchant user (`ac` token): token-info, linking, legacy
 //! primary-outlet linking, outlet properties (spec §3.3, §3.5–§3.8).
 
+use super::linking::check_role;
 use crate::access::Principal;
-use crate::linking::check_role;
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::entities::{Link, Outlet, User};

@@ -5,8 +5,11 @@
 
 mod clients;
 mod clock;
+pub mod events;
 mod links;
 mod merchants;
+pub mod moka;
+mod orders;
 mod outlets;
 mod partners;
 mod reset;

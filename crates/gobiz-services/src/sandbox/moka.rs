@@ -158,7 +158,7 @@ impl Services {
     /// The demo outlet's Moka data: two customers, a service charge and 1,000 sales over the
     /// last 14 days, so every report has something to show right after `--demo` / seed.
     pub(crate) async fn seed_moka(&self, outlet_id: &str) -> ServiceResult<()> {
-        use super::cashier::{NewCustomer, NewGratuity};
+        use crate::simulators::cashier::{NewCustomer, NewGratuity};
         for (name, phone) in [
             ("Peter Parker", "+6281234567890"),
             ("Budi Santoso", "+6281298765432"),

@@ -1,8 +1,7 @@
-//! MokaPOS (spec §8, §10.2, §10.4): the sandbox cashier and generator that record sales, and
-//! the partner reports computed from them.
+//! MokaPOS for partners (spec §8): the reports and listings computed from the sales that the
+//! sandbox cashier (`crate::simulators::cashier`) and generator (`crate::sandbox::moka`)
+//! record.
 
-pub mod cashier;
-pub mod generator;
 pub mod listings;
 pub mod reports;
 pub mod views;
