@@ -1,6 +1,7 @@
 //! Stored documents through the store's own `Db` on a temporary SQLite file: domain values
 //! go in and come back out unchanged, and a corrupt document is an error naming its table
 //! and row, never a silent default.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use gobiz_domain::catalog::Catalog;
 use gobiz_domain::entities::{Merchant, Outlet};
