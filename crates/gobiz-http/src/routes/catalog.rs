@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::routing::{patch, put, MethodRouter};
 use axum::Router;
 use gobiz_domain::catalog::StockTarget;
+use gobiz_domain::ids::OutletId;
 use gobiz_services::partner::catalog::CatalogRead;
 use gobiz_services::ServiceError;
 use serde_json::json;
@@ -37,7 +38,7 @@ pub(super) fn router() -> Router<AppState> {
 /// `PATCH` (what clients send) and `PUT` (GoBiz's page) of one stock target.
 fn stock_route(target: StockTarget) -> MethodRouter<AppState> {
     let handler =
-        move |s: State<AppState>, who: Partner, path: ApiPath<String>, body: DeferredValue| {
+        move |s: State<AppState>, who: Partner, path: ApiPath<OutletId>, body: DeferredValue| {
             stock(s, who, path, body, target)
         };
     patch(handler).put(handler)
@@ -47,7 +48,7 @@ fn stock_route(target: StockTarget) -> MethodRouter<AppState> {
 async fn push(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath(outlet_id): ApiPath<String>,
+    ApiPath(outlet_id): ApiPath<OutletId>,
     DeferredValue(body): DeferredValue,
 ) -> ApiResult {
     s.services.push_catalog(&who, &outlet_id, body).await?;
@@ -58,13 +59,13 @@ async fn push(
 async fn read_model(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath(outlet_id): ApiPath<String>,
+    ApiPath(outlet_id): ApiPath<OutletId>,
 ) -> ApiResult {
     let cached = s
         .catalog_cache
         .lock()
         .ok()
-        .and_then(|c| c.get(&outlet_id).cloned());
+        .and_then(|c| c.get(outlet_id.as_str()).cloned());
     let known = cached.as_ref().map(|(etag, _)| etag.as_str());
     match s.services.catalog_read(&who, &outlet_id, known).await? {
         CatalogRead::Unchanged => match cached {
@@ -80,7 +81,7 @@ async fn read_model(
                     if c.len() >= 10_000 || held + body.len() > CACHE_BYTES {
                         c.clear();
                     }
-                    c.insert(outlet_id, (etag, body.clone()));
+                    c.insert(outlet_id.into_string(), (etag, body.clone()));
                 }
             }
             Ok(ok_raw(body))
@@ -92,7 +93,7 @@ async fn read_model(
 async fn write_model(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath(outlet_id): ApiPath<String>,
+    ApiPath(outlet_id): ApiPath<OutletId>,
 ) -> ApiResult {
     let model = s.services.catalog_write_model(&who, &outlet_id).await?;
     Ok(ok(model))
@@ -102,7 +103,7 @@ async fn write_model(
 async fn stock(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath(outlet_id): ApiPath<String>,
+    ApiPath(outlet_id): ApiPath<OutletId>,
     DeferredValue(body): DeferredValue,
     target: StockTarget,
 ) -> ApiResult {

@@ -7,6 +7,7 @@ use crate::AppState;
 use axum::extract::{RawQuery, State};
 use axum::routing::{get, post};
 use axum::Router;
+use gobiz_domain::ids::OutletId;
 use gobiz_domain::moka::range::ReportBody;
 use gobiz_services::partner::moka::listings::{Listing, SortOrder};
 use gobiz_services::partner::moka::reports::Report;
@@ -21,13 +22,13 @@ pub(super) fn router() -> Router<AppState> {
         post(
             move |s: State<AppState>,
                   who: Partner,
-                  path: ApiPath<String>,
+                  path: ApiPath<OutletId>,
                   body: Deferred<ReportBody>| { report(s, who, path, body, kind) },
         )
     };
     let library = |listing: Listing| {
         get(
-            move |s: State<AppState>, who: Partner, path: ApiPath<String>, q: RawQuery| {
+            move |s: State<AppState>, who: Partner, path: ApiPath<OutletId>, q: RawQuery| {
                 library(s, who, path, q, listing)
             },
         )
@@ -65,7 +66,7 @@ pub(super) fn router() -> Router<AppState> {
 async fn report(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath(outlet_id): ApiPath<String>,
+    ApiPath(outlet_id): ApiPath<OutletId>,
     Deferred(body): Deferred<ReportBody>,
     kind: Report,
 ) -> ApiResult {
@@ -79,7 +80,7 @@ async fn report(
 async fn library(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath(outlet_id): ApiPath<String>,
+    ApiPath(outlet_id): ApiPath<OutletId>,
     RawQuery(q): RawQuery,
     listing: Listing,
 ) -> ApiResult {
@@ -93,7 +94,7 @@ async fn library(
 async fn invoices(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath(outlet_id): ApiPath<String>,
+    ApiPath(outlet_id): ApiPath<OutletId>,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let page = page_query(q.as_deref(), "per_page", MAX_PER_PAGE);
@@ -122,7 +123,7 @@ fn transactions_query(
 async fn transactions(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath(outlet_id): ApiPath<String>,
+    ApiPath(outlet_id): ApiPath<OutletId>,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let query = transactions_query(q.as_deref());

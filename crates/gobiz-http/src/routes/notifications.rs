@@ -6,6 +6,7 @@ use crate::{views, AppState};
 use axum::extract::{RawQuery, State};
 use axum::routing::get;
 use axum::Router;
+use gobiz_domain::ids::{OutletId, SubscriptionId};
 use gobiz_services::partner::notifications::SubscriptionFields;
 use serde_json::{json, Value};
 
@@ -33,7 +34,7 @@ pub(super) fn router() -> Router<AppState> {
 async fn list(
     s: &AppState,
     who: &gobiz_services::access::Principal,
-    outlet: Option<&str>,
+    outlet: Option<&OutletId>,
 ) -> ApiResult {
     let subs = s.services.list_subscriptions(who, outlet).await?;
     let list: Vec<Value> = subs.iter().map(views::subscription).collect();
@@ -47,7 +48,7 @@ async fn list_general(State(s): State<AppState>, Partner(who): Partner) -> ApiRe
 async fn list_outlet(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath(outlet_id): ApiPath<String>,
+    ApiPath(outlet_id): ApiPath<OutletId>,
 ) -> ApiResult {
     list(&s, &who, Some(&outlet_id)).await
 }
@@ -66,7 +67,7 @@ async fn create_general(
 async fn create_outlet(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath(outlet_id): ApiPath<String>,
+    ApiPath(outlet_id): ApiPath<OutletId>,
     Deferred(body): Deferred<SubscriptionFields>,
 ) -> ApiResult {
     let sub = s
@@ -81,7 +82,7 @@ async fn create_outlet(
 async fn get_general(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<SubscriptionId>,
 ) -> ApiResult {
     let sub = s.services.get_subscription(&who, None, &id).await?;
     Ok(ok(json!({ "subscription": views::subscription(&sub) })))
@@ -90,7 +91,7 @@ async fn get_general(
 async fn get_outlet(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath((outlet_id, id)): ApiPath<(String, String)>,
+    ApiPath((outlet_id, id)): ApiPath<(OutletId, SubscriptionId)>,
 ) -> ApiResult {
     let sub = s
         .services
@@ -102,7 +103,7 @@ async fn get_outlet(
 async fn update_general(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<SubscriptionId>,
     Deferred(body): Deferred<SubscriptionFields>,
 ) -> ApiResult {
     let sub = s
@@ -115,7 +116,7 @@ async fn update_general(
 async fn update_outlet(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath((outlet_id, id)): ApiPath<(String, String)>,
+    ApiPath((outlet_id, id)): ApiPath<(OutletId, SubscriptionId)>,
     Deferred(body): Deferred<SubscriptionFields>,
 ) -> ApiResult {
     let sub = s
@@ -128,7 +129,7 @@ async fn update_outlet(
 async fn delete_general(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<SubscriptionId>,
 ) -> ApiResult {
     s.services.delete_subscription(&who, None, &id).await?;
     Ok(ok(json!({})))
@@ -137,7 +138,7 @@ async fn delete_general(
 async fn delete_outlet(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath((outlet_id, id)): ApiPath<(String, String)>,
+    ApiPath((outlet_id, id)): ApiPath<(OutletId, SubscriptionId)>,
 ) -> ApiResult {
     s.services
         .delete_subscription(&who, Some(&outlet_id), &id)

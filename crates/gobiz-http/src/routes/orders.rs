@@ -6,6 +6,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::routing::put;
 use axum::Router;
+use gobiz_domain::ids::{OrderNumber, OutletId};
 use gobiz_domain::order::OrderType;
 use gobiz_services::partner::orders::{PreparedBody, RejectBody};
 use serde_json::json;
@@ -29,7 +30,7 @@ pub(super) fn router() -> Router<AppState> {
 /// `(outlet_id, order_type, order_id)`. The `{order_type}` is parsed here, at the edge, into
 /// `Some(delivery | pickup)`; anything else (`None`) matches no order, so the action answers
 /// the same 404 as an unknown order number.
-type OrderPath = ApiPath<(String, String, String)>;
+type OrderPath = ApiPath<(OutletId, String, OrderNumber)>;
 
 /// `PUT .../accepted` (a body, e.g. `{}`, is allowed and ignored).
 async fn accept(

@@ -8,6 +8,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
+use gobiz_domain::ids::{OutletId, TransactionId};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -26,7 +27,7 @@ pub(super) fn router() -> Router<AppState> {
 async fn create(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath(outlet_id): ApiPath<String>,
+    ApiPath(outlet_id): ApiPath<OutletId>,
     headers: HeaderMap,
     DeferredValue(body): DeferredValue,
 ) -> ApiResult {
@@ -47,7 +48,7 @@ async fn create(
 async fn read(
     State(s): State<AppState>,
     Partner(who): Partner,
-    ApiPath((outlet_id, id)): ApiPath<(String, String)>,
+    ApiPath((outlet_id, id)): ApiPath<(OutletId, TransactionId)>,
 ) -> ApiResult {
     let t = s.services.get_transaction(&who, &outlet_id, &id).await?;
     Ok(ok(s.services.transaction_data(&t)))
@@ -57,7 +58,7 @@ async fn read(
 async fn qr_code(
     State(s): State<AppState>,
     PartnerAnyAccept(who): PartnerAnyAccept,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<TransactionId>,
 ) -> ApiResult {
     let payload = s.services.transaction_qr(&who, &id).await?;
     let png = crate::qr::png(&payload).map_err(|e| {

@@ -7,6 +7,7 @@ use axum::extract::{RawQuery, State};
 use axum::routing::{get, patch, post};
 use axum::Router;
 use gobiz_domain::catalog::StockTarget;
+use gobiz_domain::ids::{OrderNumber, OutletId};
 use gobiz_domain::payment::Ending;
 use gobiz_domain::timefmt::rfc3339_seconds;
 use gobiz_services::partner::notifications::DeliveryFilter;
@@ -402,7 +403,7 @@ async fn sandbox_put_catalog(
 /// `PATCH`/`PUT` of one stock target, as the merchant would in the GoBiz app.
 fn sandbox_stock_route(target: StockTarget) -> axum::routing::MethodRouter<AppState> {
     let handler =
-        move |s: State<AppState>, a: Admin, path: ApiPath<String>, body: DeferredValue| {
+        move |s: State<AppState>, a: Admin, path: ApiPath<OutletId>, body: DeferredValue| {
             sandbox_stock(s, a, path, body, target)
         };
     patch(handler).put(handler)
@@ -411,7 +412,7 @@ fn sandbox_stock_route(target: StockTarget) -> axum::routing::MethodRouter<AppSt
 async fn sandbox_stock(
     State(s): State<AppState>,
     _: Admin,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<OutletId>,
     DeferredValue(body): DeferredValue,
     target: StockTarget,
 ) -> ApiResult {
@@ -423,7 +424,7 @@ async fn sandbox_stock(
 async fn place_order(
     State(s): State<AppState>,
     _: Admin,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<OutletId>,
     ApiJson(b): ApiJson<NewOrder>,
 ) -> ApiResult {
     let o = s.services.place_order(&id, b).await?;
@@ -434,7 +435,7 @@ async fn place_order(
 async fn list_orders(
     State(s): State<AppState>,
     _: Admin,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<OutletId>,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let page = crate::extract::page_params(q.as_deref(), "per_page", 100)?;
@@ -444,7 +445,11 @@ async fn list_orders(
 }
 
 /// `GET /sandbox/v1/orders/{order_number}`.
-async fn get_order(State(s): State<AppState>, _: Admin, ApiPath(n): ApiPath<String>) -> ApiResult {
+async fn get_order(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(n): ApiPath<OrderNumber>,
+) -> ApiResult {
     let o = s.services.get_order(&n).await?;
     Ok(ok(json!({ "order": views::order(&o) })))
 }
@@ -461,7 +466,7 @@ struct Drive {
 async fn advance_order(
     State(s): State<AppState>,
     _: Admin,
-    ApiPath(n): ApiPath<String>,
+    ApiPath(n): ApiPath<OrderNumber>,
     ApiJson(b): ApiJson<Drive>,
 ) -> ApiResult {
     let o = s.services.advance_order(&n, b.to.as_deref()).await?;
@@ -472,7 +477,7 @@ async fn advance_order(
 async fn order_driver(
     State(s): State<AppState>,
     _: Admin,
-    ApiPath(n): ApiPath<String>,
+    ApiPath(n): ApiPath<OrderNumber>,
     ApiJson(b): ApiJson<Drive>,
 ) -> ApiResult {
     let o = s.services.assign_driver(&n, b.name.as_deref()).await?;
@@ -483,7 +488,7 @@ async fn order_driver(
 async fn cancel_order(
     State(s): State<AppState>,
     _: Admin,
-    ApiPath(n): ApiPath<String>,
+    ApiPath(n): ApiPath<OrderNumber>,
     ApiJson(b): ApiJson<Drive>,
 ) -> ApiResult {
     let o = s.services.customer_cancel(&n, b.reason.as_deref()).await?;

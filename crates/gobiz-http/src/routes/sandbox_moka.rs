@@ -7,6 +7,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::Router;
+use gobiz_domain::ids::OutletId;
 use gobiz_domain::moka::sale::{RefundInput, SaleInput};
 use gobiz_services::partner::moka::views;
 use gobiz_services::sandbox::moka::GenerateRequest;
@@ -41,7 +42,7 @@ pub(super) fn router() -> Router<AppState> {
 async fn record_sale(
     State(s): State<AppState>,
     _: Admin,
-    ApiPath(outlet_id): ApiPath<String>,
+    ApiPath(outlet_id): ApiPath<OutletId>,
     ApiJson(body): ApiJson<SaleInput>,
 ) -> ApiResult {
     let sale = s.services.record_moka_sale(&outlet_id, body).await?;
@@ -72,7 +73,7 @@ async fn refund_sale(
 async fn create_customer(
     State(s): State<AppState>,
     _: Admin,
-    ApiPath(outlet_id): ApiPath<String>,
+    ApiPath(outlet_id): ApiPath<OutletId>,
     ApiJson(body): ApiJson<NewCustomer>,
 ) -> ApiResult {
     let c = s.services.create_moka_customer(&outlet_id, body).await?;
@@ -82,7 +83,7 @@ async fn create_customer(
 async fn create_gratuity(
     State(s): State<AppState>,
     _: Admin,
-    ApiPath(outlet_id): ApiPath<String>,
+    ApiPath(outlet_id): ApiPath<OutletId>,
     ApiJson(body): ApiJson<NewGratuity>,
 ) -> ApiResult {
     let g = s.services.create_moka_gratuity(&outlet_id, body).await?;
@@ -92,7 +93,7 @@ async fn create_gratuity(
 async fn generate(
     State(s): State<AppState>,
     _: Admin,
-    ApiPath(outlet_id): ApiPath<String>,
+    ApiPath(outlet_id): ApiPath<OutletId>,
     ApiJson(body): ApiJson<GenerateRequest>,
 ) -> ApiResult {
     let g = s.services.generate_moka_sales(&outlet_id, body).await?;

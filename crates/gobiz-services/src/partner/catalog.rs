@@ -6,6 +6,7 @@ use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::catalog::{apply_stock, parse_push, Catalog, PreviousIds, StockTarget};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::events::{Event, MenuMappingUpdated};
+use gobiz_domain::ids::OutletId;
 use gobiz_domain::model::Product;
 use gobiz_store::catalogs;
 use gobiz_store::links;
@@ -110,7 +111,7 @@ impl Services {
     pub async fn push_catalog(
         &self,
         who: &Principal,
-        outlet_id: &str,
+        outlet_id: &OutletId,
         body: ServiceResult<Value>,
     ) -> ServiceResult<()> {
         who.require_scope("gofood:catalog:write")?;
@@ -127,7 +128,7 @@ impl Services {
     pub async fn catalog_read(
         &self,
         who: &Principal,
-        outlet_id: &str,
+        outlet_id: &OutletId,
         known_etag: Option<&str>,
     ) -> ServiceResult<CatalogRead> {
         who.require_scope("gofood:catalog:read")?;
@@ -173,7 +174,7 @@ impl Services {
     pub async fn catalog_write_model(
         &self,
         who: &Principal,
-        outlet_id: &str,
+        outlet_id: &OutletId,
     ) -> ServiceResult<Value> {
         who.require_scope("gofood:catalog:read")?;
         self.accessible_outlet(who, outlet_id, Some(Product::Gofood))
@@ -212,7 +213,7 @@ impl Services {
     pub async fn update_stock(
         &self,
         who: &Principal,
-        outlet_id: &str,
+        outlet_id: &OutletId,
         target: StockTarget,
         body: ServiceResult<Value>,
     ) -> ServiceResult<()> {

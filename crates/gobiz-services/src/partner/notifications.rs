@@ -5,6 +5,7 @@ use crate::access::Principal;
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::events::EventName;
+use gobiz_domain::ids::{OutletId, SubscriptionId};
 use gobiz_domain::model::Mode;
 use gobiz_domain::validation::Violations;
 pub use gobiz_store::outbox::DeliveryFilter;
@@ -52,7 +53,7 @@ impl Services {
     pub async fn subscription_scope(
         &self,
         who: &Principal,
-        outlet_id: Option<&str>,
+        outlet_id: Option<&OutletId>,
         access: Access,
     ) -> ServiceResult<()> {
         let ok = who.scopes.iter().any(|s| {
@@ -104,7 +105,7 @@ impl Services {
     pub async fn create_subscription(
         &self,
         who: &Principal,
-        outlet_id: Option<&str>,
+        outlet_id: Option<&OutletId>,
         body: ServiceResult<SubscriptionFields>,
     ) -> ServiceResult<Subscription> {
         self.subscription_scope(who, outlet_id, Access::Write)
@@ -118,7 +119,7 @@ impl Services {
         let s = Subscription {
             id: uuid::Uuid::new_v4().to_string(),
             partner_id: who.partner.id.clone(),
-            outlet_id: outlet_id.map(String::from),
+            outlet_id: outlet_id.map(|o| o.to_string()),
             event: f.event.unwrap_or_default(),
             url: f.url.unwrap_or_default(),
             active: f.active.unwrap_or(true),
@@ -135,40 +136,55 @@ impl Services {
     pub async fn list_subscriptions(
         &self,
         who: &Principal,
-        outlet_id: Option<&str>,
+        outlet_id: Option<&OutletId>,
     ) -> ServiceResult<Vec<Subscription>> {
         self.subscription_scope(who, outlet_id, Access::Read)
             .await?;
-        Ok(subscriptions::list(&mut self.db.conn().await?, &who.partner.id, outlet_id).await?)
+        Ok(subscriptions::list(
+            &mut self.db.conn().await?,
+            &who.partner.id,
+            outlet_id.map(|o| o.as_str()),
+        )
+        .await?)
     }
 
     /// One subscription of the partner at one level.
     pub async fn get_subscription(
         &self,
         who: &Principal,
-        outlet_id: Option<&str>,
-        id: &str,
+        outlet_id: Option<&OutletId>,
+        id: &SubscriptionId,
     ) -> ServiceResult<Subscription> {
         self.subscription_scope(who, outlet_id, Access::Read)
             .await?;
-        subscriptions::get(&mut self.db.conn().await?, &who.partner.id, outlet_id, id)
-            .await?
-            .ok_or_else(|| not_found(id))
+        subscriptions::get(
+            &mut self.db.conn().await?,
+            &who.partner.id,
+            outlet_id.map(|o| o.as_str()),
+            id,
+        )
+        .await?
+        .ok_or_else(|| not_found(id))
     }
 
     /// Partial update (missing fields unchanged).
     pub async fn update_subscription(
         &self,
         who: &Principal,
-        outlet_id: Option<&str>,
-        id: &str,
+        outlet_id: Option<&OutletId>,
+        id: &SubscriptionId,
         body: ServiceResult<SubscriptionFields>,
     ) -> ServiceResult<Subscription> {
         self.subscription_scope(who, outlet_id, Access::Write)
             .await?;
-        let mut s = subscriptions::get(&mut self.db.conn().await?, &who.partner.id, outlet_id, id)
-            .await?
-            .ok_or_else(|| not_found(id))?;
+        let mut s = subscriptions::get(
+            &mut self.db.conn().await?,
+            &who.partner.id,
+            outlet_id.map(|o| o.as_str()),
+            id,
+        )
+        .await?
+        .ok_or_else(|| not_found(id))?;
         let f = body?;
         let mut v = Violations::new();
         Self::check_event(&mut v, f.event.as_deref(), false);
@@ -194,15 +210,20 @@ impl Services {
     pub async fn delete_subscription(
         &self,
         who: &Principal,
-        outlet_id: Option<&str>,
-        id: &str,
+        outlet_id: Option<&OutletId>,
+        id: &SubscriptionId,
     ) -> ServiceResult<()> {
         self.subscription_scope(who, outlet_id, Access::Write)
             .await?;
         let mut conn = self.db.conn().await?;
-        subscriptions::get(&mut conn, &who.partner.id, outlet_id, id)
-            .await?
-            .ok_or_else(|| not_found(id))?;
+        subscriptions::get(
+            &mut conn,
+            &who.partner.id,
+            outlet_id.map(|o| o.as_str()),
+            id,
+        )
+        .await?
+        .ok_or_else(|| not_found(id))?;
         subscriptions::delete(&mut conn, id).await?;
         Ok(())
     }

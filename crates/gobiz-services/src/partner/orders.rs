@@ -3,6 +3,7 @@
 use crate::access::Principal;
 use crate::order_flow::{on_path, record_since, wrong_state};
 use crate::{ServiceError, ServiceResult, Services};
+use gobiz_domain::ids::{OrderNumber, OutletId};
 use gobiz_domain::model::Product;
 use gobiz_domain::order::OrderType;
 use gobiz_domain::validation::Violations;
@@ -42,9 +43,9 @@ impl Services {
     pub async fn accept_order(
         &self,
         who: &Principal,
-        outlet_id: &str,
+        outlet_id: &OutletId,
         order_type: Option<OrderType>,
-        number: &str,
+        number: &OrderNumber,
     ) -> ServiceResult<()> {
         self.partner_order(who, outlet_id).await?;
         self.mutate(number, |o, now, steps| {
@@ -63,9 +64,9 @@ impl Services {
     pub async fn reject_order(
         &self,
         who: &Principal,
-        outlet_id: &str,
+        outlet_id: &OutletId,
         order_type: Option<OrderType>,
-        number: &str,
+        number: &OrderNumber,
         body: ServiceResult<RejectBody>,
     ) -> ServiceResult<()> {
         self.partner_order(who, outlet_id).await?;
@@ -106,9 +107,9 @@ impl Services {
     pub async fn food_prepared(
         &self,
         who: &Principal,
-        outlet_id: &str,
+        outlet_id: &OutletId,
         order_type: Option<OrderType>,
-        number: &str,
+        number: &OrderNumber,
         body: ServiceResult<PreparedBody>,
     ) -> ServiceResult<()> {
         self.partner_order(who, outlet_id).await?;

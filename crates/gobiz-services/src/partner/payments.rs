@@ -7,6 +7,7 @@ use crate::idempotency::{IdempotencyPolicy, NextAction};
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::events::Event;
+use gobiz_domain::ids::{OutletId, TransactionId};
 use gobiz_domain::model::{PartnerType, Product};
 use gobiz_domain::payment::{Transaction, TransactionDraft, Transition};
 use gobiz_domain::qris;
@@ -200,7 +201,7 @@ impl Services {
     pub async fn create_transaction(
         &self,
         who: &Principal,
-        outlet_id: &str,
+        outlet_id: &OutletId,
         key: Option<&str>,
         body: ServiceResult<Value>,
     ) -> ServiceResult<CreatedTransaction> {
@@ -285,21 +286,25 @@ impl Services {
     pub async fn get_transaction(
         &self,
         who: &Principal,
-        outlet_id: &str,
-        id: &str,
+        outlet_id: &OutletId,
+        id: &TransactionId,
     ) -> ServiceResult<Transaction> {
         who.require_scope("payment:transaction:read")?;
         self.accessible_outlet(who, outlet_id, Some(Product::Payment))
             .await?;
         let t = self.visible_transaction(who, id).await?;
-        if t.outlet_id() != outlet_id {
+        if t.outlet_id() != outlet_id.as_str() {
             return Err(not_found());
         }
         Ok(t)
     }
 
     /// `GET /transactions/{id}/qr-code` (spec §7.5): the payload to draw.
-    pub async fn transaction_qr(&self, who: &Principal, id: &str) -> ServiceResult<String> {
+    pub async fn transaction_qr(
+        &self,
+        who: &Principal,
+        id: &TransactionId,
+    ) -> ServiceResult<String> {
         who.require_any_scope(&["payment:transaction:read", "payment:transaction:write"])?;
         Ok(self
             .visible_transaction(who, id)

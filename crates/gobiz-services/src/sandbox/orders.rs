@@ -2,12 +2,13 @@
 
 use crate::order_flow::not_found;
 use crate::{ServiceResult, Services};
+use gobiz_domain::ids::{OrderNumber, OutletId};
 use gobiz_domain::order::Order;
 use gobiz_store::orders;
 
 impl Services {
     /// Sandbox: one order.
-    pub async fn get_order(&self, number: &str) -> ServiceResult<Order> {
+    pub async fn get_order(&self, number: &OrderNumber) -> ServiceResult<Order> {
         Ok(orders::get(&mut self.db.conn().await?, number)
             .await?
             .ok_or_else(|| not_found(number))?
@@ -17,7 +18,7 @@ impl Services {
     /// Sandbox: an outlet's orders, newest first.
     pub async fn list_orders(
         &self,
-        outlet_id: &str,
+        outlet_id: &OutletId,
         limit: u64,
         offset: u64,
     ) -> ServiceResult<Vec<Order>> {

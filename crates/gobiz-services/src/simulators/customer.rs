@@ -5,6 +5,7 @@ use crate::order_flow::{record_since, timer_due_at, wrong_state, Steps};
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::events::Event;
+use gobiz_domain::ids::{OrderNumber, OutletId};
 use gobiz_domain::order::{
     apply_promotions, price_items, ItemRequest, NewOrderParts, Order, OrderType, WrongState,
 };
@@ -61,7 +62,7 @@ pub struct NewOrder {
 
 impl Services {
     /// Simulator: a customer places an order (spec §10.3).
-    pub async fn place_order(&self, outlet_id: &str, req: NewOrder) -> ServiceResult<Order> {
+    pub async fn place_order(&self, outlet_id: &OutletId, req: NewOrder) -> ServiceResult<Order> {
         let mut v = Violations::new();
         let order_type = match req.order_type.as_deref() {
             None => Some(OrderType::Delivery),
@@ -190,7 +191,7 @@ impl Services {
     /// Sandbox: the customer cancels (before `PLACED`).
     pub async fn customer_cancel(
         &self,
-        number: &str,
+        number: &OrderNumber,
         reason: Option<&str>,
     ) -> ServiceResult<Order> {
         let reason = reason.unwrap_or("Cancelled by customer").to_string();

@@ -2,11 +2,16 @@
 
 use crate::order_flow::{record_since, wrong_state};
 use crate::{ServiceError, ServiceResult, Services};
+use gobiz_domain::ids::OrderNumber;
 use gobiz_domain::order::{Order, OrderState};
 
 impl Services {
     /// Sandbox: the next step, or every step up to `to` (409 when not reachable).
-    pub async fn advance_order(&self, number: &str, to: Option<&str>) -> ServiceResult<Order> {
+    pub async fn advance_order(
+        &self,
+        number: &OrderNumber,
+        to: Option<&str>,
+    ) -> ServiceResult<Order> {
         let target = match to {
             None => None,
             Some(t) => Some(OrderState::parse(t).ok_or_else(|| {
@@ -54,7 +59,11 @@ impl Services {
     }
 
     /// Sandbox: a driver takes a delivery order in `MERCHANT_ACCEPTED`.
-    pub async fn assign_driver(&self, number: &str, name: Option<&str>) -> ServiceResult<Order> {
+    pub async fn assign_driver(
+        &self,
+        number: &OrderNumber,
+        name: Option<&str>,
+    ) -> ServiceResult<Order> {
         let name = name.unwrap_or("GoFood Driver").to_string();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(ServiceError::invalid("name", "must be 1 to 100 characters"));
