@@ -17,6 +17,25 @@ pub fn ok(data: Value) -> Response {
 
 /// The bytes of `{"success":true,"data":<data_json>}` for data that is already JSON text (a
 /// stored rendering), so it is not parsed and serialized again.
+/// An idempotent create's answer: 200 with its `data`, marked `Idempotent-Replayed: true` when
+/// it is an earlier request's saved response (spec §6.3, §7.3).
+pub fn ok_idempotent(r: gobiz_services::idempotency::IdempotentResponse) -> Response {
+    let mut resp = ok(r.data);
+    if r.replayed {
+        resp.headers_mut().insert(
+            HeaderName::from_static("idempotent-replayed"),
+            HeaderValue::from_static("true"),
+        );
+    }
+    resp
+}
+
+/// The text of a request header (`None` when absent or not visible ASCII), e.g. the key of an
+/// idempotent create.
+pub fn header_text<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
 pub fn ok_raw_body(data_json: &str) -> axum::body::Bytes {
     axum::body::Bytes::from(format!("{{\"success\":true,\"data\":{data_json}}}"))
 }

@@ -31,6 +31,25 @@ pub(crate) struct IdempotencyPolicy {
     pub retention_ms: i64,
 }
 
+/// What an idempotent create answered: the response `data`, and whether it is a replay of an
+/// earlier request's saved response (the edge then adds `Idempotent-Replayed: true`).
+#[derive(Debug, Clone)]
+pub struct IdempotentResponse {
+    /// `data` of the response.
+    pub data: Value,
+    /// True when replayed from an earlier request with the same key.
+    pub replayed: bool,
+}
+
+impl IdempotentResponse {
+    fn replayed(data: Value) -> IdempotentResponse {
+        IdempotentResponse {
+            data,
+            replayed: true,
+        }
+    }
+}
+
 /// What [`Request::begin`] decided.
 #[derive(Debug)]
 pub(crate) enum NextAction {
@@ -38,7 +57,7 @@ pub(crate) enum NextAction {
     /// [`Request::complete`].
     StartProcessing,
     /// An earlier request with this key succeeded: answer its `data` again.
-    ReturnSaved(Value),
+    ReturnSaved(IdempotentResponse),
 }
 
 /// Hash stored for policies where the body does not matter.
@@ -103,7 +122,7 @@ impl Request<'_> {
     }
 
     /// Fast path: a stored response is judged with one read, no write lock.
-    pub async fn replay<R: Runner>(&self, r: &mut R) -> ServiceResult<Option<Value>> {
+    pub async fn replay<R: Runner>(&self, r: &mut R) -> ServiceResult<Option<IdempotentResponse>> {
         let stored = idempotency::lookup(
             r,
             self.client_id,
@@ -115,7 +134,7 @@ impl Request<'_> {
         match stored {
             Some(stored) => {
                 self.body_differs(&stored)?;
-                Ok(stored.response)
+                Ok(stored.response.map(IdempotentResponse::replayed))
             }
             None => Ok(None),
         }
@@ -138,7 +157,7 @@ impl Request<'_> {
         };
         self.body_differs(&stored)?;
         match stored.response {
-            Some(r) => Ok(NextAction::ReturnSaved(r)),
+            Some(r) => Ok(NextAction::ReturnSaved(IdempotentResponse::replayed(r))),
             None => Err(ServiceError::Conflict(format!(
                 "A request with this {} is still being processed",
                 self.policy.header
@@ -146,9 +165,17 @@ impl Request<'_> {
         }
     }
 
-    /// Stores the response `data` of a claimed key (same transaction as the work).
-    pub async fn complete<R: Runner>(&self, tx: &mut R, data: &Value) -> ServiceResult<()> {
-        idempotency::complete(tx, self.client_id, self.outlet_id, &self.key, data).await?;
-        Ok(())
+    /// Stores the response `data` of a claimed key (same transaction as the work) and
+    /// returns it as the first answer.
+    pub async fn complete<R: Runner>(
+        &self,
+        tx: &mut R,
+        data: Value,
+    ) -> ServiceResult<IdempotentResponse> {
+        idempotency::complete(tx, self.client_id, self.outlet_id, &self.key, &data).await?;
+        Ok(IdempotentResponse {
+            data,
+            replayed: false,
+        })
     }
 }

@@ -6,7 +6,7 @@ mod container;
 pub mod error;
 pub mod events;
 pub mod goauth;
-mod idempotency;
+pub mod idempotency;
 pub mod oauth;
 pub mod ops;
 mod order_flow;

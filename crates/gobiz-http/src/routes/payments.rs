@@ -1,6 +1,6 @@
 //! QRIS payments (spec §7): create (v2), read (v1), and the QR image outside `/integrations`.
 
-use crate::envelope::{ok, ApiError, ApiResult};
+use crate::envelope::{header_text, ok, ok_idempotent, ApiError, ApiResult};
 use crate::extract::{ApiPath, DeferredValue, Partner, PartnerAnyAccept};
 use crate::AppState;
 use axum::extract::State;
@@ -9,6 +9,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use gobiz_domain::ids::{OutletId, TransactionId};
+use gobiz_services::partner::payments;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -31,17 +32,12 @@ async fn create(
     headers: HeaderMap,
     DeferredValue(body): DeferredValue,
 ) -> ApiResult {
-    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
+    let key = header_text(&headers, payments::IDEMPOTENCY_HEADER);
     let created = s
         .services
         .create_transaction(&who, &outlet_id, key, body)
         .await?;
-    let mut resp = ok(created.data);
-    if created.replayed {
-        resp.headers_mut()
-            .insert("idempotent-replayed", HeaderValue::from_static("true"));
-    }
-    Ok(resp)
+    Ok(ok_idempotent(created))
 }
 
 /// `GET .../v1/transactions/{id}`.

@@ -1,13 +1,14 @@
 //! GoFood SKU promotions (spec §6).
 
-use crate::envelope::{ok, ApiResult};
+use crate::envelope::{header_text, ok, ok_idempotent, ApiResult};
 use crate::extract::{page_query, ApiPath, DeferredValue, Partner};
 use crate::{views, AppState};
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::HeaderMap;
 use axum::routing::{get, put};
 use axum::Router;
 use gobiz_domain::ids::{OutletId, PromotionId};
+use gobiz_services::partner::promotions;
 use serde_json::{json, Value};
 
 pub(super) fn router() -> Router<AppState> {
@@ -34,19 +35,12 @@ async fn create(
     headers: HeaderMap,
     DeferredValue(body): DeferredValue,
 ) -> ApiResult {
-    let key = headers
-        .get("x-idempotency-key")
-        .and_then(|v| v.to_str().ok());
+    let key = header_text(&headers, promotions::IDEMPOTENCY_HEADER);
     let created = s
         .services
         .create_promotions(&who, &outlet_id, key, body)
         .await?;
-    let mut resp = ok(created.data);
-    if created.replayed {
-        resp.headers_mut()
-            .insert("idempotent-replayed", HeaderValue::from_static("true"));
-    }
-    Ok(resp)
+    Ok(ok_idempotent(created))
 }
 
 /// `GET .../food-promos?limit=&page=`.

@@ -3,7 +3,7 @@
 
 use crate::access::Principal;
 use crate::events::EventDraft;
-use crate::idempotency::{IdempotencyPolicy, NextAction};
+use crate::idempotency::{IdempotencyPolicy, IdempotentResponse, NextAction};
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::events::Event;
@@ -20,24 +20,18 @@ use serde_json::{json, Value};
 /// How long a pending transaction stays payable (spec §7.1: 15 minutes).
 const EXPIRY_MS: i64 = 15 * 60 * 1000;
 
+/// The header carrying the key of a create (the route reads it by this name).
+pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+
 /// `Idempotency-Key` (spec §7.3): the saved response is replayed whatever the body.
 static IDEMPOTENCY: IdempotencyPolicy = IdempotencyPolicy {
-    header: "Idempotency-Key",
+    header: IDEMPOTENCY_HEADER,
     is_key,
     key_rule: "must be 1 to 32 printable ASCII characters without spaces",
     namespace: "payment:",
     body_matters: false,
     retention_ms: 30 * 24 * 3_600_000,
 };
-
-/// What create answered, and whether it is a replay.
-#[derive(Debug, Clone)]
-pub struct CreatedTransaction {
-    /// `data` of the response.
-    pub data: Value,
-    /// True when replayed.
-    pub replayed: bool,
-}
 
 pub(crate) fn not_found() -> ServiceError {
     ServiceError::NotFound("Transaction not found".into())
@@ -204,7 +198,7 @@ impl Services {
         outlet_id: &OutletId,
         key: Option<&str>,
         body: ServiceResult<Value>,
-    ) -> ServiceResult<CreatedTransaction> {
+    ) -> ServiceResult<IdempotentResponse> {
         who.require_scope("payment:transaction:write")?;
         let outlet = self
             .accessible_outlet(who, outlet_id, Some(Product::Payment))
@@ -213,18 +207,12 @@ impl Services {
         let raw = body?;
         let now = self.clock.now_ms();
         let idem = IDEMPOTENCY.request(&who.client_id, outlet_id, key, &raw, now);
-        if let Some(data) = idem.replay(&mut self.db.conn().await?).await? {
-            return Ok(CreatedTransaction {
-                data,
-                replayed: true,
-            });
+        if let Some(saved) = idem.replay(&mut self.db.conn().await?).await? {
+            return Ok(saved);
         }
         let mut tx = self.db.begin().await?;
-        if let NextAction::ReturnSaved(data) = idem.begin(&mut tx).await? {
-            return Ok(CreatedTransaction {
-                data,
-                replayed: true,
-            });
+        if let NextAction::ReturnSaved(saved) = idem.begin(&mut tx).await? {
+            return Ok(saved);
         }
         let new = parse_body(&raw)?;
         outlets::lock(&mut tx, outlet_id).await?;
@@ -255,12 +243,9 @@ impl Services {
         );
         payments::insert(&mut tx, &t, &who.partner.id, now + EXPIRY_MS).await?;
         let data = self.transaction_data(&t);
-        idem.complete(&mut tx, &data).await?;
+        let first = idem.complete(&mut tx, data).await?;
         tx.commit().await?;
-        Ok(CreatedTransaction {
-            data,
-            replayed: false,
-        })
+        Ok(first)
     }
 
     /// A transaction the caller may see: its creator, or the direct merchant of its outlet.

@@ -3,7 +3,7 @@
 
 use super::Page;
 use crate::access::Principal;
-use crate::idempotency::{IdempotencyPolicy, NextAction};
+use crate::idempotency::{IdempotencyPolicy, IdempotentResponse, NextAction};
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::ids::{OutletId, PromotionId};
@@ -13,24 +13,18 @@ use gobiz_domain::promo::{business_check, parse_draft, PromoDraft, PromoStatus, 
 use gobiz_store::promotions;
 use serde_json::{json, Value};
 
+/// The header carrying the key of a create (the route reads it by this name).
+pub const IDEMPOTENCY_HEADER: &str = "X-Idempotency-Key";
+
 /// `X-Idempotency-Key` (spec §6.3): the same key with a different body is refused.
 static IDEMPOTENCY: IdempotencyPolicy = IdempotencyPolicy {
-    header: "X-Idempotency-Key",
+    header: IDEMPOTENCY_HEADER,
     is_key,
     key_rule: "must be 1 to 36 of A-Z a-z 0-9 -",
     namespace: "",
     body_matters: true,
     retention_ms: 30 * 24 * 3_600_000,
 };
-
-/// What create answered, and whether it is a replay.
-#[derive(Debug, Clone)]
-pub struct Created {
-    /// `data` of the response.
-    pub data: Value,
-    /// True when replayed from an earlier identical request.
-    pub replayed: bool,
-}
 
 fn is_key(k: &str) -> bool {
     (1..=36).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
@@ -60,7 +54,7 @@ impl Services {
         outlet_id: &OutletId,
         key: Option<&str>,
         body: ServiceResult<Value>,
-    ) -> ServiceResult<Created> {
+    ) -> ServiceResult<IdempotentResponse> {
         self.promo_access(who, outlet_id, "promo:food_promo:write")
             .await?;
         let key = IDEMPOTENCY.key(key)?;
@@ -94,19 +88,13 @@ impl Services {
         }
         let now = self.clock.now_ms();
         let idem = IDEMPOTENCY.request(&who.client_id, outlet_id, key, &raw, now);
-        if let Some(data) = idem.replay(&mut self.db.conn().await?).await? {
-            return Ok(Created {
-                data,
-                replayed: true,
-            });
+        if let Some(saved) = idem.replay(&mut self.db.conn().await?).await? {
+            return Ok(saved);
         }
         let catalog = self.catalog_of(outlet_id).await?;
         let mut tx = self.db.begin().await?;
-        if let NextAction::ReturnSaved(data) = idem.begin(&mut tx).await? {
-            return Ok(Created {
-                data,
-                replayed: true,
-            });
+        if let NextAction::ReturnSaved(saved) = idem.begin(&mut tx).await? {
+            return Ok(saved);
         }
         // The overlap rule reads before it writes: one creator per outlet at a time.
         gobiz_store::outlets::lock(&mut tx, outlet_id).await?;
@@ -159,12 +147,9 @@ impl Services {
             existing.push(p);
         }
         let data = json!({ "success": success, "failure": failure });
-        idem.complete(&mut tx, &data).await?;
+        let first = idem.complete(&mut tx, data).await?;
         tx.commit().await?;
-        Ok(Created {
-            data,
-            replayed: false,
-        })
+        Ok(first)
     }
 
     /// `GET .../food-promos` (spec §6.4).
