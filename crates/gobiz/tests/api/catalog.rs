@@ -2020,13 +2020,9 @@ both_dbs!(mapping_webhook, MAPPING_ENV);
 // Sandbox (§10.2)
 // ---------------------------------------------------------------------------------------------
 
-async fn sandbox_catalog_and_stock(app: TestApp) {
-    let fx = app.setup_facilitator().await;
-    let tok = app.fixture_token(&fx).await;
-    let cat = format!("/sandbox/v1/outlets/{}/catalog", fx.outlet_id);
-    let items = format!("/sandbox/v1/outlets/{}/menu_item_stocks", fx.outlet_id);
-    let vars = format!("/sandbox/v1/outlets/{}/variant_stocks", fx.outlet_id);
-
+/// The sandbox catalog and stock endpoints refuse no token and partner tokens.
+async fn sandbox_catalog_needs_admin(app: &TestApp, tok: &str, paths: [&str; 3]) {
+    let [cat, items, vars] = paths.map(str::to_string);
     // Admin token required.
     for (m, p, b) in [
         (Method::GET, cat.clone(), None),
@@ -2040,10 +2036,47 @@ async fn sandbox_catalog_and_stock(app: TestApp) {
         }
         let r = app.send(rb).await;
         assert_error(&r, 401, "Unauthorized", "Invalid admin token");
-        let r = app.api_send(m, &p, &tok, b).await;
+        let r = app.api_send(m, &p, tok, b).await;
         assert_error(&r, 401, "Unauthorized", "Invalid admin token");
     }
+}
 
+/// Unknown outlet → 404; an outlet no partner is linked to works in the sandbox.
+async fn sandbox_catalog_unknown_and_unlinked_outlets(app: &TestApp, fx: &Fixture) {
+    // Unknown outlet.
+    let r = app
+        .admin_get("/sandbox/v1/outlets/G999999997/catalog")
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let r = admin_send(
+        app,
+        Method::PUT,
+        "/sandbox/v1/outlets/G999999997/catalog",
+        Some(spec_sample()),
+    )
+    .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let r = app
+        .admin_patch("/sandbox/v1/outlets/G999999997/menu_item_stocks", json!([]))
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+
+    // An outlet no partner is linked to works in the sandbox.
+    let lone = app.create_outlet_id(&fx.merchant_id, "Lone").await;
+    let lcat = format!("/sandbox/v1/outlets/{lone}/catalog");
+    let r = admin_send(app, Method::PUT, &lcat, Some(spec_sample())).await;
+    assert_empty_ok(&r, "sandbox PUT on an unlinked outlet");
+    assert_read_model(app.admin_get(&lcat).await.data(200), &spec_sample());
+}
+
+async fn sandbox_catalog_and_stock(app: TestApp) {
+    let fx = app.setup_facilitator().await;
+    let tok = app.fixture_token(&fx).await;
+    let cat = format!("/sandbox/v1/outlets/{}/catalog", fx.outlet_id);
+    let items = format!("/sandbox/v1/outlets/{}/menu_item_stocks", fx.outlet_id);
+    let vars = format!("/sandbox/v1/outlets/{}/variant_stocks", fx.outlet_id);
+
+    sandbox_catalog_needs_admin(&app, &tok, [&cat, &items, &vars]).await;
     let r = app.admin_get(&cat).await;
     assert_eq!(
         r.data(200),
@@ -2147,29 +2180,6 @@ async fn sandbox_catalog_and_stock(app: TestApp) {
     );
     assert_read_model(&pread, &base);
 
-    // Unknown outlet.
-    let r = app
-        .admin_get("/sandbox/v1/outlets/G999999997/catalog")
-        .await;
-    assert_eq!(r.status, 404, "{}", r.text);
-    let r = admin_send(
-        &app,
-        Method::PUT,
-        "/sandbox/v1/outlets/G999999997/catalog",
-        Some(spec_sample()),
-    )
-    .await;
-    assert_eq!(r.status, 404, "{}", r.text);
-    let r = app
-        .admin_patch("/sandbox/v1/outlets/G999999997/menu_item_stocks", json!([]))
-        .await;
-    assert_eq!(r.status, 404, "{}", r.text);
-
-    // An outlet no partner is linked to works in the sandbox.
-    let lone = app.create_outlet_id(&fx.merchant_id, "Lone").await;
-    let lcat = format!("/sandbox/v1/outlets/{lone}/catalog");
-    let r = admin_send(&app, Method::PUT, &lcat, Some(spec_sample())).await;
-    assert_empty_ok(&r, "sandbox PUT on an unlinked outlet");
-    assert_read_model(app.admin_get(&lcat).await.data(200), &spec_sample());
+    sandbox_catalog_unknown_and_unlinked_outlets(&app, &fx).await;
 }
 both_dbs!(sandbox_catalog_and_stock);

@@ -198,6 +198,130 @@ both_dbs!(reports_reconcile_on_generated_data);
 // Paging
 // ---------------------------------------------------------------------------------------------
 
+/// Defaults: DESC, 20 per page, page 1; pages past the end are empty.
+async fn transaction_paging_defaults(app: &TestApp, e: &MEnv, o: &str, desc_ids: &[String]) {
+    // Defaults: DESC, 20 per page, page 1.
+    let r = list(app, &e.tok, &transactions_path(o), "").await;
+    let d = r.data(200);
+    let ids: Vec<String> = arr(d, "transactions")
+        .iter()
+        .map(|t| s(t, "id").to_string())
+        .collect();
+    assert_eq!(
+        ids,
+        desc_ids[..20].to_vec(),
+        "default page: first 20, newest first"
+    );
+    assert_eq!(d["completed"], json!(false));
+    let d = tx_page(app, &e.tok, o, 2, 20, None).await;
+    let ids: Vec<String> = arr(&d, "transactions")
+        .iter()
+        .map(|t| s(t, "id").to_string())
+        .collect();
+    assert_eq!(
+        ids,
+        desc_ids[20..40].to_vec(),
+        "page 2 without order is DESC"
+    );
+    let d = tx_page(app, &e.tok, o, 1, 1000, Some("ASC")).await;
+    assert_eq!(d["completed"], json!(true), "a single page is the last");
+    let d = tx_page(app, &e.tok, o, 9, 1000, Some("DESC")).await;
+    assert_eq!(
+        d,
+        json!({ "transactions": [], "completed": true }),
+        "far past the end"
+    );
+    // Absurdly far past the end is still just an empty last page.
+    for page in ["1000000000", "9223372036854775807", "18446744073709551615"] {
+        for (path, key) in [
+            (transactions_path(o), "transactions"),
+            (invoices_path(o), "invoices"),
+        ] {
+            let q = format!("?page={page}&per_page=1000");
+            let r = list(app, &e.tok, &path, &q).await;
+            let d = r.data(200);
+            assert_eq!(d[key], json!([]), "{path}{q}");
+            assert_eq!(d["completed"], json!(true), "{path}{q}");
+        }
+        for (path, key) in [
+            (customers_path(o), "customers"),
+            (gratuities_path(o), "gratuity"),
+        ] {
+            let q = format!("?page={page}&per_page=1000");
+            let r = list(app, &e.tok, &path, &q).await;
+            assert_eq!(r.data(200)[key], json!([]), "{path}{q}");
+        }
+    }
+}
+
+/// Invoices: only invoice sales, newest first, each once; `invoice_number` is the invoice sale's number.
+async fn invoices_listed_once(app: &TestApp, e: &MEnv, o: &str, invoice_number: i64) {
+    // Invoices: only invoice sales, newest first, each once.
+    let desc = all_transactions(app, &e.tok, o, 1000, Some("DESC")).await;
+    let n_inv = desc
+        .iter()
+        .filter(|t| t["payment_type"] == json!("invoice"))
+        .count();
+    assert!(
+        n_inv >= 2,
+        "generated data has invoices besides ours: {n_inv}"
+    );
+    let reference = all_invoices(app, &e.tok, o, 1000).await;
+    assert_eq!(
+        reference.len(),
+        n_inv,
+        "one invoice per invoice transaction"
+    );
+    check_invoices_against_transactions(&reference, &desc, "invoices");
+    let ref_ids: Vec<i64> = reference.iter().map(|i| int(i, "id")).collect();
+    assert!(
+        ref_ids.contains(&invoice_number),
+        "invoice id = sale number"
+    );
+    for per_page in [1u64, 3, n_inv as u64, 1000] {
+        let got = all_invoices(app, &e.tok, o, per_page).await;
+        let ids: Vec<i64> = got.iter().map(|i| int(i, "id")).collect();
+        assert_eq!(ids, ref_ids, "invoices per_page {per_page}");
+    }
+    let r = list(app, &e.tok, &invoices_path(o), "").await;
+    let d = r.data(200);
+    assert_eq!(
+        arr(d, "invoices").len(),
+        n_inv.min(20),
+        "default per_page 20"
+    );
+    assert_eq!(d["completed"], json!(n_inv <= 20));
+}
+
+/// Bad paging parameters.
+async fn transaction_paging_refused(app: &TestApp, e: &MEnv, o: &str) {
+    // Bad paging parameters.
+    for q in [
+        "?per_page=0",
+        "?per_page=1001",
+        "?per_page=-1",
+        "?per_page=ten",
+        "?per_page=2.5",
+        "?page=0",
+        "?page=-3",
+        "?page=x",
+    ] {
+        let field = if q.starts_with("?page") {
+            "page"
+        } else {
+            "per_page"
+        };
+        for path in [transactions_path(o), invoices_path(o)] {
+            let r = list(app, &e.tok, &path, q).await;
+            assert_field_error(&r, field);
+        }
+    }
+    for q in ["?order=up", "?order=", "?order=ASCENDING"] {
+        let r = list(app, &e.tok, &transactions_path(o), q).await;
+        assert_error(&r, 400, "Bad Request", "order: must be ASC or DESC");
+    }
+}
+
 async fn transactions_and_invoices_page_exactly_once(app: TestApp) {
     let e = menv(&app).await;
     let o = e.outlet();
@@ -275,123 +399,152 @@ async fn transactions_and_invoices_page_exactly_once(app: TestApp) {
             }
         }
     }
-    // Defaults: DESC, 20 per page, page 1.
-    let r = list(&app, &e.tok, &transactions_path(o), "").await;
-    let d = r.data(200);
-    let ids: Vec<String> = arr(d, "transactions")
-        .iter()
-        .map(|t| s(t, "id").to_string())
-        .collect();
-    assert_eq!(
-        ids,
-        desc_ids[..20].to_vec(),
-        "default page: first 20, newest first"
-    );
-    assert_eq!(d["completed"], json!(false));
-    let d = tx_page(&app, &e.tok, o, 2, 20, None).await;
-    let ids: Vec<String> = arr(&d, "transactions")
-        .iter()
-        .map(|t| s(t, "id").to_string())
-        .collect();
-    assert_eq!(
-        ids,
-        desc_ids[20..40].to_vec(),
-        "page 2 without order is DESC"
-    );
-    let d = tx_page(&app, &e.tok, o, 1, 1000, Some("ASC")).await;
-    assert_eq!(d["completed"], json!(true), "a single page is the last");
-    let d = tx_page(&app, &e.tok, o, 9, 1000, Some("DESC")).await;
-    assert_eq!(
-        d,
-        json!({ "transactions": [], "completed": true }),
-        "far past the end"
-    );
-    // Absurdly far past the end is still just an empty last page.
-    for page in ["1000000000", "9223372036854775807", "18446744073709551615"] {
-        for (path, key) in [
-            (transactions_path(o), "transactions"),
-            (invoices_path(o), "invoices"),
-        ] {
-            let q = format!("?page={page}&per_page=1000");
-            let r = list(&app, &e.tok, &path, &q).await;
-            let d = r.data(200);
-            assert_eq!(d[key], json!([]), "{path}{q}");
-            assert_eq!(d["completed"], json!(true), "{path}{q}");
-        }
-        for (path, key) in [
-            (customers_path(o), "customers"),
-            (gratuities_path(o), "gratuity"),
-        ] {
-            let q = format!("?page={page}&per_page=1000");
-            let r = list(&app, &e.tok, &path, &q).await;
-            assert_eq!(r.data(200)[key], json!([]), "{path}{q}");
-        }
-    }
-
-    // Invoices: only invoice sales, newest first, each once.
-    let desc = all_transactions(&app, &e.tok, o, 1000, Some("DESC")).await;
-    let n_inv = desc
-        .iter()
-        .filter(|t| t["payment_type"] == json!("invoice"))
-        .count();
-    assert!(
-        n_inv >= 2,
-        "generated data has invoices besides ours: {n_inv}"
-    );
-    let reference = all_invoices(&app, &e.tok, o, 1000).await;
-    assert_eq!(
-        reference.len(),
-        n_inv,
-        "one invoice per invoice transaction"
-    );
-    check_invoices_against_transactions(&reference, &desc, "invoices");
-    let ref_ids: Vec<i64> = reference.iter().map(|i| int(i, "id")).collect();
-    assert!(ref_ids.contains(&numbers[3]), "invoice id = sale number");
-    for per_page in [1u64, 3, n_inv as u64, 1000] {
-        let got = all_invoices(&app, &e.tok, o, per_page).await;
-        let ids: Vec<i64> = got.iter().map(|i| int(i, "id")).collect();
-        assert_eq!(ids, ref_ids, "invoices per_page {per_page}");
-    }
-    let r = list(&app, &e.tok, &invoices_path(o), "").await;
-    let d = r.data(200);
-    assert_eq!(
-        arr(d, "invoices").len(),
-        n_inv.min(20),
-        "default per_page 20"
-    );
-    assert_eq!(d["completed"], json!(n_inv <= 20));
-
-    // Bad paging parameters.
-    for q in [
-        "?per_page=0",
-        "?per_page=1001",
-        "?per_page=-1",
-        "?per_page=ten",
-        "?per_page=2.5",
-        "?page=0",
-        "?page=-3",
-        "?page=x",
-    ] {
-        let field = if q.starts_with("?page") {
-            "page"
-        } else {
-            "per_page"
-        };
-        for path in [transactions_path(o), invoices_path(o)] {
-            let r = list(&app, &e.tok, &path, q).await;
-            assert_field_error(&r, field);
-        }
-    }
-    for q in ["?order=up", "?order=", "?order=ASCENDING"] {
-        let r = list(&app, &e.tok, &transactions_path(o), q).await;
-        assert_error(&r, 400, "Bad Request", "order: must be ASC or DESC");
-    }
+    transaction_paging_defaults(&app, &e, o, &desc_ids).await;
+    invoices_listed_once(&app, &e, o, numbers[3]).await;
+    transaction_paging_refused(&app, &e, o).await;
 }
 both_dbs!(transactions_and_invoices_page_exactly_once);
 
 // ---------------------------------------------------------------------------------------------
 // Range edges and request errors
 // ---------------------------------------------------------------------------------------------
+
+/// Span: 366 days is fine, one second more is not; gte > lte and bad bodies are refused.
+async fn report_span_and_body_errors(app: &TestApp, e: &MEnv, o: &str, t: i64) {
+    // Span: 366 days is fine, one second more is not; gte > lte is refused.
+    for kind in REPORTS {
+        let r = report(app, &e.tok, o, kind, &utc(t - 366 * DAY), &utc(t)).await;
+        r.data(200);
+        let r = report(
+            app,
+            &e.tok,
+            o,
+            kind,
+            &with_offset(t, 420),
+            &with_offset(t + 366 * DAY, 0),
+        )
+        .await;
+        r.data(200);
+        let r = report(app, &e.tok, o, kind, &utc(t), &utc(t + 366 * DAY + 1)).await;
+        assert_field_error(&r, "query.range.transaction_time");
+        let r = report(app, &e.tok, o, kind, &utc(t + 1), &utc(t)).await;
+        assert_field_error(&r, "query.range.transaction_time");
+        // The same instant, spelled differently, is not "gte > lte".
+        let r = report(app, &e.tok, o, kind, &with_offset(t, 420), &utc(t)).await;
+        r.data(200);
+        let r = report(
+            app,
+            &e.tok,
+            o,
+            kind,
+            &with_offset(t, 420),
+            &with_offset(t - 1, -300),
+        )
+        .await;
+        assert_field_error(&r, "query.range.transaction_time");
+
+        // Timestamps must carry an offset.
+        let r = report(app, &e.tok, o, kind, "2024-05-01T00:00:00", &utc(t)).await;
+        assert_field_error(&r, "query.range.transaction_time.gte");
+        let r = report(app, &e.tok, o, kind, &utc(t), "2024-05-04T00:00:00").await;
+        assert_field_error(&r, "query.range.transaction_time.lte");
+        let r = report(app, &e.tok, o, kind, "2024-05-01", &utc(t)).await;
+        assert_field_error(&r, "query.range.transaction_time.gte");
+        let r = report(app, &e.tok, o, kind, "yesterday", &utc(t)).await;
+        assert_field_error(&r, "query.range.transaction_time.gte");
+        let r = report(app, &e.tok, o, kind, &utc(t), "2024-13-01T00:00:00Z").await;
+        assert_field_error(&r, "query.range.transaction_time.lte");
+
+        // Missing or mistyped parts.
+        let r = report_raw_body(app, &e.tok, o, kind, &json!({})).await;
+        assert_error(&r, 400, "Bad Request", "query: is required");
+        let r = report_raw_body(app, &e.tok, o, kind, &json!({ "query": {} })).await;
+        assert_field_error(&r, "query.range");
+        let r = report_raw_body(app, &e.tok, o, kind, &json!({ "query": { "range": {} } })).await;
+        assert_field_error(&r, "query.range.transaction_time");
+        let b = json!({ "query": { "range": { "transaction_time": { "gte": utc(t) } } } });
+        let r = report_raw_body(app, &e.tok, o, kind, &b).await;
+        assert_error(
+            &r,
+            400,
+            "Bad Request",
+            "query.range.transaction_time.lte: is required",
+        );
+        let b = json!({ "query": { "range": { "transaction_time": { "lte": utc(t) } } } });
+        let r = report_raw_body(app, &e.tok, o, kind, &b).await;
+        assert_error(
+            &r,
+            400,
+            "Bad Request",
+            "query.range.transaction_time.gte: is required",
+        );
+        let b = json!({ "query": { "range": { "transaction_time": { "gte": 1_714_714_200, "lte": utc(t) } } } });
+        let r = report_raw_body(app, &e.tok, o, kind, &b).await;
+        assert_field_error(&r, "query.range.transaction_time.gte");
+        let r = report_raw_body(app, &e.tok, o, kind, &json!({ "query": "all" })).await;
+        assert_field_error(&r, "query");
+        let r = report_raw_body(app, &e.tok, o, kind, &json!([1, 2])).await;
+        assert_error_title(&r, 400, "Bad Request");
+
+        // Malformed JSON and a non-JSON Content-Type.
+        let r = report_text(app, &e.tok, o, kind, "application/json", "{\"query\": ").await;
+        assert_error_title(&r, 400, "Bad Request");
+        let body = range_body(&utc(t), &utc(t)).to_string();
+        let r = report_text(app, &e.tok, o, kind, "text/plain", &body).await;
+        assert_error(
+            &r,
+            415,
+            "Unsupported Media Type",
+            "Unsupported Content-Type: text/plain; use application/json",
+        );
+        let r = report_text(
+            app,
+            &e.tok,
+            o,
+            kind,
+            "application/json; charset=utf-8",
+            &body,
+        )
+        .await;
+        r.data(200);
+    }
+}
+
+/// A sale without transaction_time gets the server clock; a new token reports it.
+async fn sale_without_time_gets_the_clock(app: &TestApp, e: &MEnv, o: &str) {
+    // A sale without transaction_time gets the server clock (whole seconds, UTC).
+    app.advance_clock(7200).await;
+    let before = secs(s(
+        &app.admin_get("/sandbox/v1/clock").await.data(200)["clock"],
+        "now",
+    ));
+    let sale = record_ok(
+        app,
+        o,
+        json!({ "payment_type": "cash", "lines": [line(1, "Item", "Misc", 1, 5)] }),
+    )
+    .await;
+    let after = secs(s(
+        &app.admin_get("/sandbox/v1/clock").await.data(200)["clock"],
+        "now",
+    ));
+    assert_rfc3339_z(&sale["transaction_time"]);
+    let at = secs(s(&sale, "transaction_time"));
+    assert!(
+        before <= at && at <= after,
+        "default transaction_time {at} in [{before}, {after}]"
+    );
+    // Tokens do not outlive the clock jump.
+    let tok = app
+        .access_token(&e.client.0, &e.client.1, &ALL_MOKA.join(" "))
+        .await;
+    let r = reports(app, &tok, o, &utc(at), &utc(at)).await;
+    assert_eq!(
+        int(idr(&r.summary), "gross_amount"),
+        5,
+        "the clock-timed sale is reported at its time"
+    );
+}
 
 async fn range_edges_offsets_and_body_errors(app: TestApp) {
     let e = menv(&app).await;
@@ -486,136 +639,8 @@ async fn range_edges_offsets_and_body_errors(app: TestApp) {
         "other outlet is empty"
     );
 
-    // Span: 366 days is fine, one second more is not; gte > lte is refused.
-    for kind in REPORTS {
-        let r = report(&app, &e.tok, o, kind, &utc(t - 366 * DAY), &utc(t)).await;
-        r.data(200);
-        let r = report(
-            &app,
-            &e.tok,
-            o,
-            kind,
-            &with_offset(t, 420),
-            &with_offset(t + 366 * DAY, 0),
-        )
-        .await;
-        r.data(200);
-        let r = report(&app, &e.tok, o, kind, &utc(t), &utc(t + 366 * DAY + 1)).await;
-        assert_field_error(&r, "query.range.transaction_time");
-        let r = report(&app, &e.tok, o, kind, &utc(t + 1), &utc(t)).await;
-        assert_field_error(&r, "query.range.transaction_time");
-        // The same instant, spelled differently, is not "gte > lte".
-        let r = report(&app, &e.tok, o, kind, &with_offset(t, 420), &utc(t)).await;
-        r.data(200);
-        let r = report(
-            &app,
-            &e.tok,
-            o,
-            kind,
-            &with_offset(t, 420),
-            &with_offset(t - 1, -300),
-        )
-        .await;
-        assert_field_error(&r, "query.range.transaction_time");
-
-        // Timestamps must carry an offset.
-        let r = report(&app, &e.tok, o, kind, "2024-05-01T00:00:00", &utc(t)).await;
-        assert_field_error(&r, "query.range.transaction_time.gte");
-        let r = report(&app, &e.tok, o, kind, &utc(t), "2024-05-04T00:00:00").await;
-        assert_field_error(&r, "query.range.transaction_time.lte");
-        let r = report(&app, &e.tok, o, kind, "2024-05-01", &utc(t)).await;
-        assert_field_error(&r, "query.range.transaction_time.gte");
-        let r = report(&app, &e.tok, o, kind, "yesterday", &utc(t)).await;
-        assert_field_error(&r, "query.range.transaction_time.gte");
-        let r = report(&app, &e.tok, o, kind, &utc(t), "2024-13-01T00:00:00Z").await;
-        assert_field_error(&r, "query.range.transaction_time.lte");
-
-        // Missing or mistyped parts.
-        let r = report_raw_body(&app, &e.tok, o, kind, &json!({})).await;
-        assert_error(&r, 400, "Bad Request", "query: is required");
-        let r = report_raw_body(&app, &e.tok, o, kind, &json!({ "query": {} })).await;
-        assert_field_error(&r, "query.range");
-        let r = report_raw_body(&app, &e.tok, o, kind, &json!({ "query": { "range": {} } })).await;
-        assert_field_error(&r, "query.range.transaction_time");
-        let b = json!({ "query": { "range": { "transaction_time": { "gte": utc(t) } } } });
-        let r = report_raw_body(&app, &e.tok, o, kind, &b).await;
-        assert_error(
-            &r,
-            400,
-            "Bad Request",
-            "query.range.transaction_time.lte: is required",
-        );
-        let b = json!({ "query": { "range": { "transaction_time": { "lte": utc(t) } } } });
-        let r = report_raw_body(&app, &e.tok, o, kind, &b).await;
-        assert_error(
-            &r,
-            400,
-            "Bad Request",
-            "query.range.transaction_time.gte: is required",
-        );
-        let b = json!({ "query": { "range": { "transaction_time": { "gte": 1_714_714_200, "lte": utc(t) } } } });
-        let r = report_raw_body(&app, &e.tok, o, kind, &b).await;
-        assert_field_error(&r, "query.range.transaction_time.gte");
-        let r = report_raw_body(&app, &e.tok, o, kind, &json!({ "query": "all" })).await;
-        assert_field_error(&r, "query");
-        let r = report_raw_body(&app, &e.tok, o, kind, &json!([1, 2])).await;
-        assert_error_title(&r, 400, "Bad Request");
-
-        // Malformed JSON and a non-JSON Content-Type.
-        let r = report_text(&app, &e.tok, o, kind, "application/json", "{\"query\": ").await;
-        assert_error_title(&r, 400, "Bad Request");
-        let body = range_body(&utc(t), &utc(t)).to_string();
-        let r = report_text(&app, &e.tok, o, kind, "text/plain", &body).await;
-        assert_error(
-            &r,
-            415,
-            "Unsupported Media Type",
-            "Unsupported Content-Type: text/plain; use application/json",
-        );
-        let r = report_text(
-            &app,
-            &e.tok,
-            o,
-            kind,
-            "application/json; charset=utf-8",
-            &body,
-        )
-        .await;
-        r.data(200);
-    }
-
-    // A sale without transaction_time gets the server clock (whole seconds, UTC).
-    app.advance_clock(7200).await;
-    let before = secs(s(
-        &app.admin_get("/sandbox/v1/clock").await.data(200)["clock"],
-        "now",
-    ));
-    let sale = record_ok(
-        &app,
-        o,
-        json!({ "payment_type": "cash", "lines": [line(1, "Item", "Misc", 1, 5)] }),
-    )
-    .await;
-    let after = secs(s(
-        &app.admin_get("/sandbox/v1/clock").await.data(200)["clock"],
-        "now",
-    ));
-    assert_rfc3339_z(&sale["transaction_time"]);
-    let at = secs(s(&sale, "transaction_time"));
-    assert!(
-        before <= at && at <= after,
-        "default transaction_time {at} in [{before}, {after}]"
-    );
-    // Tokens do not outlive the clock jump.
-    let tok = app
-        .access_token(&e.client.0, &e.client.1, &ALL_MOKA.join(" "))
-        .await;
-    let r = reports(&app, &tok, o, &utc(at), &utc(at)).await;
-    assert_eq!(
-        int(idr(&r.summary), "gross_amount"),
-        5,
-        "the clock-timed sale is reported at its time"
-    );
+    report_span_and_body_errors(&app, &e, o, t).await;
+    sale_without_time_gets_the_clock(&app, &e, o).await;
 }
 both_dbs!(range_edges_offsets_and_body_errors);
 
@@ -705,11 +730,13 @@ const TRANSACTION_KEYS: [&str; 22] = [
     "items",
 ];
 
-async fn hand_computed_example(app: TestApp) {
-    let e = menv(&app).await;
-    let o = e.outlet();
+/// Both days of the hand-computed example, in Jakarta time.
+const HAND_RANGE: (&str, &str) = ("2024-05-03T00:00:00+07:00", "2024-05-04T23:59:59+07:00");
+
+/// The example's four sales S1–S4 (a customer for S3), each checked as recorded.
+async fn hand_sales(app: &TestApp, o: &str) -> [Value; 4] {
     let cust = customer_ok(
-        &app,
+        app,
         o,
         json!({ "name": "Peter Parker", "phone": "+6281234567890", "email": "peter@example.com",
                 "address": "Teluk Gong", "city": "Jakarta", "state": "Jakarta", "postal_code": "14450" }),
@@ -724,7 +751,7 @@ async fn hand_computed_example(app: TestApp) {
     // S1, cash: Vanilla 2 × (20000 + 2000) − 4000; Americano 3 × (25000 + 5000 + 0), 10000
     // redeemed; PB1 13400; service 5000.
     let s1 = record_ok(
-        &app,
+        app,
         o,
         json!({ "transaction_time": "2024-05-03T12:30:00+07:00", "payment_type": "cash",
                 "payment_note": "table 4", "sales_type": "Dine In",
@@ -781,7 +808,7 @@ async fn hand_computed_example(app: TestApp) {
 
     // S2, invoice: Vanilla 1 × (20000 + 2000 + 3000); Croissant 2 × 18000 − 1000; PB1 5700.
     let s2 = record_ok(
-        &app,
+        app,
         o,
         json!({ "transaction_time": "2024-05-03T14:00:00+07:00", "payment_type": "invoice",
                 "payment_note": "pay later",
@@ -817,7 +844,7 @@ async fn hand_computed_example(app: TestApp) {
 
     // S3, qris, with a customer: Americano 1 × (25000 + 5000); free water, default category.
     let s3 = record_ok(
-        &app,
+        app,
         o,
         json!({ "transaction_time": "2024-05-04T09:00:00Z", "payment_type": "qris", "customer_id": cust_id,
                 "lines": [
@@ -841,7 +868,7 @@ async fn hand_computed_example(app: TestApp) {
 
     // S4, invoice: Croissant 1 × 18000; service 900; refunded in full below.
     let s4 = record_ok(
-        &app,
+        app,
         o,
         json!({ "transaction_time": "2024-05-04T17:00:00+07:00", "payment_type": "invoice",
                 "lines": [ { "variant_id": 55, "name": "Croissant", "category_name": "Bakery", "quantity": 1,
@@ -851,9 +878,16 @@ async fn hand_computed_example(app: TestApp) {
     )
     .await;
 
+    [s1, s2, s3, s4]
+}
+
+/// One Americano of S1, the Vanilla of S2, all of S4; returns the refund of S1.
+async fn hand_refunds(app: &TestApp, sales: &[Value; 4]) -> Value {
+    let [s1, s2, _s3, s4] = sales;
+    let s1_id = s(s1, "id").to_string();
     // Refunds: one Americano of S1, the Vanilla of S2, all of S4.
     let r1 = refund_ok(
-        &app,
+        app,
         &s1_id,
         json!({ "lines": [ { "index": 1, "quantity": 1 } ], "reason": "spilled" }),
     )
@@ -866,8 +900,8 @@ async fn hand_computed_example(app: TestApp) {
                 "refund_amount": 30000, "refund_type": "partial", "reason": "spilled" })
     );
     let r2 = refund_ok(
-        &app,
-        s(&s2, "id"),
+        app,
+        s(s2, "id"),
         json!({ "lines": [ { "index": 0, "quantity": 1 } ] }),
     )
     .await;
@@ -876,7 +910,7 @@ async fn hand_computed_example(app: TestApp) {
         json!({ "sale_id": s2["id"], "lines": [ { "index": 0, "quantity": 1, "amount": 25000 } ],
                 "refund_amount": 25000, "refund_type": "partial", "reason": "" })
     );
-    let r4 = refund_ok(&app, s(&s4, "id"), json!({ "reason": "cancelled" })).await;
+    let r4 = refund_ok(app, s(s4, "id"), json!({ "reason": "cancelled" })).await;
     assert_eq!(
         without(&r4, &["id", "refunded_date"]),
         json!({ "sale_id": s4["id"], "lines": [ { "index": 0, "quantity": 1, "amount": 18000 } ],
@@ -884,9 +918,14 @@ async fn hand_computed_example(app: TestApp) {
     );
     assert_ne!(r1["id"], r2["id"]);
 
+    r1
+}
+
+/// The reports over both days (exact figures) and over sub-ranges.
+async fn hand_reports(app: &TestApp, e: &MEnv, o: &str) -> Reports {
     // Reports over both days (Jakarta time).
-    let (gte, lte) = ("2024-05-03T00:00:00+07:00", "2024-05-04T23:59:59+07:00");
-    let r = reports(&app, &e.tok, o, gte, lte).await;
+    let (gte, lte) = HAND_RANGE;
+    let r = reports(app, &e.tok, o, gte, lte).await;
     assert_eq!(
         r.summary,
         json!({ "sales_summary": [ { "currency": "IDR", "refund": 73000, "gross_amount": 243000, "redemption": 10000 } ] })
@@ -962,7 +1001,7 @@ async fn hand_computed_example(app: TestApp) {
         ),
         ("2024-05-04T10:00:01Z", "2024-05-05T00:00:00Z", 0, 0, 0),
     ] {
-        let sm = report_ok(&app, &e.tok, o, SUMMARY, gte, lte).await;
+        let sm = report_ok(app, &e.tok, o, SUMMARY, gte, lte).await;
         assert_eq!(
             sm,
             json!({ "sales_summary": [ { "currency": "IDR", "refund": refund, "gross_amount": gross,
@@ -971,8 +1010,14 @@ async fn hand_computed_example(app: TestApp) {
         );
     }
 
+    r
+}
+
+/// The invoice list: S4 then S2.
+async fn hand_invoices(app: &TestApp, e: &MEnv, o: &str, sales: &[Value; 4]) {
+    let [_, s2, _, s4] = sales;
     // Invoices: S4 then S2.
-    let d = list(&app, &e.tok, &invoices_path(o), "")
+    let d = list(app, &e.tok, &invoices_path(o), "")
         .await
         .data(200)
         .clone();
@@ -1021,9 +1066,14 @@ async fn hand_computed_example(app: TestApp) {
                 "subtotal": 60000, "refund_amount": 25000, "payment_type": "invoice", "payment_note": "pay later",
                 "payment_no": "INV-0001" })
     );
+}
 
+/// The transaction list, newest first, field by field for S1 (with its refund `r1`).
+async fn hand_transactions(app: &TestApp, e: &MEnv, o: &str, sales: &[Value; 4], r1: &Value) {
+    let [s1, s2, s3, s4] = sales;
+    let s1_id = s(s1, "id").to_string();
     // Transactions, newest first: S4, S3, S2, S1.
-    let d = list(&app, &e.tok, &transactions_path(o), "")
+    let d = list(app, &e.tok, &transactions_path(o), "")
         .await
         .data(200)
         .clone();
@@ -1032,7 +1082,7 @@ async fn hand_computed_example(app: TestApp) {
     let ids: Vec<&str> = txs.iter().map(|t| s(t, "id")).collect();
     assert_eq!(
         ids,
-        vec![s(&s4, "id"), s(&s3, "id"), s(&s2, "id"), s1_id.as_str()]
+        vec![s(s4, "id"), s(s3, "id"), s(s2, "id"), s1_id.as_str()]
     );
     for t in txs {
         assert_keys(t, &TRANSACTION_KEYS, "transaction");
@@ -1128,7 +1178,18 @@ async fn hand_computed_example(app: TestApp) {
         json!("cancelled")
     );
     assert_eq!(int(t4, "total_collected"), 18900);
+}
 
+async fn hand_computed_example(app: TestApp) {
+    let e = menv(&app).await;
+    let o = e.outlet();
+    let sales = hand_sales(&app, o).await;
+    let r1 = hand_refunds(&app, &sales).await;
+    let r = hand_reports(&app, &e, o).await;
+    hand_invoices(&app, &e, o, &sales).await;
+    hand_transactions(&app, &e, o, &sales, &r1).await;
+
+    let (gte, lte) = HAND_RANGE;
     // The independent recomputation agrees with the exact figures too.
     let all = all_transactions(&app, &e.tok, o, 1000, Some("ASC")).await;
     check_against_transactions(&r, &all, secs(gte), secs(lte), "hand example");
@@ -1354,15 +1415,9 @@ async fn snapshot(app: &TestApp, tok: &str, outlet: &str) -> (Reports, Vec<Value
     )
 }
 
-async fn sandbox_sale_and_refund_validation(app: TestApp) {
-    let e = menv(&app).await;
-    let o = e.outlet();
-    let base = record_ok(&app, o, good_sale()).await;
-    let base_id = s(&base, "id").to_string();
-    assert_eq!(base["totals"]["gross"], json!(24000));
-    let before = snapshot(&app, &e.tok, o).await;
-
-    let cases: Vec<(&[&str], Mutation)> = vec![
+/// Sale bodies `good_sale()` turned invalid, each with the fields a 400 may name.
+fn invalid_sales() -> Vec<(&'static [&'static str], Mutation)> {
+    vec![
         (&["lines[0].quantity"], |b| {
             b["lines"][0]["quantity"] = json!(0)
         }),
@@ -1484,17 +1539,15 @@ async fn sandbox_sale_and_refund_validation(app: TestApp) {
         (&["sales_type"], |b| b["sales_type"] = json!("")),
         (&["sales_type"], |b| b["sales_type"] = json!("t".repeat(65))),
         (&["customer_id"], |b| b["customer_id"] = json!("abc")),
-    ];
-    for (fields, mutate) in &cases {
-        let mut b = good_sale();
-        mutate(&mut b);
-        let r = record(&app, o, b.clone()).await;
-        assert_field_error_any(&r, fields);
-    }
+    ]
+}
+
+/// The exact messages the contract names for three refused sales.
+async fn sale_refusal_messages(app: &TestApp, o: &str) {
     // Exact messages named by the contract.
     let mut b = good_sale();
     b["lines"][0]["quantity"] = json!(0);
-    let r = record(&app, o, b).await;
+    let r = record(app, o, b).await;
     assert!(
         r.messages()
             .contains(&"lines[0].quantity: must be 1 to 999".to_string()),
@@ -1503,7 +1556,7 @@ async fn sandbox_sale_and_refund_validation(app: TestApp) {
     );
     let mut b = good_sale();
     b["payment_type"] = json!("invoice");
-    let r = record(&app, o, b).await;
+    let r = record(app, o, b).await;
     assert!(
         r.messages()
             .contains(&"invoice: is required when payment_type is invoice".to_string()),
@@ -1512,21 +1565,25 @@ async fn sandbox_sale_and_refund_validation(app: TestApp) {
     );
     let mut b = good_sale();
     b["invoice"] = json!({ "invoice_no": "INV-X", "due_date": "2024-06-30", "deposit_amount": 0 });
-    let r = record(&app, o, b).await;
+    let r = record(app, o, b).await;
     assert!(
         r.messages()
             .contains(&"invoice: only allowed when payment_type is invoice".to_string()),
         "{:?}",
         r.messages()
     );
+}
+
+/// Boundaries that are fine, recorded at a spare outlet away from the snapshot.
+async fn sale_boundaries_accepted(app: &TestApp, e: &MEnv) {
     // Boundaries that are fine: discount + redemption = line gross, 999 units, 20 modifiers,
     // 100 lines, price 1e9 (recorded at a spare outlet, away from the snapshot).
-    let spare = linked_outlet(&app, &e.fx, "gofood", "Spare").await;
+    let spare = linked_outlet(app, &e.fx, "gofood", "Spare").await;
     let mut b = good_sale();
     b["transaction_time"] = json!("2023-06-01T10:00:00+07:00");
     b["lines"][0]["discount"] = json!(15000);
     b["lines"][0]["redemption"] = json!(6000);
-    let ok = record_ok(&app, &spare, b).await;
+    let ok = record_ok(app, &spare, b).await;
     assert_eq!(
         ok["lines"][0]["net"],
         json!(0),
@@ -1542,10 +1599,13 @@ async fn sandbox_sale_and_refund_validation(app: TestApp) {
     lines.extend(vec![l; 99]);
     b["lines"] = json!(lines);
     b["lines"][1]["price"] = json!(1_000_000_000);
-    let ok = record_ok(&app, &spare, b).await;
+    let ok = record_ok(app, &spare, b).await;
     assert_eq!(arr(&ok, "lines").len(), 100);
     assert_eq!(ok["lines"][0]["gross"], json!(999 * 20_000));
+}
 
+/// Malformed JSON, wrong Content-Type and admin auth on the sales endpoint.
+async fn sale_body_and_auth_refused(app: &TestApp, o: &str) {
     // Malformed JSON, wrong Content-Type, admin auth.
     let raw = |ct: &str, body: &str| {
         app.request(Method::POST, &sales_path(o))
@@ -1574,25 +1634,28 @@ async fn sandbox_sale_and_refund_validation(app: TestApp) {
         )
         .await;
     assert_error(&r, 401, "Unauthorized", "Invalid admin token");
+}
 
+/// Unknown outlet, unknown or foreign customer.
+async fn sale_outlet_and_customer_refused(app: &TestApp, e: &MEnv, o: &str) {
     // Unknown outlet → 404; unknown or foreign customer → 422.
-    let r = record(&app, "G999999999", good_sale()).await;
+    let r = record(app, "G999999999", good_sale()).await;
     assert_outlet_not_found(&r, "G999999999");
     let mut b = good_sale();
     b["customer_id"] = json!(987_654_321);
-    let r = record(&app, o, b).await;
+    let r = record(app, o, b).await;
     assert_error(
         &r,
         422,
         "Unprocessable Entity",
         &format!("Customer 987654321 does not exist at outlet {o}"),
     );
-    let other = linked_outlet(&app, &e.fx, "gofood", "Other").await;
-    let foreign = customer_ok(&app, &other, json!({ "name": "Elsewhere" })).await;
+    let other = linked_outlet(app, &e.fx, "gofood", "Other").await;
+    let foreign = customer_ok(app, &other, json!({ "name": "Elsewhere" })).await;
     let fid = int(&foreign, "id");
     let mut b = good_sale();
     b["customer_id"] = json!(fid);
-    let r = record(&app, o, b.clone()).await;
+    let r = record(app, o, b.clone()).await;
     assert_error(
         &r,
         422,
@@ -1600,20 +1663,23 @@ async fn sandbox_sale_and_refund_validation(app: TestApp) {
         &format!("Customer {fid} does not exist at outlet {o}"),
     );
     // ...which is fine at its own outlet.
-    let ok = record_ok(&app, &other, b).await;
+    let ok = record_ok(app, &other, b).await;
     assert_eq!(ok["customer_id"], json!(fid));
+}
 
+/// Refunds refused: unknown sale, bad lines and quantities, a bad reason.
+async fn refund_refusals(app: &TestApp, base_id: &str) {
     // Refund rules.
     let unknown = uuid::Uuid::new_v4().to_string();
-    let r = refund(&app, &unknown, json!({})).await;
+    let r = refund(app, &unknown, json!({})).await;
     assert_error(&r, 404, "Not found", "Sale not found");
     for bad in ["not-a-uuid", "123"] {
-        let r = refund(&app, bad, json!({})).await;
+        let r = refund(app, bad, json!({})).await;
         assert_error(&r, 404, "Not found", "Sale not found");
     }
     assert_refund_refused(
-        &app,
-        &base_id,
+        app,
+        base_id,
         json!({ "lines": [ { "index": 5, "quantity": 1 } ] }),
         422,
         "Unprocessable Entity",
@@ -1622,16 +1688,16 @@ async fn sandbox_sale_and_refund_validation(app: TestApp) {
     .await;
     for q in [json!(0), json!(-1), json!(1.5)] {
         let r = refund(
-            &app,
-            &base_id,
+            app,
+            base_id,
             json!({ "lines": [ { "index": 0, "quantity": q } ] }),
         )
         .await;
         assert_field_error(&r, "lines[0].quantity");
     }
     assert_refund_refused(
-        &app,
-        &base_id,
+        app,
+        base_id,
         json!({ "lines": [ { "index": 1, "quantity": 2 } ] }),
         422,
         "Unprocessable Entity",
@@ -1639,35 +1705,24 @@ async fn sandbox_sale_and_refund_validation(app: TestApp) {
     )
     .await;
     assert_refund_refused(
-        &app,
-        &base_id,
+        app,
+        base_id,
         json!({ "lines": [ { "index": 0, "quantity": 3 } ] }),
         422,
         "Unprocessable Entity",
         "Line 0 has only 2 unrefunded item(s)",
     )
     .await;
-    let r = refund(&app, &base_id, json!({ "reason": 5 })).await;
+    let r = refund(app, base_id, json!({ "reason": 5 })).await;
     assert_field_error(&r, "reason");
+}
 
-    // Nothing above changed anything the reports see.
-    let after = snapshot(&app, &e.tok, o).await;
-    assert_eq!(before.0, after.0, "reports unchanged by refused requests");
-    assert_same(
-        &before.1,
-        &after.1,
-        "transactions unchanged by refused requests",
-    );
-    assert_same(
-        &before.2,
-        &after.2,
-        "invoices unchanged by refused requests",
-    );
-
+/// Partial, partial, then the rest → full; then 409; what the reports and transactions say.
+async fn refunds_partial_then_full(app: &TestApp, e: &MEnv, o: &str, base_id: &str) {
     // Partial, partial, then the rest → full; then 409.
     let a = refund_ok(
-        &app,
-        &base_id,
+        app,
+        base_id,
         json!({ "lines": [ { "index": 0, "quantity": 1 } ] }),
     )
     .await;
@@ -1676,8 +1731,8 @@ async fn sandbox_sale_and_refund_validation(app: TestApp) {
         (json!("partial"), json!(10500))
     );
     assert_refund_refused(
-        &app,
-        &base_id,
+        app,
+        base_id,
         json!({ "lines": [ { "index": 0, "quantity": 2 } ] }),
         422,
         "Unprocessable Entity",
@@ -1685,8 +1740,8 @@ async fn sandbox_sale_and_refund_validation(app: TestApp) {
     )
     .await;
     let b2 = refund_ok(
-        &app,
-        &base_id,
+        app,
+        base_id,
         json!({ "lines": [ { "index": 1, "quantity": 1 } ] }),
     )
     .await;
@@ -1694,7 +1749,7 @@ async fn sandbox_sale_and_refund_validation(app: TestApp) {
         (b2["refund_type"].clone(), b2["refund_amount"].clone()),
         (json!("partial"), json!(3000))
     );
-    let c = refund_ok(&app, &base_id, json!({ "reason": "rest" })).await;
+    let c = refund_ok(app, base_id, json!({ "reason": "rest" })).await;
     assert_eq!(c["refund_type"], json!("full"));
     assert_eq!(
         c["lines"],
@@ -1702,7 +1757,7 @@ async fn sandbox_sale_and_refund_validation(app: TestApp) {
     );
     assert_eq!(c["refund_amount"], json!(10500));
     for body in [json!({}), json!({ "lines": null })] {
-        let r = refund(&app, &base_id, body).await;
+        let r = refund(app, base_id, body).await;
         assert_error(
             &r,
             409,
@@ -1711,7 +1766,7 @@ async fn sandbox_sale_and_refund_validation(app: TestApp) {
         );
     }
     let sm = report_ok(
-        &app,
+        app,
         &e.tok,
         o,
         SUMMARY,
@@ -1721,7 +1776,7 @@ async fn sandbox_sale_and_refund_validation(app: TestApp) {
     .await;
     assert_eq!(int(idr(&sm), "refund"), 24000, "fully refunded");
     assert_eq!(int(idr(&sm), "gross_amount"), 24000);
-    let t = all_transactions(&app, &e.tok, o, 1000, Some("ASC"))
+    let t = all_transactions(app, &e.tok, o, 1000, Some("ASC"))
         .await
         .into_iter()
         .find(|t| t["id"] == json!(base_id))
@@ -1739,10 +1794,13 @@ async fn sandbox_sale_and_refund_validation(app: TestApp) {
         .map(|r| &r["id"])
         .collect();
     assert_eq!(ids, vec![&a["id"], &b2["id"], &c["id"]]);
+}
 
+/// Explicit lines that finish a sale, and a one-shot refund of everything, are full refunds.
+async fn refunds_that_finish_the_sale(app: &TestApp, o: &str) {
     // Explicit lines that finish the sale make a full refund too.
     let one = record_ok(
-        &app,
+        app,
         o,
         sale(
             "2024-06-02T10:00:00+07:00",
@@ -1752,21 +1810,21 @@ async fn sandbox_sale_and_refund_validation(app: TestApp) {
     .await;
     let oid = s(&one, "id").to_string();
     let p = refund_ok(
-        &app,
+        app,
         &oid,
         json!({ "lines": [ { "index": 0, "quantity": 1 } ] }),
     )
     .await;
     assert_eq!(p["refund_type"], json!("partial"));
     let f = refund_ok(
-        &app,
+        app,
         &oid,
         json!({ "lines": [ { "index": 0, "quantity": 1 } ] }),
     )
     .await;
     assert_eq!(f["refund_type"], json!("full"));
     assert_refund_refused(
-        &app,
+        app,
         &oid,
         json!({ "lines": [ { "index": 0, "quantity": 1 } ] }),
         409,
@@ -1776,7 +1834,7 @@ async fn sandbox_sale_and_refund_validation(app: TestApp) {
     .await;
     // A one-shot refund of everything is full.
     let whole = record_ok(
-        &app,
+        app,
         o,
         sale(
             "2024-06-03T10:00:00+07:00",
@@ -1784,12 +1842,50 @@ async fn sandbox_sale_and_refund_validation(app: TestApp) {
         ),
     )
     .await;
-    let w = refund_ok(&app, s(&whole, "id"), json!({})).await;
+    let w = refund_ok(app, s(&whole, "id"), json!({})).await;
     assert_eq!(
         without(&w, &["id", "refunded_date"]),
         json!({ "sale_id": whole["id"], "lines": [ { "index": 0, "quantity": 3, "amount": 21000 } ],
                 "refund_amount": 21000, "refund_type": "full", "reason": "" })
     );
+}
+
+async fn sandbox_sale_and_refund_validation(app: TestApp) {
+    let e = menv(&app).await;
+    let o = e.outlet();
+    let base = record_ok(&app, o, good_sale()).await;
+    let base_id = s(&base, "id").to_string();
+    assert_eq!(base["totals"]["gross"], json!(24000));
+    let before = snapshot(&app, &e.tok, o).await;
+
+    for (fields, mutate) in invalid_sales() {
+        let mut b = good_sale();
+        mutate(&mut b);
+        let r = record(&app, o, b.clone()).await;
+        assert_field_error_any(&r, fields);
+    }
+    sale_refusal_messages(&app, o).await;
+    sale_boundaries_accepted(&app, &e).await;
+    sale_body_and_auth_refused(&app, o).await;
+    sale_outlet_and_customer_refused(&app, &e, o).await;
+    refund_refusals(&app, &base_id).await;
+
+    // Nothing above changed anything the reports see.
+    let after = snapshot(&app, &e.tok, o).await;
+    assert_eq!(before.0, after.0, "reports unchanged by refused requests");
+    assert_same(
+        &before.1,
+        &after.1,
+        "transactions unchanged by refused requests",
+    );
+    assert_same(
+        &before.2,
+        &after.2,
+        "invoices unchanged by refused requests",
+    );
+
+    refunds_partial_then_full(&app, &e, o, &base_id).await;
+    refunds_that_finish_the_sale(&app, o).await;
 }
 both_dbs!(sandbox_sale_and_refund_validation);
 
@@ -1806,15 +1902,13 @@ async fn outlet_entry(app: &TestApp, id: &str) -> (String, String) {
     )
 }
 
-async fn customers_gratuities_and_business_outlets(app: TestApp) {
-    let e = menv(&app).await;
-    let o = e.outlet().to_string();
-    let other = linked_outlet(&app, &e.fx, "payment", "Payments").await;
-
+/// Customers: creation, listing by id, paging, per outlet, validation; returns a fresh
+/// outlet (without customers).
+async fn customers_listed_and_validated(app: &TestApp, e: &MEnv, o: &str, other: &str) -> String {
     // Customers.
     let full = customer_ok(
-        &app,
-        &o,
+        app,
+        o,
         json!({ "name": "Peter Parker", "phone": "+6281234567890", "email": "peter@example.com",
                 "address": "Teluk Gong", "city": "Jakarta", "state": "Jakarta", "postal_code": "14450" }),
     )
@@ -1824,13 +1918,13 @@ async fn customers_gratuities_and_business_outlets(app: TestApp) {
     assert_rfc3339_z(&full["updated_at"]);
     let mut made = vec![full.clone()];
     for n in ["Budi", "Siti", "Agus", "Dewi"] {
-        let c = customer_ok(&app, &o, json!({ "name": n })).await;
+        let c = customer_ok(app, o, json!({ "name": n })).await;
         for k in ["phone", "email", "address", "city", "state", "postal_code"] {
             assert_eq!(c[k], Value::Null, "{k} is null when absent: {c}");
         }
         made.push(c);
     }
-    customer_ok(&app, &other, json!({ "name": "Elsewhere" })).await;
+    customer_ok(app, other, json!({ "name": "Elsewhere" })).await;
     let ids: Vec<i64> = made.iter().map(|c| int(c, "id")).collect();
     let mut sorted = ids.clone();
     sorted.sort_unstable();
@@ -1847,7 +1941,7 @@ async fn customers_gratuities_and_business_outlets(app: TestApp) {
         "updated_at",
     ];
 
-    let d = list(&app, &e.tok, &customers_path(&o), "")
+    let d = list(app, &e.tok, &customers_path(o), "")
         .await
         .data(200)
         .clone();
@@ -1869,9 +1963,9 @@ async fn customers_gratuities_and_business_outlets(app: TestApp) {
     let mut paged_ids = Vec::new();
     for (page, len) in [(1, 2), (2, 2), (3, 1), (4, 0)] {
         let d = list(
-            &app,
+            app,
             &e.tok,
-            &customers_path(&o),
+            &customers_path(o),
             &format!("?page={page}&per_page=2"),
         )
         .await
@@ -1884,13 +1978,13 @@ async fn customers_gratuities_and_business_outlets(app: TestApp) {
         paged_ids.extend(rows.iter().map(|c| int(c, "id")));
     }
     assert_eq!(paged_ids, sorted, "pages cover each customer once");
-    let d = list(&app, &e.tok, &customers_path(&other), "")
+    let d = list(app, &e.tok, &customers_path(other), "")
         .await
         .data(200)
         .clone();
     assert_eq!(d["total_count"], json!(1), "customers are per outlet");
-    let fresh = linked_outlet(&app, &e.fx, "gofood", "Fresh").await;
-    let d = list(&app, &e.tok, &customers_path(&fresh), "")
+    let fresh = linked_outlet(app, &e.fx, "gofood", "Fresh").await;
+    let d = list(app, &e.tok, &customers_path(&fresh), "")
         .await
         .data(200)
         .clone();
@@ -1909,41 +2003,40 @@ async fn customers_gratuities_and_business_outlets(app: TestApp) {
         (json!({ "name": 5 }), "name"),
         (json!({ "name": "A", "email": 5 }), "email"),
     ] {
-        let r = create_customer(&app, &o, body).await;
+        let r = create_customer(app, o, body).await;
         assert_field_error(&r, field);
     }
-    let r = create_customer(&app, "G999999999", json!({ "name": "A" })).await;
+    let r = create_customer(app, "G999999999", json!({ "name": "A" })).await;
     assert_outlet_not_found(&r, "G999999999");
+    fresh
+}
 
+/// Gratuities: active ones only, by id, paged; validation.
+async fn gratuities_listed_and_validated(app: &TestApp, e: &MEnv, o: &str, other: &str) {
     // Gratuities: active ones only, by id.
-    let g1 = gratuity_ok(
-        &app,
-        &o,
-        json!({ "name": "Service charge", "amount": 1000 }),
-    )
-    .await;
+    let g1 = gratuity_ok(app, o, json!({ "name": "Service charge", "amount": 1000 })).await;
     assert_eq!(g1["active"], json!(true), "active defaults to true");
     assert_rfc3339_z(&g1["created_at"]);
     let g2 = gratuity_ok(
-        &app,
-        &o,
+        app,
+        o,
         json!({ "name": "Tip", "amount": 0, "active": true }),
     )
     .await;
     let g3 = gratuity_ok(
-        &app,
-        &o,
+        app,
+        o,
         json!({ "name": "Old", "amount": 500, "active": false }),
     )
     .await;
     assert_eq!(g3["active"], json!(false));
-    let g4 = gratuity_ok(&app, &o, json!({ "name": "Delivery", "amount": 2500 })).await;
-    gratuity_ok(&app, &other, json!({ "name": "Elsewhere", "amount": 1 })).await;
+    let g4 = gratuity_ok(app, o, json!({ "name": "Delivery", "amount": 2500 })).await;
+    gratuity_ok(app, other, json!({ "name": "Elsewhere", "amount": 1 })).await;
     let want: Vec<Value> = [&g1, &g2, &g4]
         .iter()
         .map(|g| without(g, &["active"]))
         .collect();
-    let d = list(&app, &e.tok, &gratuities_path(&o), "")
+    let d = list(app, &e.tok, &gratuities_path(o), "")
         .await
         .data(200)
         .clone();
@@ -1955,9 +2048,9 @@ async fn customers_gratuities_and_business_outlets(app: TestApp) {
     let mut seen = Vec::new();
     for (page, len) in [(1, 1), (2, 1), (3, 1), (4, 0)] {
         let d = list(
-            &app,
+            app,
             &e.tok,
-            &gratuities_path(&o),
+            &gratuities_path(o),
             &format!("?page={page}&per_page=1"),
         )
         .await
@@ -1983,11 +2076,15 @@ async fn customers_gratuities_and_business_outlets(app: TestApp) {
             "active",
         ),
     ] {
-        let r = create_gratuity(&app, &o, body).await;
+        let r = create_gratuity(app, o, body).await;
         assert_field_error(&r, field);
     }
-    let r = create_gratuity(&app, "G999999999", json!({ "name": "X", "amount": 1 })).await;
+    let r = create_gratuity(app, "G999999999", json!({ "name": "X", "amount": 1 })).await;
     assert_outlet_not_found(&r, "G999999999");
+}
+
+/// Bad paging on both lists; the largest page holds every customer.
+async fn customer_and_gratuity_paging_refused(app: &TestApp, e: &MEnv, o: &str) {
     // Bad paging on both lists.
     for q in ["?per_page=0", "?per_page=1001", "?page=0", "?page=two"] {
         let field = if q.starts_with("?page") {
@@ -1995,16 +2092,19 @@ async fn customers_gratuities_and_business_outlets(app: TestApp) {
         } else {
             "per_page"
         };
-        for path in [customers_path(&o), gratuities_path(&o)] {
-            assert_field_error(&list(&app, &e.tok, &path, q).await, field);
+        for path in [customers_path(o), gratuities_path(o)] {
+            assert_field_error(&list(app, &e.tok, &path, q).await, field);
         }
     }
-    let d = list(&app, &e.tok, &customers_path(&o), "?per_page=1000")
+    let d = list(app, &e.tok, &customers_path(o), "?per_page=1000")
         .await
         .data(200)
         .clone();
     assert_eq!(arr(&d, "customers").len(), 5);
+}
 
+/// Business outlets: what a facilitator and a direct partner see; unknown or inaccessible merchants are 404.
+async fn business_outlets_listed(app: &TestApp, e: &MEnv, o: &str, other: &str, fresh: &str) {
     // Business outlets: facilitator sees the linked ones (any product).
     let unlinked = app.create_outlet_id(&e.fx.merchant_id, "Unlinked").await;
     let names = |d: &Value| -> BTreeSet<(String, String)> {
@@ -2022,9 +2122,9 @@ async fn customers_gratuities_and_business_outlets(app: TestApp) {
         .data(200)
         .clone();
     let want: BTreeSet<(String, String)> = [
-        outlet_entry(&app, &o).await,
-        outlet_entry(&app, &other).await,
-        outlet_entry(&app, &fresh).await,
+        outlet_entry(app, o).await,
+        outlet_entry(app, other).await,
+        outlet_entry(app, fresh).await,
     ]
     .into_iter()
     .collect();
@@ -2033,7 +2133,7 @@ async fn customers_gratuities_and_business_outlets(app: TestApp) {
 
     // Direct partner: every outlet of its merchant.
     let dfx = app.setup_direct().await;
-    let dtok = token_with(&app, &dfx.partner_id, ALL_MOKA).await;
+    let dtok = token_with(app, &dfx.partner_id, ALL_MOKA).await;
     let d2 = app.create_outlet_id(&dfx.merchant_id, "Direct two").await;
     let d3 = app.create_outlet_id(&dfx.merchant_id, "Direct three").await;
     let d = app
@@ -2042,9 +2142,9 @@ async fn customers_gratuities_and_business_outlets(app: TestApp) {
         .data(200)
         .clone();
     let want: BTreeSet<(String, String)> = [
-        outlet_entry(&app, &dfx.outlet_id).await,
-        outlet_entry(&app, &d2).await,
-        outlet_entry(&app, &d3).await,
+        outlet_entry(app, &dfx.outlet_id).await,
+        outlet_entry(app, &d2).await,
+        outlet_entry(app, &d3).await,
     ]
     .into_iter()
     .collect();
@@ -2080,6 +2180,17 @@ async fn customers_gratuities_and_business_outlets(app: TestApp) {
         &format!("Business with id: {lonely} is not found"),
     );
 }
+
+async fn customers_gratuities_and_business_outlets(app: TestApp) {
+    let e = menv(&app).await;
+    let o = e.outlet().to_string();
+    let other = linked_outlet(&app, &e.fx, "payment", "Payments").await;
+
+    let fresh = customers_listed_and_validated(&app, &e, &o, &other).await;
+    gratuities_listed_and_validated(&app, &e, &o, &other).await;
+    customer_and_gratuity_paging_refused(&app, &e, &o).await;
+    business_outlets_listed(&app, &e, &o, &other, &fresh).await;
+}
 both_dbs!(customers_gratuities_and_business_outlets);
 
 // ---------------------------------------------------------------------------------------------
@@ -2100,6 +2211,83 @@ fn fingerprint(t: &Value) -> Value {
     v["items"] = json!(items);
     v["payment_refunds"] = json!(refunds);
     v
+}
+
+/// Each generated outlet: `count` transactions in [from, to], well formed, refunds as summarised and partial.
+async fn generated_within_range(
+    app: &TestApp,
+    e: &MEnv,
+    outlets: &[(String, Value)],
+    from: i64,
+    to: i64,
+) {
+    for (o, g) in outlets {
+        let txns = all_transactions(app, &e.tok, o, 1000, Some("ASC")).await;
+        assert_eq!(txns.len(), 250, "count = number of transactions");
+        for t in &txns {
+            let at = secs(s(t, "transaction_date"));
+            assert!(
+                from <= at && at <= to,
+                "{} within [from, to]",
+                t["transaction_date"]
+            );
+            check_transaction_shape(t, "generated");
+        }
+        let refunded = txns
+            .iter()
+            .filter(|t| !arr(t, "payment_refunds").is_empty())
+            .count();
+        assert_eq!(refunded as i64, int(g, "refunds"), "generated.refunds");
+        assert!(
+            txns.iter()
+                .flat_map(|t| arr(t, "payment_refunds"))
+                .all(|r| r["refund_type"] == json!("partial")),
+            "generated refunds are partial"
+        );
+    }
+}
+
+/// Refused generator bodies, unknown outlet, from > to: none changes the outlet's transactions.
+async fn generator_refusals(app: &TestApp, tok: &str, c: &str, from: i64, to: i64) {
+    // Refusals change nothing.
+    let before = all_transactions(app, tok, c, 1000, None).await;
+    let f = utc(from);
+    let t = utc(to);
+    for (body, fields) in [
+        (json!({ "count": 0, "from": f, "to": t }), &["count"][..]),
+        (json!({ "count": 100_001, "from": f, "to": t }), &["count"]),
+        (json!({ "count": -1, "from": f, "to": t }), &["count"]),
+        (json!({ "count": 2.5, "from": f, "to": t }), &["count"]),
+        (json!({ "count": "10", "from": f, "to": t }), &["count"]),
+        (json!({ "from": f, "to": t }), &["count"]),
+        (
+            json!({ "count": 10, "from": "2024-02-01T00:00:00", "to": t }),
+            &["from"],
+        ),
+        (json!({ "count": 10, "from": f, "to": "tomorrow" }), &["to"]),
+        (
+            json!({ "count": 10, "from": f, "to": t, "seed": -1 }),
+            &["seed"],
+        ),
+        (
+            json!({ "count": 10, "from": f, "to": t, "seed": 1.5 }),
+            &["seed"],
+        ),
+    ] {
+        let r = generate(app, c, body.clone()).await;
+        assert_field_error_any(&r, fields);
+    }
+    let r = generate(app, "G999999999", json!({ "count": 1 })).await;
+    assert_outlet_not_found(&r, "G999999999");
+    // from > to: refused, naming a field of the body (`from` or `to`).
+    let r = generate(app, c, json!({ "count": 10, "from": t, "to": f })).await;
+    assert_error_title(&r, 400, "Bad Request");
+    assert_same(
+        &before,
+        &all_transactions(app, tok, c, 1000, None).await,
+        "refusals change nothing",
+    );
+    assert_field_error_any(&r, &["from", "to"]);
 }
 
 async fn generator_reproducible_and_validated(app: TestApp) {
@@ -2152,31 +2340,7 @@ async fn generator_reproducible_and_validated(app: TestApp) {
     };
     assert_eq!(strip(&ia), strip(&ib), "same seed ⇒ the same invoices");
 
-    for (o, g) in &outlets {
-        let txns = all_transactions(&app, &e.tok, o, 1000, Some("ASC")).await;
-        assert_eq!(txns.len(), 250, "count = number of transactions");
-        for t in &txns {
-            let at = secs(s(t, "transaction_date"));
-            assert!(
-                from <= at && at <= to,
-                "{} within [from, to]",
-                t["transaction_date"]
-            );
-            check_transaction_shape(t, "generated");
-        }
-        let refunded = txns
-            .iter()
-            .filter(|t| !arr(t, "payment_refunds").is_empty())
-            .count();
-        assert_eq!(refunded as i64, int(g, "refunds"), "generated.refunds");
-        assert!(
-            txns.iter()
-                .flat_map(|t| arr(t, "payment_refunds"))
-                .all(|r| r["refund_type"] == json!("partial")),
-            "generated refunds are partial"
-        );
-    }
-
+    generated_within_range(&app, &e, &outlets, from, to).await;
     // Generating again adds sales; a one-second range puts them all on that second.
     generate_ok(&app, a, 5, from, from, 3).await;
     let sm = report_ok(&app, &e.tok, a, ITEMS, &utc(from), &utc(from)).await;
@@ -2225,45 +2389,7 @@ async fn generator_reproducible_and_validated(app: TestApp) {
         );
     }
 
-    // Refusals change nothing.
-    let before = all_transactions(&app, &tok, c, 1000, None).await;
-    let f = utc(from);
-    let t = utc(to);
-    for (body, fields) in [
-        (json!({ "count": 0, "from": f, "to": t }), &["count"][..]),
-        (json!({ "count": 100_001, "from": f, "to": t }), &["count"]),
-        (json!({ "count": -1, "from": f, "to": t }), &["count"]),
-        (json!({ "count": 2.5, "from": f, "to": t }), &["count"]),
-        (json!({ "count": "10", "from": f, "to": t }), &["count"]),
-        (json!({ "from": f, "to": t }), &["count"]),
-        (
-            json!({ "count": 10, "from": "2024-02-01T00:00:00", "to": t }),
-            &["from"],
-        ),
-        (json!({ "count": 10, "from": f, "to": "tomorrow" }), &["to"]),
-        (
-            json!({ "count": 10, "from": f, "to": t, "seed": -1 }),
-            &["seed"],
-        ),
-        (
-            json!({ "count": 10, "from": f, "to": t, "seed": 1.5 }),
-            &["seed"],
-        ),
-    ] {
-        let r = generate(&app, c, body.clone()).await;
-        assert_field_error_any(&r, fields);
-    }
-    let r = generate(&app, "G999999999", json!({ "count": 1 })).await;
-    assert_outlet_not_found(&r, "G999999999");
-    // from > to: refused, naming a field of the body (`from` or `to`).
-    let r = generate(&app, c, json!({ "count": 10, "from": t, "to": f })).await;
-    assert_error_title(&r, 400, "Bad Request");
-    assert_same(
-        &before,
-        &all_transactions(&app, &tok, c, 1000, None).await,
-        "refusals change nothing",
-    );
-    assert_field_error_any(&r, &["from", "to"]);
+    generator_refusals(&app, &tok, c, from, to).await;
 }
 both_dbs!(generator_reproducible_and_validated);
 

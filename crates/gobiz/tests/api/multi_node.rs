@@ -384,6 +384,83 @@ fn entity_of(event: &str, p: &Value) -> String {
         .to_string()
 }
 
+/// What the receiver got from the mixed load: each expected event exactly once per
+/// subscription (its two), keyed UUIDv5(event, subscription), signed with `secret`, and
+/// copies of one delivery identical.
+fn check_deliveries(
+    got: &[Got],
+    expected: &Expected,
+    subs: &HashMap<(&str, String), String>,
+    secret: &str,
+    want_deliveries: usize,
+) {
+    // Events as delivered: one event id per (entity, event), and exactly the expected ones.
+    let mut events: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for g in got {
+        let seen = events
+            .entry(g.event_id.clone())
+            .or_insert_with(|| (g.entity.clone(), g.event.clone()));
+        assert_eq!(
+            seen,
+            &(g.entity.clone(), g.event.clone()),
+            "event {} delivered with two meanings",
+            g.event_id
+        );
+    }
+    let mut by_meaning: BTreeMap<(String, String), String> = BTreeMap::new();
+    for (id, meaning) in &events {
+        if let Some(other) = by_meaning.insert(meaning.clone(), id.clone()) {
+            panic!("{meaning:?} was emitted twice: events {other} and {id}");
+        }
+    }
+    let delivered: BTreeSet<&(String, String)> = by_meaning.keys().collect();
+    let wanted: BTreeSet<&(String, String)> = expected.keys().collect();
+    let missing: Vec<_> = wanted.difference(&delivered).collect();
+    let extra: Vec<_> = delivered.difference(&wanted).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "events delivered vs expected: missing {missing:?}, unexpected {extra:?}"
+    );
+    // Keys: exactly UUIDv5(event, subscription) for each event and its two subscriptions.
+    let mut want_keys = BTreeSet::new();
+    for (meaning, id) in &by_meaning {
+        for path in [GENERAL, expected[meaning]] {
+            let sub = &subs[&(path, meaning.1.clone())];
+            want_keys.insert((path.to_string(), idempotency_key(id, sub)));
+        }
+    }
+    let got_keys: BTreeSet<(String, String)> = got
+        .iter()
+        .map(|g| (g.path.clone(), g.key.clone()))
+        .collect();
+    assert_eq!(
+        got_keys.len(),
+        want_keys.len(),
+        "distinct (subscription, idempotency key) pairs"
+    );
+    assert_eq!(
+        got_keys, want_keys,
+        "every expected event reached each of its subscriptions, with key UUIDv5(event, subscription)"
+    );
+    assert_eq!(want_keys.len(), want_deliveries);
+    // Copies of one delivery are identical and signed.
+    let mut first: HashMap<&str, &Got> = HashMap::new();
+    for g in got {
+        assert_eq!(
+            g.signature,
+            go_signature(secret, &g.body),
+            "signature of {}",
+            g.key
+        );
+        match first.get(g.key.as_str()) {
+            Some(f) => assert_eq!(f.body, g.body, "copies of {} differ", g.key),
+            None => {
+                first.insert(&g.key, g);
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn two_nodes_and_a_worker_under_mixed_load() {
     let Some(db) = TestDb::postgres().await else {
@@ -523,71 +600,13 @@ async fn two_nodes_and_a_worker_under_mixed_load() {
             }
         })
         .collect();
-    // Events as delivered: one event id per (entity, event), and exactly the expected ones.
-    let mut events: BTreeMap<String, (String, String)> = BTreeMap::new();
-    for g in &got {
-        let seen = events
-            .entry(g.event_id.clone())
-            .or_insert_with(|| (g.entity.clone(), g.event.clone()));
-        assert_eq!(
-            seen,
-            &(g.entity.clone(), g.event.clone()),
-            "event {} delivered with two meanings",
-            g.event_id
-        );
-    }
-    let mut by_meaning: BTreeMap<(String, String), String> = BTreeMap::new();
-    for (id, meaning) in &events {
-        if let Some(other) = by_meaning.insert(meaning.clone(), id.clone()) {
-            panic!("{meaning:?} was emitted twice: events {other} and {id}");
-        }
-    }
-    let delivered: BTreeSet<&(String, String)> = by_meaning.keys().collect();
-    let wanted: BTreeSet<&(String, String)> = expected.keys().collect();
-    let missing: Vec<_> = wanted.difference(&delivered).collect();
-    let extra: Vec<_> = delivered.difference(&wanted).collect();
-    assert!(
-        missing.is_empty() && extra.is_empty(),
-        "events delivered vs expected: missing {missing:?}, unexpected {extra:?}"
+    check_deliveries(
+        &got,
+        &expected,
+        &subs,
+        &fx.notification_secret,
+        want_deliveries,
     );
-    // Keys: exactly UUIDv5(event, subscription) for each event and its two subscriptions.
-    let mut want_keys = BTreeSet::new();
-    for (meaning, id) in &by_meaning {
-        for path in [GENERAL, expected[meaning]] {
-            let sub = &subs[&(path, meaning.1.clone())];
-            want_keys.insert((path.to_string(), idempotency_key(id, sub)));
-        }
-    }
-    let got_keys: BTreeSet<(String, String)> = got
-        .iter()
-        .map(|g| (g.path.clone(), g.key.clone()))
-        .collect();
-    assert_eq!(
-        got_keys.len(),
-        want_keys.len(),
-        "distinct (subscription, idempotency key) pairs"
-    );
-    assert_eq!(
-        got_keys, want_keys,
-        "every expected event reached each of its subscriptions, with key UUIDv5(event, subscription)"
-    );
-    assert_eq!(want_keys.len(), want_deliveries);
-    // Copies of one delivery are identical and signed.
-    let mut first: HashMap<&str, &Got> = HashMap::new();
-    for g in &got {
-        assert_eq!(
-            g.signature,
-            go_signature(&fx.notification_secret, &g.body),
-            "signature of {}",
-            g.key
-        );
-        match first.get(g.key.as_str()) {
-            Some(f) => assert_eq!(f.body, g.body, "copies of {} differ", g.key),
-            None => {
-                first.insert(&g.key, g);
-            }
-        }
-    }
     eprintln!(
         "{} events, {} deliveries expected, {} received ({} duplicates) from two serve nodes and a worker",
         expected.len(),

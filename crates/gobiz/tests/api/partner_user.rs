@@ -249,121 +249,81 @@ async fn link_outlet_gofood_sets_auto_accept(app: TestApp) {
 }
 both_dbs!(link_outlet_gofood_sets_auto_accept);
 
+/// `PUT` (with `body`) or `DELETE` (without a body) of `outlet`'s `product` link.
+async fn send_link(
+    app: &TestApp,
+    method: Method,
+    outlet: &str,
+    product: &str,
+    tok: &str,
+    body: &Option<Value>,
+) -> Resp {
+    let body = if method == Method::PUT {
+        body.clone()
+    } else {
+        None
+    };
+    app.api_send(method, &link_path(outlet, product), tok, body)
+        .await
+}
+
 async fn link_errors(app: TestApp) {
     let c = Ctx::new(&app).await;
     let tok = c.owner_token(&app, USER_SCOPE).await;
     let body = Some(json!({ "external_outlet_id": "x" }));
+    let own = c.fx.outlet_id.as_str();
 
-    let r = app
-        .api_send(
-            Method::PUT,
-            &link_path(&c.fx.outlet_id, "gopay"),
-            &tok,
-            body.clone(),
-        )
-        .await;
-    assert_error(
-        &r,
-        400,
-        "Bad Request",
-        "product: must be one of gofood, payment",
-    );
-    let r = app
-        .api_send(
+    // Unknown product; unknown outlet.
+    let bad_product = "product: must be one of gofood, payment";
+    for (method, outlet, product, status, title, message) in [
+        (Method::PUT, own, "gopay", 400, "Bad Request", bad_product),
+        (
             Method::DELETE,
-            &link_path(&c.fx.outlet_id, "gopay"),
-            &tok,
-            None,
-        )
-        .await;
-    assert_error(
-        &r,
-        400,
-        "Bad Request",
-        "product: must be one of gofood, payment",
-    );
-
-    let r = app
-        .api_send(
+            own,
+            "gopay",
+            400,
+            "Bad Request",
+            bad_product,
+        ),
+        (
             Method::PUT,
-            &link_path("G999999999", "gofood"),
-            &tok,
-            body.clone(),
-        )
-        .await;
-    assert_error(
-        &r,
-        404,
-        "Not found",
-        "Outlet with id: G999999999 is not found",
-    );
+            "G999999999",
+            "gofood",
+            404,
+            "Not found",
+            "Outlet with id: G999999999 is not found",
+        ),
+    ] {
+        let r = send_link(&app, method, outlet, product, &tok, &body).await;
+        assert_error(&r, status, title, message);
+    }
 
     // An outlet of another merchant.
     let other_m = app.create_merchant("Other").await;
     let other = app.create_outlet_id(&other_m, "Other outlet").await;
-    let r = app
-        .api_send(
-            Method::PUT,
-            &link_path(&other, "gofood"),
-            &tok,
-            body.clone(),
-        )
-        .await;
-    assert_error(
-        &r,
-        403,
-        "Forbidden",
-        &format!("User does not have access to outlet: {other}"),
-    );
-    let r = app
-        .api_send(Method::DELETE, &link_path(&other, "gofood"), &tok, None)
-        .await;
-    assert_error(
-        &r,
-        403,
-        "Forbidden",
-        &format!("User does not have access to outlet: {other}"),
-    );
+    for method in [Method::PUT, Method::DELETE] {
+        let r = send_link(&app, method, &other, "gofood", &tok, &body).await;
+        assert_error(
+            &r,
+            403,
+            "Forbidden",
+            &format!("User does not have access to outlet: {other}"),
+        );
+    }
 
     // Body problems.
-    let r = app
-        .api_send(
-            Method::PUT,
-            &link_path(&c.fx.outlet_id, "gofood"),
-            &tok,
-            Some(json!({})),
-        )
-        .await;
-    assert_field_error(&r, "external_outlet_id");
-    let r = app
-        .api_send(
-            Method::PUT,
-            &link_path(&c.fx.outlet_id, "gofood"),
-            &tok,
-            Some(json!({ "external_outlet_id": "" })),
-        )
-        .await;
-    assert_field_error(&r, "external_outlet_id");
-    let r = app
-        .api_send(
-            Method::PUT,
-            &link_path(&c.fx.outlet_id, "gofood"),
-            &tok,
-            Some(json!({ "external_outlet_id": "x".repeat(101) })),
-        )
-        .await;
-    assert_field_error(&r, "external_outlet_id");
+    for bad in [
+        json!({}),
+        json!({ "external_outlet_id": "" }),
+        json!({ "external_outlet_id": "x".repeat(101) }),
+    ] {
+        let r = send_link(&app, Method::PUT, own, "gofood", &tok, &Some(bad)).await;
+        assert_field_error(&r, "external_outlet_id");
+    }
 
     // cc token: row 3.
     let cc = app.fixture_token(&c.fx).await;
-    let r = app
-        .api_send(
-            Method::PUT,
-            &link_path(&c.fx.outlet_id, "gofood"),
-            &cc,
-            body.clone(),
-        )
-        .await;
+    let r = send_link(&app, Method::PUT, own, "gofood", &cc, &body).await;
     assert_error(
         &r,
         403,
@@ -373,14 +333,7 @@ async fn link_errors(app: TestApp) {
 
     // Missing scope: neither partner:outlet:read nor :write.
     let narrow = c.owner_token(&app, "openid gofood:outlet:write").await;
-    let r = app
-        .api_send(
-            Method::PUT,
-            &link_path(&c.fx.outlet_id, "gofood"),
-            &narrow,
-            body.clone(),
-        )
-        .await;
+    let r = send_link(&app, Method::PUT, own, "gofood", &narrow, &body).await;
     assert_error_title(&r, 403, "Forbidden");
     assert!(
         r.messages()[0].starts_with("Missing required scope: partner:outlet:"),
@@ -389,14 +342,7 @@ async fn link_errors(app: TestApp) {
     );
     // partner:outlet:write alone is enough.
     let write_only = c.owner_token(&app, "openid partner:outlet:write").await;
-    let r = app
-        .api_send(
-            Method::PUT,
-            &link_path(&c.fx.outlet_id, "gofood"),
-            &write_only,
-            body,
-        )
-        .await;
+    let r = send_link(&app, Method::PUT, own, "gofood", &write_only, &body).await;
     r.data(200);
 }
 both_dbs!(link_errors);

@@ -385,15 +385,9 @@ both_dbs!(idempotency_scope);
 // Validation
 // ---------------------------------------------------------------------------------------------
 
-async fn syntax_errors_are_400(app: TestApp) {
-    let d = goto_noon(&app).await;
-    let e = penv(&app).await;
-    let o = e.outlet();
-    let base = with_window(
-        promo("P1", 5000, &date(d + 1), &date(d + 2)),
-        "10:00:00",
-        "12:00:00",
-    );
+/// One promotion field made invalid (edits on a valid promotion), with the field a 400
+/// names.
+fn syntax_error_cases() -> Vec<(&'static str, Vec<Edit<'static>>)> {
     let pd = "promo_detail";
     let sp = "promo_detail.selling_price";
     let sd = "promo_detail.start_date";
@@ -402,7 +396,7 @@ async fn syntax_errors_are_400(app: TestApp) {
     let et = "promo_detail.end_time";
     let ad = "promo_detail.applicable_days";
     let xm = "promo_detail.external_menu_id";
-    let cases: Vec<(&str, Vec<Edit>)> = vec![
+    vec![
         ("promo_type", vec![("promo_type", None)]),
         ("promo_type", vec![("promo_type", Some(json!("bundle")))]),
         ("promo_type", vec![("promo_type", Some(json!("SKU_PROMO")))]),
@@ -445,7 +439,21 @@ async fn syntax_errors_are_400(app: TestApp) {
         (ad, vec![(ad, Some(json!(["Monday"])))]),
         (ad, vec![(ad, Some(json!("monday")))]),
         (ad, vec![(ad, Some(json!([1])))]),
-    ];
+    ]
+}
+
+async fn syntax_errors_are_400(app: TestApp) {
+    let d = goto_noon(&app).await;
+    let e = penv(&app).await;
+    let o = e.outlet();
+    let base = with_window(
+        promo("P1", 5000, &date(d + 1), &date(d + 2)),
+        "10:00:00",
+        "12:00:00",
+    );
+    let cases = syntax_error_cases();
+    let sp = "promo_detail.selling_price";
+    let sd = "promo_detail.start_date";
     for (path, edits) in &cases {
         let body = mutated(&base, edits);
         let r = create(&app, &e.tok, o, Some(&new_key()), &body).await;

@@ -100,6 +100,39 @@ async fn merchant_create_validates(app: TestApp) {
 }
 both_dbs!(merchant_create_validates);
 
+/// PATCH of an outlet: changed fields, kept fields, a bad status, an unknown outlet.
+async fn outlet_patch(app: &TestApp) {
+    // PATCH.
+    let r = app
+        .admin_patch(
+            "/sandbox/v1/outlets/G000012345",
+            json!({ "status": "inactive", "force_close": true, "acceptance_mode": "auto_accept_on_timeout",
+                    "name": "Blok M 2" }),
+        )
+        .await;
+    let o = r.data(200)["outlet"].clone();
+    assert_eq!(o["status"], json!("inactive"));
+    assert_eq!(o["force_close"], json!(true));
+    assert_eq!(o["acceptance_mode"], json!("auto_accept_on_timeout"));
+    assert_eq!(o["name"], json!("Blok M 2"));
+    assert_eq!(
+        o["address"],
+        json!("Jl. Melawai 1"),
+        "unpatched fields are kept"
+    );
+    let r = app
+        .admin_patch(
+            "/sandbox/v1/outlets/G000012345",
+            json!({ "status": "closed" }),
+        )
+        .await;
+    assert_field_error(&r, "status");
+    let r = app
+        .admin_patch("/sandbox/v1/outlets/G999999999", json!({ "name": "x" }))
+        .await;
+    assert_error_title(&r, 404, "Not found");
+}
+
 async fn outlet_create_validates(app: TestApp) {
     let merchant = app.create_merchant("Kopi Senja").await;
     let base = format!("/sandbox/v1/merchants/{merchant}/outlets");
@@ -113,37 +146,26 @@ async fn outlet_create_validates(app: TestApp) {
         .await;
     assert_error_title(&r, 404, "Not found");
     // Field problems.
-    let r = app.admin_post(&base, json!({})).await;
-    assert_field_error(&r, "name");
-    let r = app.admin_post(&base, json!({ "name": "" })).await;
-    assert_field_error(&r, "name");
-    for bad_id in [
+    let bad_ids = [
         "X123456789",
         "G12345",
         "G1234567890",
         "G12345678a",
         "g123456789",
-    ] {
-        let r = app
-            .admin_post(&base, json!({ "name": "A", "id": bad_id }))
-            .await;
-        assert_field_error(&r, "id");
-    }
-    let r = app
-        .admin_post(
-            &base,
+    ];
+    let mut field_errors = vec![(json!({}), "name"), (json!({ "name": "" }), "name")];
+    field_errors.extend(bad_ids.map(|id| (json!({ "name": "A", "id": id }), "id")));
+    field_errors.extend([
+        (
             json!({ "name": "A", "acceptance_mode": "sometimes" }),
-        )
-        .await;
-    assert_field_error(&r, "acceptance_mode");
-    let r = app
-        .admin_post(&base, json!({ "name": "A", "email": "not-an-email" }))
-        .await;
-    assert_field_error(&r, "email");
-    let r = app
-        .admin_post(&base, json!({ "name": "A", "qris_active": "yes" }))
-        .await;
-    assert_field_error(&r, "qris_active");
+            "acceptance_mode",
+        ),
+        (json!({ "name": "A", "email": "not-an-email" }), "email"),
+        (json!({ "name": "A", "qris_active": "yes" }), "qris_active"),
+    ]);
+    for (body, field) in field_errors {
+        assert_field_error(&app.admin_post(&base, body).await, field);
+    }
     let r = app.admin_get("/sandbox/v1/outlets").await;
     assert_eq!(r.data(200)["outlets"], json!([]));
 
@@ -210,35 +232,7 @@ async fn outlet_create_validates(app: TestApp) {
     let r = app.admin_get("/sandbox/v1/outlets/G999999999").await;
     assert_error_title(&r, 404, "Not found");
 
-    // PATCH.
-    let r = app
-        .admin_patch(
-            "/sandbox/v1/outlets/G000012345",
-            json!({ "status": "inactive", "force_close": true, "acceptance_mode": "auto_accept_on_timeout",
-                    "name": "Blok M 2" }),
-        )
-        .await;
-    let o = r.data(200)["outlet"].clone();
-    assert_eq!(o["status"], json!("inactive"));
-    assert_eq!(o["force_close"], json!(true));
-    assert_eq!(o["acceptance_mode"], json!("auto_accept_on_timeout"));
-    assert_eq!(o["name"], json!("Blok M 2"));
-    assert_eq!(
-        o["address"],
-        json!("Jl. Melawai 1"),
-        "unpatched fields are kept"
-    );
-    let r = app
-        .admin_patch(
-            "/sandbox/v1/outlets/G000012345",
-            json!({ "status": "closed" }),
-        )
-        .await;
-    assert_field_error(&r, "status");
-    let r = app
-        .admin_patch("/sandbox/v1/outlets/G999999999", json!({ "name": "x" }))
-        .await;
-    assert_error_title(&r, 404, "Not found");
+    outlet_patch(&app).await;
 }
 both_dbs!(outlet_create_validates);
 

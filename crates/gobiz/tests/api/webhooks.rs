@@ -392,107 +392,106 @@ async fn subscriptions_outlet_crud(app: TestApp) {
 }
 both_dbs!(subscriptions_outlet_crud);
 
-async fn subscriptions_errors(app: TestApp) {
-    let fx = app.setup_facilitator().await;
-    let tok = order_token(&app, &fx).await;
-    let url = "http://127.0.0.1:9/hook";
-
-    for base in [SUBS.to_string(), outlet_subs(&fx.outlet_id)] {
-        // Unknown event.
-        let r = app
-            .api_send(
-                Method::POST,
-                &base,
-                &tok,
-                Some(json!({ "event": "gofood.order.teleported", "url": url })),
-            )
-            .await;
-        assert_error_title(&r, 400, "Bad Request");
-        let m = r.messages();
-        assert!(
-            m.iter()
-                .any(|m| m.starts_with("event: unknown event")
-                    && m.contains("gofood.order.teleported")),
-            "unknown event message: {m:?}"
-        );
-        // Missing fields and wrong types.
-        let r = app
-            .api_send(Method::POST, &base, &tok, Some(json!({ "url": url })))
-            .await;
-        assert_field_error(&r, "event");
-        let r = app
-            .api_send(Method::POST, &base, &tok, Some(json!({ "event": EV })))
-            .await;
+/// Refused creates and updates at one subscription level (`base`); nothing changes.
+async fn subscription_body_errors(app: &TestApp, tok: &str, base: &str, url: &str) {
+    // Unknown event.
+    let r = app
+        .api_send(
+            Method::POST,
+            base,
+            tok,
+            Some(json!({ "event": "gofood.order.teleported", "url": url })),
+        )
+        .await;
+    assert_error_title(&r, 400, "Bad Request");
+    let m = r.messages();
+    assert!(
+        m.iter()
+            .any(|m| m.starts_with("event: unknown event")
+                && m.contains("gofood.order.teleported")),
+        "unknown event message: {m:?}"
+    );
+    // Missing fields and wrong types.
+    let r = app
+        .api_send(Method::POST, base, tok, Some(json!({ "url": url })))
+        .await;
+    assert_field_error(&r, "event");
+    let r = app
+        .api_send(Method::POST, base, tok, Some(json!({ "event": EV })))
+        .await;
+    assert_field_error(&r, "url");
+    let r = app
+        .api_send(
+            Method::POST,
+            base,
+            tok,
+            Some(json!({ "event": EV, "url": url, "active": "yes" })),
+        )
+        .await;
+    assert_field_error(&r, "active");
+    // Bad URLs.
+    for bad in ["not a url", "ftp://example.com/hook", "", "/relative/path"] {
+        let r = post_subscription(app, tok, base, EV, bad).await;
         assert_field_error(&r, "url");
-        let r = app
-            .api_send(
-                Method::POST,
-                &base,
-                &tok,
-                Some(json!({ "event": EV, "url": url, "active": "yes" })),
-            )
-            .await;
-        assert_field_error(&r, "active");
-        // Bad URLs.
-        for bad in ["not a url", "ftp://example.com/hook", "", "/relative/path"] {
-            let r = post_subscription(&app, &tok, &base, EV, bad).await;
-            assert_field_error(&r, "url");
-        }
-        // Duplicate at the same level.
-        let s = subscribe_at(&app, &tok, &base, EV, url).await;
-        let id = s["id"].as_str().unwrap().to_string();
-        let r = app
-            .api_send(
-                Method::POST,
-                &base,
-                &tok,
-                Some(json!({ "event": EV, "url": url, "active": false })),
-            )
-            .await;
-        assert_error(&r, 409, "Conflict", "url has already been taken");
-        // A PUT that would create the same duplicate.
-        let s2 = subscribe_at(&app, &tok, &base, EV, "http://127.0.0.1:9/other").await;
-        let id2 = s2["id"].as_str().unwrap().to_string();
-        let r = app
-            .api_send(
-                Method::PUT,
-                &sub_path(&base, &id2),
-                &tok,
-                Some(json!({ "url": url })),
-            )
-            .await;
-        assert_error(&r, 409, "Conflict", "url has already been taken");
-        // PUT validation.
-        let r = app
-            .api_send(
-                Method::PUT,
-                &sub_path(&base, &id),
-                &tok,
-                Some(json!({ "event": "nope" })),
-            )
-            .await;
-        assert_error_title(&r, 400, "Bad Request");
-        assert!(
-            r.messages()
-                .iter()
-                .any(|m| m.starts_with("event: unknown event")),
-            "PUT unknown event: {:?}",
-            r.messages()
-        );
-        let r = app
-            .api_send(
-                Method::PUT,
-                &sub_path(&base, &id),
-                &tok,
-                Some(json!({ "url": "ftp://x/y" })),
-            )
-            .await;
-        assert_field_error(&r, "url");
-        // Nothing changed.
-        let r = app.api_get(&sub_path(&base, &id), &tok).await;
-        assert_eq!(r.data(200)["subscription"], s);
     }
+    // Duplicate at the same level.
+    let s = subscribe_at(app, tok, base, EV, url).await;
+    let id = s["id"].as_str().unwrap().to_string();
+    let r = app
+        .api_send(
+            Method::POST,
+            base,
+            tok,
+            Some(json!({ "event": EV, "url": url, "active": false })),
+        )
+        .await;
+    assert_error(&r, 409, "Conflict", "url has already been taken");
+    // A PUT that would create the same duplicate.
+    let s2 = subscribe_at(app, tok, base, EV, "http://127.0.0.1:9/other").await;
+    let id2 = s2["id"].as_str().unwrap().to_string();
+    let r = app
+        .api_send(
+            Method::PUT,
+            &sub_path(base, &id2),
+            tok,
+            Some(json!({ "url": url })),
+        )
+        .await;
+    assert_error(&r, 409, "Conflict", "url has already been taken");
+    // PUT validation.
+    let r = app
+        .api_send(
+            Method::PUT,
+            &sub_path(base, &id),
+            tok,
+            Some(json!({ "event": "nope" })),
+        )
+        .await;
+    assert_error_title(&r, 400, "Bad Request");
+    assert!(
+        r.messages()
+            .iter()
+            .any(|m| m.starts_with("event: unknown event")),
+        "PUT unknown event: {:?}",
+        r.messages()
+    );
+    let r = app
+        .api_send(
+            Method::PUT,
+            &sub_path(base, &id),
+            tok,
+            Some(json!({ "url": "ftp://x/y" })),
+        )
+        .await;
+    assert_field_error(&r, "url");
+    // Nothing changed.
+    let r = app.api_get(&sub_path(base, &id), tok).await;
+    assert_eq!(r.data(200)["subscription"], s);
+}
 
+/// Scopes: none of gofood:*, payment:*, partner:outlet:* → 403; payment:* and
+/// partner:outlet:* are enough.
+async fn subscription_scope_errors(app: &TestApp, fx: &Fixture, url: &str) {
     // Scopes: none of gofood:*, payment:*, partner:outlet:* → 403.
     let (cid, csecret) = app
         .create_client(
@@ -519,7 +518,7 @@ async fn subscriptions_errors(app: TestApp) {
             "Forbidden",
             "Missing required scope: partner:outlet:read",
         );
-        let r = post_subscription(&app, &promo, &base, EV, url).await;
+        let r = post_subscription(app, &promo, &base, EV, url).await;
         assert_error(
             &r,
             403,
@@ -560,7 +559,7 @@ async fn subscriptions_errors(app: TestApp) {
     let r = app.api_get(SUBS, &pay).await;
     assert_eq!(r.data(200)["subscriptions"].as_array().unwrap().len(), 2);
     let s = subscribe_at(
-        &app,
+        app,
         &pay,
         SUBS,
         "payment.transaction.settlement",
@@ -578,6 +577,17 @@ async fn subscriptions_errors(app: TestApp) {
         .await;
     let r = app.api_get(SUBS, &po).await;
     assert_eq!(r.data(200)["subscriptions"].as_array().unwrap().len(), 3);
+}
+
+async fn subscriptions_errors(app: TestApp) {
+    let fx = app.setup_facilitator().await;
+    let tok = order_token(&app, &fx).await;
+    let url = "http://127.0.0.1:9/hook";
+
+    for base in [SUBS.to_string(), outlet_subs(&fx.outlet_id)] {
+        subscription_body_errors(&app, &tok, &base, url).await;
+    }
+    subscription_scope_errors(&app, &fx, url).await;
 }
 both_dbs!(subscriptions_errors);
 
@@ -759,44 +769,21 @@ both_dbs!(standard_webhooks_headers, FAST);
 // Retries (§9.8)
 // ---------------------------------------------------------------------------------------------
 
-async fn retry_budget_per_answer(app: TestApp) {
-    let rx = Receiver::start().await;
-    let fx = app.setup_facilitator().await;
-    let tok = order_token(&app, &fx).await;
-
-    rx.set("/s500", Behaviour::Status(500));
-    rx.set("/s503", Behaviour::Status(503));
-    rx.set("/s404", Behaviour::Status(404));
-    rx.set("/s400", Behaviour::Status(400));
-    rx.set("/s418", Behaviour::Status(418));
-    rx.set("/s301", Behaviour::Redirect(301, "/after301".into()));
-    rx.set("/s307", Behaviour::Redirect(307, "/after307".into()));
-    rx.set("/s308", Behaviour::Redirect(308, "/s308b".into()));
-    rx.set("/s308b", Behaviour::Redirect(307, "/after308".into()));
-    rx.set("/loop", Behaviour::Redirect(307, "/loop".into()));
-    rx.set("/slow", Behaviour::Delay(Duration::from_millis(3000), 200));
-    rx.set("/drop", Behaviour::Drop);
-    rx.set("/ok", Behaviour::Status(204));
-    let paths = [
-        "/s500", "/s503", "/s404", "/s400", "/s418", "/s301", "/s307", "/s308", "/loop", "/slow",
-        "/drop", "/ok",
-    ];
-    let mut subs = HashMap::new();
-    for p in paths {
-        subs.insert(p, subscribe(&app, &tok, EV, &rx.url(p)).await);
-    }
-    let on = order_number();
-    let event_id = emit_order(&app, &fx.outlet_id, &on, paths.len() as u64).await;
-
+/// Polls the delivery of each subscription in `subs` until it is dead or delivered (40 s).
+async fn final_deliveries(
+    app: &TestApp,
+    paths: &[&'static str],
+    subs: &HashMap<&str, String>,
+) -> HashMap<&'static str, Value> {
     // Wait for every delivery to reach a final status.
     let deadline = std::time::Instant::now() + Duration::from_secs(40);
     let mut finals: HashMap<&str, Value> = HashMap::new();
     while finals.len() < paths.len() {
-        for p in paths {
+        for &p in paths {
             if finals.contains_key(p) {
                 continue;
             }
-            let d = delivery_of(&app, &subs[p]).await;
+            let d = delivery_of(app, &subs[p]).await;
             let st = d["delivery_status"]
                 .as_str()
                 .unwrap_or_default()
@@ -811,40 +798,29 @@ async fn retry_budget_per_answer(app: TestApp) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // Nothing more arrives after the final status.
-    let counts_before: HashMap<String, usize> = paths
-        .iter()
-        .map(|p| (p.to_string(), rx.requests_to(p).len()))
-        .collect();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    for p in paths {
-        assert_eq!(
-            rx.requests_to(p).len(),
-            counts_before[p],
-            "{p}: attempts after the delivery became final"
-        );
-    }
+    finals
+}
 
+/// Attempts and final records per answer: the retry budget of each status, redirects
+/// followed or not, loops, timeouts and dropped connections.
+fn assert_retry_budgets(rx: &Receiver, finals: &HashMap<&str, Value>) {
     let attempts = |p: &str| rx.requests_to(p).len();
     // 2xx (204): delivered at once.
     assert_eq!(finals["/ok"]["delivery_status"], json!("delivered"));
     assert_eq!(attempts("/ok"), 1, "/ok attempts");
     assert_eq!(history(&finals["/ok"])[0]["status_code"], json!(204));
 
-    // 500: one retry.
-    assert_eq!(attempts("/s500"), 2, "500 → 2 attempts");
-    assert_dead(&finals["/s500"], 2, http_failure(500, "HTTP 500"));
-    // 503: four retries.
-    assert_eq!(attempts("/s503"), 5, "503 → 5 attempts");
-    assert_dead(&finals["/s503"], 5, http_failure(503, "HTTP 503"));
-    // 404 and 400: two retries.
-    assert_eq!(attempts("/s404"), 3, "404 → 3 attempts");
-    assert_dead(&finals["/s404"], 3, http_failure(404, "URL not found"));
-    assert_eq!(attempts("/s400"), 3, "400 → 3 attempts");
-    assert_dead(&finals["/s400"], 3, http_failure(400, "HTTP 400"));
-    // Other status: five retries.
-    assert_eq!(attempts("/s418"), 6, "418 → 6 attempts");
-    assert_dead(&finals["/s418"], 6, http_failure(418, "HTTP 418"));
+    // 500: one retry; 503: four retries; 404 and 400: two retries; other status: five retries.
+    for (path, n, status, message) in [
+        ("/s500", 2, 500, "HTTP 500"),
+        ("/s503", 5, 503, "HTTP 503"),
+        ("/s404", 3, 404, "URL not found"),
+        ("/s400", 3, 400, "HTTP 400"),
+        ("/s418", 6, 418, "HTTP 418"),
+    ] {
+        assert_eq!(attempts(path), n, "{status} → {n} attempts");
+        assert_dead(&finals[path], n, http_failure(status, message));
+    }
     // 301: no retry, not followed.
     assert_eq!(attempts("/s301"), 1, "301 → 1 attempt");
     assert_eq!(attempts("/after301"), 0, "301 must not be followed");
@@ -904,6 +880,53 @@ async fn retry_budget_per_answer(app: TestApp) {
         assert!(m.starts_with("Connection failed"), "{e}");
         assert_eq!(e["status_code"], Value::Null, "{e}");
     });
+}
+
+async fn retry_budget_per_answer(app: TestApp) {
+    let rx = Receiver::start().await;
+    let fx = app.setup_facilitator().await;
+    let tok = order_token(&app, &fx).await;
+
+    rx.set("/s500", Behaviour::Status(500));
+    rx.set("/s503", Behaviour::Status(503));
+    rx.set("/s404", Behaviour::Status(404));
+    rx.set("/s400", Behaviour::Status(400));
+    rx.set("/s418", Behaviour::Status(418));
+    rx.set("/s301", Behaviour::Redirect(301, "/after301".into()));
+    rx.set("/s307", Behaviour::Redirect(307, "/after307".into()));
+    rx.set("/s308", Behaviour::Redirect(308, "/s308b".into()));
+    rx.set("/s308b", Behaviour::Redirect(307, "/after308".into()));
+    rx.set("/loop", Behaviour::Redirect(307, "/loop".into()));
+    rx.set("/slow", Behaviour::Delay(Duration::from_millis(3000), 200));
+    rx.set("/drop", Behaviour::Drop);
+    rx.set("/ok", Behaviour::Status(204));
+    let paths = [
+        "/s500", "/s503", "/s404", "/s400", "/s418", "/s301", "/s307", "/s308", "/loop", "/slow",
+        "/drop", "/ok",
+    ];
+    let mut subs = HashMap::new();
+    for p in paths {
+        subs.insert(p, subscribe(&app, &tok, EV, &rx.url(p)).await);
+    }
+    let on = order_number();
+    let event_id = emit_order(&app, &fx.outlet_id, &on, paths.len() as u64).await;
+
+    let finals = final_deliveries(&app, &paths, &subs).await;
+    // Nothing more arrives after the final status.
+    let counts_before: HashMap<String, usize> = paths
+        .iter()
+        .map(|p| (p.to_string(), rx.requests_to(p).len()))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for p in paths {
+        assert_eq!(
+            rx.requests_to(p).len(),
+            counts_before[p],
+            "{p}: attempts after the delivery became final"
+        );
+    }
+
+    assert_retry_budgets(&rx, &finals);
 
     // Every retry is the same request; keys are per subscription.
     let mut keys = BTreeSet::new();
@@ -1114,6 +1137,131 @@ async fn fan_out_general_and_outlet_specific(app: TestApp) {
 }
 both_dbs!(fan_out_general_and_outlet_specific, FAST);
 
+/// A payment event needs the outlet linked for payment; then it is delivered with a default body.
+async fn payment_events_need_a_payment_link(app: &TestApp, rx: &Receiver, fx: &Fixture) {
+    // A payment event on an outlet linked for gofood only: wrong product.
+    let ev = emit(app, "payment.transaction.settlement", &fx.outlet_id, None).await;
+    assert_eq!(
+        ev["deliveries"],
+        json!(0),
+        "payment event, gofood link only: {ev}"
+    );
+    // Linked for payment too: delivered, with a default body for the outlet.
+    app.link(fx, &fx.outlet_id, "payment", "pay-ext").await;
+    let ev = emit(app, "payment.transaction.settlement", &fx.outlet_id, None).await;
+    assert_eq!(
+        ev["deliveries"],
+        json!(1),
+        "payment event, payment link: {ev}"
+    );
+    let p = rx.wait_for_path("/pay", 1, WAIT).await[0].json();
+    assert_eq!(
+        p["header"]["event_name"],
+        json!("payment.transaction.settlement")
+    );
+    assert_eq!(p["header"]["event_id"], ev["event_id"]);
+    assert!(p["body"].is_object(), "default body: {p}");
+    assert_eq!(
+        p["body"]["outlet"]["id"],
+        json!(fx.outlet_id),
+        "default body: {p}"
+    );
+}
+
+/// Inactive subscription: nothing; activated: delivered; deactivated again: nothing.
+async fn inactive_subscriptions_get_nothing(app: &TestApp, rx: &Receiver, fx: &Fixture, tok: &str) {
+    // Inactive subscription: nothing; activated: delivered.
+    let r = app
+        .api_send(
+            Method::POST,
+            SUBS,
+            tok,
+            Some(json!({ "event": "gofood.order.completed", "url": rx.url("/inactive"), "active": false })),
+        )
+        .await;
+    let inactive = r.data(201)["subscription"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let completed = |on: String| {
+        let outlet = fx.outlet_id.clone();
+        async move {
+            emit(
+                app,
+                "gofood.order.completed",
+                &outlet,
+                Some(order_body(&on, &outlet)),
+            )
+            .await["deliveries"]
+                .clone()
+        }
+    };
+    assert_eq!(
+        completed(order_number()).await,
+        json!(0),
+        "inactive subscription"
+    );
+    let r = app
+        .api_send(
+            Method::PUT,
+            &sub_path(SUBS, &inactive),
+            tok,
+            Some(json!({ "active": true })),
+        )
+        .await;
+    r.data(200);
+    assert_eq!(
+        completed(order_number()).await,
+        json!(1),
+        "activated subscription"
+    );
+    rx.wait_for_path("/inactive", 1, WAIT).await;
+    // Deactivated again: nothing.
+    let r = app
+        .api_send(
+            Method::PUT,
+            &sub_path(SUBS, &inactive),
+            tok,
+            Some(json!({ "active": false })),
+        )
+        .await;
+    r.data(200);
+    assert_eq!(
+        completed(order_number()).await,
+        json!(0),
+        "deactivated subscription"
+    );
+}
+
+/// A partner that holds no read scope gets no order events.
+async fn scopeless_partner_gets_no_order_events(app: &TestApp, rx: &Receiver) {
+    // A partner that holds no read scope (none configured, its only client never allowed
+    // gofood:order:read) gets no order events.
+    let merchant = app.create_merchant("Scopeless").await;
+    let outlet = app.create_outlet_id(&merchant, "Scopeless outlet").await;
+    let (user_id, _) = app.create_user(&[(merchant.as_str(), "owner")], None).await;
+    let partner = app
+        .create_partner(
+            json!({ "name": "Scopeless POS", "type": "facilitator", "read_scopes": [] }),
+        )
+        .await;
+    let pid = partner["id"].as_str().unwrap().to_string();
+    let (cid, cs) = app.create_client(&pid, &["partner:outlet:read"]).await;
+    let ptok = app.access_token(&cid, &cs, "partner:outlet:read").await;
+    let r = app
+        .admin_post(
+            "/sandbox/v1/links",
+            json!({ "user_id": user_id, "partner_id": pid, "outlet_id": outlet,
+                    "product": "gofood", "external_outlet_id": "x" }),
+        )
+        .await;
+    r.data(200);
+    subscribe(app, &ptok, EV, &rx.url("/scopeless")).await;
+    emit_order(app, &outlet, &order_number(), 0).await;
+    rx.assert_stays("/scopeless", 0, Duration::from_millis(800))
+        .await;
+}
+
 async fn routing_links_scopes_and_inactive(app: TestApp) {
     let rx = Receiver::start().await;
     let fx = app.setup_facilitator().await;
@@ -1144,97 +1292,8 @@ async fn routing_links_scopes_and_inactive(app: TestApp) {
     let foreign = app.create_outlet_id(&stranger, "Foreign").await;
     emit_order(&app, &foreign, &order_number(), 0).await;
 
-    // A payment event on an outlet linked for gofood only: wrong product.
-    let ev = emit(&app, "payment.transaction.settlement", &fx.outlet_id, None).await;
-    assert_eq!(
-        ev["deliveries"],
-        json!(0),
-        "payment event, gofood link only: {ev}"
-    );
-    // Linked for payment too: delivered, with a default body for the outlet.
-    app.link(&fx, &fx.outlet_id, "payment", "pay-ext").await;
-    let ev = emit(&app, "payment.transaction.settlement", &fx.outlet_id, None).await;
-    assert_eq!(
-        ev["deliveries"],
-        json!(1),
-        "payment event, payment link: {ev}"
-    );
-    let p = rx.wait_for_path("/pay", 1, WAIT).await[0].json();
-    assert_eq!(
-        p["header"]["event_name"],
-        json!("payment.transaction.settlement")
-    );
-    assert_eq!(p["header"]["event_id"], ev["event_id"]);
-    assert!(p["body"].is_object(), "default body: {p}");
-    assert_eq!(
-        p["body"]["outlet"]["id"],
-        json!(fx.outlet_id),
-        "default body: {p}"
-    );
-
-    // Inactive subscription: nothing; activated: delivered.
-    let r = app
-        .api_send(
-            Method::POST,
-            SUBS,
-            &tok,
-            Some(json!({ "event": "gofood.order.completed", "url": rx.url("/inactive"), "active": false })),
-        )
-        .await;
-    let inactive = r.data(201)["subscription"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let completed = |on: String| {
-        let app = &app;
-        let outlet = fx.outlet_id.clone();
-        async move {
-            emit(
-                app,
-                "gofood.order.completed",
-                &outlet,
-                Some(order_body(&on, &outlet)),
-            )
-            .await["deliveries"]
-                .clone()
-        }
-    };
-    assert_eq!(
-        completed(order_number()).await,
-        json!(0),
-        "inactive subscription"
-    );
-    let r = app
-        .api_send(
-            Method::PUT,
-            &sub_path(SUBS, &inactive),
-            &tok,
-            Some(json!({ "active": true })),
-        )
-        .await;
-    r.data(200);
-    assert_eq!(
-        completed(order_number()).await,
-        json!(1),
-        "activated subscription"
-    );
-    rx.wait_for_path("/inactive", 1, WAIT).await;
-    // Deactivated again: nothing.
-    let r = app
-        .api_send(
-            Method::PUT,
-            &sub_path(SUBS, &inactive),
-            &tok,
-            Some(json!({ "active": false })),
-        )
-        .await;
-    r.data(200);
-    assert_eq!(
-        completed(order_number()).await,
-        json!(0),
-        "deactivated subscription"
-    );
-
+    payment_events_need_a_payment_link(&app, &rx, &fx).await;
+    inactive_subscriptions_get_nothing(&app, &rx, &fx, &tok).await;
     // Unlinked (gofood): order events stop.
     let r = app
         .admin_delete(
@@ -1253,31 +1312,7 @@ async fn routing_links_scopes_and_inactive(app: TestApp) {
     rx.assert_stays("/inactive", 1, Duration::from_millis(0))
         .await;
 
-    // A partner that holds no read scope (none configured, its only client never allowed
-    // gofood:order:read) gets no order events.
-    let merchant = app.create_merchant("Scopeless").await;
-    let outlet = app.create_outlet_id(&merchant, "Scopeless outlet").await;
-    let (user_id, _) = app.create_user(&[(merchant.as_str(), "owner")], None).await;
-    let partner = app
-        .create_partner(
-            json!({ "name": "Scopeless POS", "type": "facilitator", "read_scopes": [] }),
-        )
-        .await;
-    let pid = partner["id"].as_str().unwrap().to_string();
-    let (cid, cs) = app.create_client(&pid, &["partner:outlet:read"]).await;
-    let ptok = app.access_token(&cid, &cs, "partner:outlet:read").await;
-    let r = app
-        .admin_post(
-            "/sandbox/v1/links",
-            json!({ "user_id": user_id, "partner_id": pid, "outlet_id": outlet,
-                    "product": "gofood", "external_outlet_id": "x" }),
-        )
-        .await;
-    r.data(200);
-    subscribe(&app, &ptok, EV, &rx.url("/scopeless")).await;
-    emit_order(&app, &outlet, &order_number(), 0).await;
-    rx.assert_stays("/scopeless", 0, Duration::from_millis(800))
-        .await;
+    scopeless_partner_gets_no_order_events(&app, &rx).await;
 }
 both_dbs!(routing_links_scopes_and_inactive, FAST);
 
@@ -1318,6 +1353,37 @@ both_dbs!(direct_partner_owned_outlets, FAST);
 // ---------------------------------------------------------------------------------------------
 // Troubleshooting (§9.10) and the sandbox delivery list
 // ---------------------------------------------------------------------------------------------
+
+/// Sandbox delivery list filters (partner, entity, event, status) and paging, over the five deliveries.
+async fn sandbox_delivery_filters(app: &TestApp, fx: &Fixture, on: &str, dead_id: &str) {
+    // Sandbox list filters.
+    let by_partner = deliveries(app, &format!("partner_id={}&per_page=100", fx.partner_id)).await;
+    assert_eq!(by_partner.len(), 3, "fx partner: 3 deliveries");
+    assert!(by_partner
+        .iter()
+        .all(|d| d["partner_id"] == json!(fx.partner_id)));
+    let by_entity = deliveries(app, &format!("entity_id={on}")).await;
+    assert_eq!(by_entity.len(), 3, "both partners, that entity");
+    let by_event = deliveries(app, "event=gofood.order.completed").await;
+    assert_eq!(by_event.len(), 1);
+    assert_eq!(by_event[0]["id"], json!(dead_id));
+    let by_status = deliveries(app, &format!("status=dead&partner_id={}", fx.partner_id)).await;
+    assert_eq!(by_status.len(), 1);
+    let all = deliveries(app, "per_page=100").await;
+    assert_eq!(all.len(), 5, "all deliveries");
+    let p1 = deliveries(app, "per_page=2&page=1").await;
+    let p2 = deliveries(app, "per_page=2&page=2").await;
+    let p3 = deliveries(app, "per_page=2&page=3").await;
+    let p4 = deliveries(app, "per_page=2&page=4").await;
+    assert_eq!((p1.len(), p2.len(), p3.len(), p4.len()), (2, 2, 1, 0));
+    let ids: BTreeSet<String> = p1
+        .iter()
+        .chain(&p2)
+        .chain(&p3)
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 5, "pages do not overlap");
+}
 
 async fn troubleshooting_notifications(app: TestApp) {
     let rx = Receiver::start().await;
@@ -1434,33 +1500,7 @@ async fn troubleshooting_notifications(app: TestApp) {
     let r = app.get(&path(&on)).await;
     assert_session_expired(&r);
 
-    // Sandbox list filters.
-    let by_partner = deliveries(&app, &format!("partner_id={}&per_page=100", fx.partner_id)).await;
-    assert_eq!(by_partner.len(), 3, "fx partner: 3 deliveries");
-    assert!(by_partner
-        .iter()
-        .all(|d| d["partner_id"] == json!(fx.partner_id)));
-    let by_entity = deliveries(&app, &format!("entity_id={on}")).await;
-    assert_eq!(by_entity.len(), 3, "both partners, that entity");
-    let by_event = deliveries(&app, "event=gofood.order.completed").await;
-    assert_eq!(by_event.len(), 1);
-    assert_eq!(by_event[0]["id"], json!(d_dead_id));
-    let by_status = deliveries(&app, &format!("status=dead&partner_id={}", fx.partner_id)).await;
-    assert_eq!(by_status.len(), 1);
-    let all = deliveries(&app, "per_page=100").await;
-    assert_eq!(all.len(), 5, "all deliveries");
-    let p1 = deliveries(&app, "per_page=2&page=1").await;
-    let p2 = deliveries(&app, "per_page=2&page=2").await;
-    let p3 = deliveries(&app, "per_page=2&page=3").await;
-    let p4 = deliveries(&app, "per_page=2&page=4").await;
-    assert_eq!((p1.len(), p2.len(), p3.len(), p4.len()), (2, 2, 1, 0));
-    let ids: BTreeSet<String> = p1
-        .iter()
-        .chain(&p2)
-        .chain(&p3)
-        .map(|d| d["id"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(ids.len(), 5, "pages do not overlap");
+    sandbox_delivery_filters(&app, &fx, &on, &d_dead_id).await;
 }
 both_dbs!(troubleshooting_notifications, FAST);
 
