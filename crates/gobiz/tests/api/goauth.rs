@@ -1499,59 +1499,8 @@ async fn login_language_from_accept_language(app: TestApp) {
 }
 both_dbs!(login_language_from_accept_language);
 
-async fn error_pages_speak_the_page_language(app: TestApp) {
-    let c = setup(&app).await;
-
-    // Authorization endpoint pages: ui_locales, else Accept-Language, else id.
-    let r = browser_get_lang(&app, "/oauth2/auth?client_id=no-such-client", Some("en")).await;
-    assert_error_page(&r, 400, "en", "Unknown client_id: no-such-client");
-    let r = browser_get_lang(&app, "/oauth2/auth?client_id=no-such-client", None).await;
-    assert_error_page(&r, 400, "id", "client_id tidak dikenal: no-such-client");
-    let r = browser_get_lang(
-        &app,
-        "/oauth2/auth?client_id=no-such-client&ui_locales=en",
-        Some("id"),
-    )
-    .await;
-    assert_error_page(&r, 400, "en", "Unknown client_id: no-such-client");
-    let path = format!("/oauth2/auth?client_id={}", c.client_id);
-    let r = browser_get_lang(&app, &path, Some("id-ID")).await;
-    assert_error_page(&r, 400, "id", "Permintaan ini tidak memiliki redirect_uri.");
-    let path = format!(
-        "/oauth2/auth?client_id={}&redirect_uri=http%3A%2F%2Fevil.example%2Fcb",
-        c.client_id
-    );
-    let r = browser_get_lang(&app, &path, Some("en")).await;
-    assert_error_page(
-        &r,
-        400,
-        "en",
-        "The redirect_uri is not registered for this client.",
-    );
-    let message = "<script>";
-    let r = browser_get_lang(&app, "/oauth2/auth?client_id=%3Cscript%3E", Some("en")).await;
-    assert!(
-        !r.text.contains(message) && r.text.contains("&lt;script&gt;"),
-        "escaped: {}",
-        r.text
-    );
-
-    // An unknown flow: Accept-Language.
-    let r = browser_get_lang(&app, "/merchant/login?flow=no-such-flow", Some("en")).await;
-    assert_error_page(
-        &r,
-        400,
-        "en",
-        "This login link is no longer valid. Start again from the application.",
-    );
-    let r = browser_get_lang(&app, "/merchant/login?flow=no-such-flow", None).await;
-    assert_error_page(
-        &r,
-        400,
-        "id",
-        "Tautan masuk ini tidak berlaku lagi. Mulai lagi dari aplikasi.",
-    );
-
+/// Error pages of a known flow: its own language (ui_locales=en) whatever Accept-Language says, but Accept-Language for a control character; the finished flow is gone.
+async fn flow_error_pages_speak_the_flow_language(app: &TestApp, c: &Ctx) {
     // A known flow: its own language (ui_locales=en), whatever Accept-Language says.
     let path = app.authorize_path(&c.client_id, REDIRECT_URI, SCOPE, &[]);
     let flow = app.start_flow(&path).await;
@@ -1623,6 +1572,62 @@ async fn error_pages_speak_the_page_language(app: TestApp) {
         "en",
         "This login link is no longer valid. Start again from the application.",
     );
+}
+
+async fn error_pages_speak_the_page_language(app: TestApp) {
+    let c = setup(&app).await;
+
+    // Authorization endpoint pages: ui_locales, else Accept-Language, else id.
+    let r = browser_get_lang(&app, "/oauth2/auth?client_id=no-such-client", Some("en")).await;
+    assert_error_page(&r, 400, "en", "Unknown client_id: no-such-client");
+    let r = browser_get_lang(&app, "/oauth2/auth?client_id=no-such-client", None).await;
+    assert_error_page(&r, 400, "id", "client_id tidak dikenal: no-such-client");
+    let r = browser_get_lang(
+        &app,
+        "/oauth2/auth?client_id=no-such-client&ui_locales=en",
+        Some("id"),
+    )
+    .await;
+    assert_error_page(&r, 400, "en", "Unknown client_id: no-such-client");
+    let path = format!("/oauth2/auth?client_id={}", c.client_id);
+    let r = browser_get_lang(&app, &path, Some("id-ID")).await;
+    assert_error_page(&r, 400, "id", "Permintaan ini tidak memiliki redirect_uri.");
+    let path = format!(
+        "/oauth2/auth?client_id={}&redirect_uri=http%3A%2F%2Fevil.example%2Fcb",
+        c.client_id
+    );
+    let r = browser_get_lang(&app, &path, Some("en")).await;
+    assert_error_page(
+        &r,
+        400,
+        "en",
+        "The redirect_uri is not registered for this client.",
+    );
+    let message = "<script>";
+    let r = browser_get_lang(&app, "/oauth2/auth?client_id=%3Cscript%3E", Some("en")).await;
+    assert!(
+        !r.text.contains(message) && r.text.contains("&lt;script&gt;"),
+        "escaped: {}",
+        r.text
+    );
+
+    // An unknown flow: Accept-Language.
+    let r = browser_get_lang(&app, "/merchant/login?flow=no-such-flow", Some("en")).await;
+    assert_error_page(
+        &r,
+        400,
+        "en",
+        "This login link is no longer valid. Start again from the application.",
+    );
+    let r = browser_get_lang(&app, "/merchant/login?flow=no-such-flow", None).await;
+    assert_error_page(
+        &r,
+        400,
+        "id",
+        "Tautan masuk ini tidak berlaku lagi. Mulai lagi dari aplikasi.",
+    );
+
+    flow_error_pages_speak_the_flow_language(&app, &c).await;
 }
 both_dbs!(error_pages_speak_the_page_language);
 

@@ -57,6 +57,99 @@ fn time_helpers() {
 // Reconciliation on generated data (property test)
 // ---------------------------------------------------------------------------------------------
 
+/// Ranges to check: the whole range in two spellings, single instants and edges on real sale
+/// times (`times`), random ranges reaching past both ends, and one before any sale.
+fn ranges_to_check(rng: &mut Rng, times: &[i64], from: i64, to: i64) -> Vec<(i64, i64)> {
+    let mut ranges: Vec<(i64, i64)> = vec![(from, to), (from - DAY, to + DAY)];
+    for _ in 0..2 {
+        let t = times[rng.range(0, times.len() as i64 - 1) as usize];
+        ranges.push((t, t));
+        ranges.push((t - 1, t - 1));
+    }
+    for _ in 0..2 {
+        let a = times[rng.range(0, times.len() as i64 - 1) as usize];
+        let b = times[rng.range(0, times.len() as i64 - 1) as usize];
+        let (a, b) = (a.min(b), a.max(b));
+        ranges.push((a, b));
+        ranges.push((a + 1, b.max(a + 1)));
+        ranges.push((a, (b - 1).max(a)));
+    }
+    for _ in 0..4 {
+        let a = rng.range(from - 3 * DAY, to + 3 * DAY);
+        let b = rng.range(from - 3 * DAY, to + 3 * DAY);
+        ranges.push((a.min(b), a.max(b)));
+    }
+    ranges.push((from - 10 * DAY, from - 1));
+    ranges.push((to + 1, to + 5 * DAY));
+
+    ranges
+}
+
+/// The whole range of one generated outlet: every figure is non-trivial, spelling it in UTC
+/// gives the same, and the invoices match the invoice-type transactions.
+async fn check_whole_generated_range(
+    app: &TestApp,
+    e: &MEnv,
+    outlet: &str,
+    txns: &[Value],
+    (from, to): (i64, i64),
+    ctx: &str,
+) {
+    // The whole range: every figure is non-trivial, and spelling it in UTC gives the same.
+    let whole = reports(
+        app,
+        &e.tok,
+        outlet,
+        &with_offset(from, 420),
+        &with_offset(to, 420),
+    )
+    .await;
+    assert_eq!(
+        whole,
+        reports(app, &e.tok, outlet, &utc(from), &utc(to)).await,
+        "{ctx}: offsets"
+    );
+    assert!(
+        int(idr(&whole.summary), "gross_amount") > 0,
+        "{ctx}: gross > 0"
+    );
+    assert!(
+        !arr(&whole.items, "item_sales").is_empty(),
+        "{ctx}: item sales"
+    );
+    assert!(
+        !arr(&whole.modifiers, "modifiers").is_empty(),
+        "{ctx}: generated sales have modifiers"
+    );
+    assert!(
+        int(&whole.items, "total_discounts") > 0,
+        "{ctx}: generated sales have discounts"
+    );
+    assert!(
+        int(idr(&whole.summary), "redemption") > 0,
+        "{ctx}: generated sales have redemptions"
+    );
+
+    // Invoices = the invoice-type transactions, newest first, with matching figures.
+    let desc = all_transactions(app, &e.tok, outlet, 1000, Some("DESC")).await;
+    let invoices = all_invoices(app, &e.tok, outlet, 1000).await;
+    assert!(
+        !invoices.is_empty(),
+        "{ctx}: generated sales include invoices"
+    );
+    check_invoices_against_transactions(&invoices, &desc, ctx);
+    let kinds: HashSet<&str> = txns.iter().map(|t| s(t, "payment_type")).collect();
+    assert!(kinds.len() >= 3, "{ctx}: several payment types: {kinds:?}");
+    assert!(
+        txns.iter().any(|t| int(t, "taxes") > 0),
+        "{ctx}: some taxes"
+    );
+    assert!(
+        txns.iter().any(|t| int(t, "gratuities") > 0),
+        "{ctx}: some gratuities"
+    );
+}
+
 async fn reports_reconcile_on_generated_data(app: TestApp) {
     let e = menv(&app).await;
     let mut total_refunds = 0;
@@ -98,34 +191,11 @@ async fn reports_reconcile_on_generated_data(app: TestApp) {
         );
         total_refunds += refunded;
 
-        // Ranges: the whole range in two spellings, single instants and edges on real sale
-        // times, random ranges reaching past both ends, and one before any sale.
         let times: Vec<i64> = txns
             .iter()
             .map(|t| secs(s(t, "transaction_date")))
             .collect();
-        let mut ranges: Vec<(i64, i64)> = vec![(from, to), (from - DAY, to + DAY)];
-        for _ in 0..2 {
-            let t = times[rng.range(0, times.len() as i64 - 1) as usize];
-            ranges.push((t, t));
-            ranges.push((t - 1, t - 1));
-        }
-        for _ in 0..2 {
-            let a = times[rng.range(0, times.len() as i64 - 1) as usize];
-            let b = times[rng.range(0, times.len() as i64 - 1) as usize];
-            let (a, b) = (a.min(b), a.max(b));
-            ranges.push((a, b));
-            ranges.push((a + 1, b.max(a + 1)));
-            ranges.push((a, (b - 1).max(a)));
-        }
-        for _ in 0..4 {
-            let a = rng.range(from - 3 * DAY, to + 3 * DAY);
-            let b = rng.range(from - 3 * DAY, to + 3 * DAY);
-            ranges.push((a.min(b), a.max(b)));
-        }
-        ranges.push((from - 10 * DAY, from - 1));
-        ranges.push((to + 1, to + 5 * DAY));
-
+        let ranges = ranges_to_check(&mut rng, &times, from, to);
         for (gte, lte) in ranges {
             let (gs, ls) = (fmt_any(gte, rng.next_u64()), fmt_any(lte, rng.next_u64()));
             let rctx = format!("{ctx}, range [{gs}, {ls}]");
@@ -135,59 +205,7 @@ async fn reports_reconcile_on_generated_data(app: TestApp) {
             checked_ranges += 1;
         }
 
-        // The whole range: every figure is non-trivial, and spelling it in UTC gives the same.
-        let whole = reports(
-            &app,
-            &e.tok,
-            &outlet,
-            &with_offset(from, 420),
-            &with_offset(to, 420),
-        )
-        .await;
-        assert_eq!(
-            whole,
-            reports(&app, &e.tok, &outlet, &utc(from), &utc(to)).await,
-            "{ctx}: offsets"
-        );
-        assert!(
-            int(idr(&whole.summary), "gross_amount") > 0,
-            "{ctx}: gross > 0"
-        );
-        assert!(
-            !arr(&whole.items, "item_sales").is_empty(),
-            "{ctx}: item sales"
-        );
-        assert!(
-            !arr(&whole.modifiers, "modifiers").is_empty(),
-            "{ctx}: generated sales have modifiers"
-        );
-        assert!(
-            int(&whole.items, "total_discounts") > 0,
-            "{ctx}: generated sales have discounts"
-        );
-        assert!(
-            int(idr(&whole.summary), "redemption") > 0,
-            "{ctx}: generated sales have redemptions"
-        );
-
-        // Invoices = the invoice-type transactions, newest first, with matching figures.
-        let desc = all_transactions(&app, &e.tok, &outlet, 1000, Some("DESC")).await;
-        let invoices = all_invoices(&app, &e.tok, &outlet, 1000).await;
-        assert!(
-            !invoices.is_empty(),
-            "{ctx}: generated sales include invoices"
-        );
-        check_invoices_against_transactions(&invoices, &desc, &ctx);
-        let kinds: HashSet<&str> = txns.iter().map(|t| s(t, "payment_type")).collect();
-        assert!(kinds.len() >= 3, "{ctx}: several payment types: {kinds:?}");
-        assert!(
-            txns.iter().any(|t| int(t, "taxes") > 0),
-            "{ctx}: some taxes"
-        );
-        assert!(
-            txns.iter().any(|t| int(t, "gratuities") > 0),
-            "{ctx}: some gratuities"
-        );
+        check_whole_generated_range(&app, &e, &outlet, &txns, (from, to), &ctx).await;
     }
     assert!(total_refunds > 0, "some generated sales are refunded");
     assert!(checked_ranges >= 60);
@@ -1260,6 +1278,44 @@ async fn may_gross(app: &TestApp, tok: &str, outlet: &str) -> i64 {
     int(idr(&d), "gross_amount")
 }
 
+/// A direct partner acts on its merchant's outlets without any link, old and new, but not on another merchant's outlet; business outlets need mokapos:library:read.
+async fn direct_partner_access(app: &TestApp, e: &MEnv, gofood: &str, at: &str) {
+    // A direct partner of the merchant acts on its outlets without any link, old and new,
+    // but not on another merchant's outlet.
+    let d = app.setup_direct().await;
+    let dtok = token_with(app, &d.partner_id, ALL_MOKA).await;
+    let second = app.create_outlet_id(&d.merchant_id, "Second").await;
+    record_ok(app, &d.outlet_id, priced_sale(at, 7)).await;
+    record_ok(app, &second, priced_sale(at, 11)).await;
+    for o in [&d.outlet_id, &second] {
+        for ep in ENDPOINTS {
+            call(app, Some(&dtok), o, ep, false).await.data(200);
+        }
+    }
+    assert_eq!(may_gross(app, &dtok, &d.outlet_id).await, 7);
+    assert_eq!(may_gross(app, &dtok, &second).await, 11);
+    for ep in ENDPOINTS {
+        assert_unregistered(&call(app, Some(&dtok), gofood, ep, false).await);
+        assert_unregistered(&call(app, Some(&e.tok), &d.outlet_id, ep, false).await);
+    }
+
+    // Business outlets need mokapos:library:read.
+    let path = business_outlets_path(&d.merchant_id);
+    let r = app
+        .api_get(
+            &path,
+            &token_with(app, &d.partner_id, &[REPORTING, TRANSACTION, CUSTOMER]).await,
+        )
+        .await;
+    assert_missing_scope(&r, LIBRARY);
+    let r = app
+        .api_get(&path, &token_with(app, &d.partner_id, &[LIBRARY]).await)
+        .await;
+    r.data(200);
+    let r = app.send(app.request(Method::GET, &path)).await;
+    assert_session_expired(&r);
+}
+
 async fn access_scopes_links_and_order_of_checks(app: TestApp) {
     let e = menv(&app).await;
     let gofood = e.outlet().to_string();
@@ -1342,40 +1398,7 @@ async fn access_scopes_links_and_order_of_checks(app: TestApp) {
         assert_unregistered(&call(&app, Some(&other_tok), &gofood, ep, false).await);
     }
 
-    // A direct partner of the merchant acts on its outlets without any link, old and new,
-    // but not on another merchant's outlet.
-    let d = app.setup_direct().await;
-    let dtok = token_with(&app, &d.partner_id, ALL_MOKA).await;
-    let second = app.create_outlet_id(&d.merchant_id, "Second").await;
-    record_ok(&app, &d.outlet_id, priced_sale(at, 7)).await;
-    record_ok(&app, &second, priced_sale(at, 11)).await;
-    for o in [&d.outlet_id, &second] {
-        for ep in ENDPOINTS {
-            call(&app, Some(&dtok), o, ep, false).await.data(200);
-        }
-    }
-    assert_eq!(may_gross(&app, &dtok, &d.outlet_id).await, 7);
-    assert_eq!(may_gross(&app, &dtok, &second).await, 11);
-    for ep in ENDPOINTS {
-        assert_unregistered(&call(&app, Some(&dtok), &gofood, ep, false).await);
-        assert_unregistered(&call(&app, Some(&e.tok), &d.outlet_id, ep, false).await);
-    }
-
-    // Business outlets need mokapos:library:read.
-    let path = business_outlets_path(&d.merchant_id);
-    let r = app
-        .api_get(
-            &path,
-            &token_with(&app, &d.partner_id, &[REPORTING, TRANSACTION, CUSTOMER]).await,
-        )
-        .await;
-    assert_missing_scope(&r, LIBRARY);
-    let r = app
-        .api_get(&path, &token_with(&app, &d.partner_id, &[LIBRARY]).await)
-        .await;
-    r.data(200);
-    let r = app.send(app.request(Method::GET, &path)).await;
-    assert_session_expired(&r);
+    direct_partner_access(&app, &e, &gofood, at).await;
 }
 both_dbs!(access_scopes_links_and_order_of_checks);
 
@@ -2429,15 +2452,12 @@ async fn parallel_admin_posts(
     out
 }
 
-async fn refunds_never_exceed_the_sale(app: TestApp) {
-    let e = menv(&app).await;
-    let o = e.outlet().to_string();
-    let day = ("2024-07-01T00:00:00+07:00", "2024-07-01T23:59:59+07:00");
-
+/// Two lines for one unit in a single refund: refused as a whole, nothing refunded.
+async fn double_line_refund_refused(app: &TestApp, e: &MEnv, o: &str, day: (&str, &str)) {
     // Two lines for one unit in a single refund: refused as a whole, nothing refunded.
     let two = record_ok(
-        &app,
-        &o,
+        app,
+        o,
         sale(
             "2024-07-01T09:00:00+07:00",
             vec![
@@ -2449,23 +2469,26 @@ async fn refunds_never_exceed_the_sale(app: TestApp) {
     .await;
     let tid = s(&two, "id").to_string();
     let r = refund(
-        &app,
+        app,
         &tid,
         json!({ "lines": [ { "index": 0, "quantity": 1 }, { "index": 0, "quantity": 1 } ] }),
     )
     .await;
     assert_error(&r, 400, "Bad Request", "lines[1].index: is repeated");
-    let sm = report_ok(&app, &e.tok, &o, SUMMARY, day.0, day.1).await;
+    let sm = report_ok(app, &e.tok, o, SUMMARY, day.0, day.1).await;
     assert_eq!(
         int(idr(&sm), "refund"),
         0,
         "a refused refund leaves nothing behind"
     );
+}
 
+/// Ten parallel one-unit refunds of a three-unit line: exactly three succeed.
+async fn parallel_unit_refunds(app: &TestApp, e: &MEnv, o: &str, day: (&str, &str)) {
     // Ten parallel one-unit refunds of a three-unit line: exactly three succeed.
     let three = record_ok(
-        &app,
-        &o,
+        app,
+        o,
         sale(
             "2024-07-01T10:00:00+07:00",
             vec![line(7, "Teh", "Drink", 3, 7000)],
@@ -2474,7 +2497,7 @@ async fn refunds_never_exceed_the_sale(app: TestApp) {
     .await;
     let id = s(&three, "id").to_string();
     let res = parallel_admin_posts(
-        &app,
+        app,
         &refunds_path(&id),
         json!({ "lines": [ { "index": 0, "quantity": 1 } ] }),
         10,
@@ -2495,17 +2518,20 @@ async fn refunds_never_exceed_the_sale(app: TestApp) {
         .filter(|r| r["refund_type"] == json!("full"))
         .count();
     assert_eq!(full, 1, "the last one completes the sale: {ok:?}");
-    let sm = report_ok(&app, &e.tok, &o, SUMMARY, day.0, day.1).await;
+    let sm = report_ok(app, &e.tok, o, SUMMARY, day.0, day.1).await;
     assert_eq!(
         int(idr(&sm), "refund"),
         21000,
         "refunds never exceed the sale"
     );
+}
 
+/// Five parallel "refund everything": one succeeds, the rest conflict.
+async fn parallel_full_refunds(app: &TestApp, e: &MEnv, o: &str, day: (&str, &str)) {
     // Five parallel "refund everything": one succeeds, the rest conflict.
     let all = record_ok(
-        &app,
-        &o,
+        app,
+        o,
         sale(
             "2024-07-01T11:00:00+07:00",
             vec![line(8, "Susu", "Drink", 2, 4000)],
@@ -2513,7 +2539,7 @@ async fn refunds_never_exceed_the_sale(app: TestApp) {
     )
     .await;
     let aid = s(&all, "id").to_string();
-    let res = parallel_admin_posts(&app, &refunds_path(&aid), json!({}), 5).await;
+    let res = parallel_admin_posts(app, &refunds_path(&aid), json!({}), 5).await;
     let statuses: Vec<u16> = res.iter().map(|(st, _)| *st).collect();
     assert_eq!(
         statuses.iter().filter(|st| **st == 201).count(),
@@ -2524,20 +2550,23 @@ async fn refunds_never_exceed_the_sale(app: TestApp) {
         statuses.iter().all(|st| *st == 201 || *st == 409),
         "the rest are 409: {res:?}"
     );
-    let sm = report_ok(&app, &e.tok, &o, SUMMARY, day.0, day.1).await;
+    let sm = report_ok(app, &e.tok, o, SUMMARY, day.0, day.1).await;
     assert_eq!(int(idr(&sm), "refund"), 21000 + 8000);
-    let txns = all_transactions(&app, &e.tok, &o, 1000, Some("ASC")).await;
+    let txns = all_transactions(app, &e.tok, o, 1000, Some("ASC")).await;
     let t = txns.iter().find(|t| t["id"] == json!(aid)).unwrap();
     assert_eq!(
         arr(t, "payment_refunds").len(),
         1,
         "one refund recorded: {t}"
     );
+}
 
+/// Twenty sales recorded at once: distinct numbers, each listed once.
+async fn parallel_sales(app: &TestApp, e: &MEnv, o: &str) {
     // Twenty sales recorded at once: distinct numbers, each listed once.
     let res = parallel_admin_posts(
-        &app,
-        &sales_path(&o),
+        app,
+        &sales_path(o),
         priced_sale("2024-07-02T10:00:00+07:00", 1),
         20,
     )
@@ -2552,17 +2581,28 @@ async fn refunds_never_exceed_the_sale(app: TestApp) {
         .collect();
     assert_eq!(numbers.len(), 20, "distinct sale numbers");
     let sm = report_ok(
-        &app,
+        app,
         &e.tok,
-        &o,
+        o,
         SUMMARY,
         "2024-07-02T10:00:00+07:00",
         "2024-07-02T10:00:00+07:00",
     )
     .await;
     assert_eq!(int(idr(&sm), "gross_amount"), 20);
-    let txns = all_transactions(&app, &e.tok, &o, 7, Some("DESC")).await;
+    let txns = all_transactions(app, &e.tok, o, 7, Some("DESC")).await;
     assert_eq!(txns.len(), 23, "every sale listed once");
+}
+
+async fn refunds_never_exceed_the_sale(app: TestApp) {
+    let e = menv(&app).await;
+    let o = e.outlet().to_string();
+    let day = ("2024-07-01T00:00:00+07:00", "2024-07-01T23:59:59+07:00");
+
+    double_line_refund_refused(&app, &e, &o, day).await;
+    parallel_unit_refunds(&app, &e, &o, day).await;
+    parallel_full_refunds(&app, &e, &o, day).await;
+    parallel_sales(&app, &e, &o).await;
 }
 both_dbs!(refunds_never_exceed_the_sale);
 

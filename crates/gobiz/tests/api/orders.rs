@@ -199,6 +199,36 @@ fn assert_webhook_error(
 // Lifecycles per acceptance mode and service type
 // ---------------------------------------------------------------------------------------------
 
+/// Troubleshooting lists the order's six deliveries, for this partner and endpoint.
+async fn troubleshooting_lists_the_deliveries(app: &TestApp, e: &Env, n: &str) {
+    // Troubleshooting lists the order's deliveries.
+    let want: Vec<String> = [CREATED, ACCEPTED, OTW, ARRIVED, PLACED, COMPLETED]
+        .iter()
+        .map(|s| event_of(s))
+        .collect();
+    let deadline = std::time::Instant::now() + WAIT;
+    let list = loop {
+        let l = notifications(app, &e.tok, n).await;
+        if l.len() >= want.len() || std::time::Instant::now() >= deadline {
+            break l;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let mut types: Vec<String> = list
+        .iter()
+        .map(|x| x["event_type"].as_str().unwrap_or_default().to_string())
+        .collect();
+    types.sort();
+    let mut sorted_want = want.clone();
+    sorted_want.sort();
+    assert_eq!(types, sorted_want, "troubleshooting for {n}: {list:?}");
+    for x in &list {
+        assert_eq!(x["entity_id"], json!(n), "entity_id: {x}");
+        assert_eq!(x["partner_id"], json!(e.fx.partner_id), "partner_id: {x}");
+        assert_eq!(x["endpoint"], json!(e.rx.url(HOOK)), "endpoint: {x}");
+    }
+}
+
 async fn lifecycle_auto_accept_delivery(app: TestApp) {
     let e = env(&app).await;
     let o = place_ok(
@@ -283,33 +313,7 @@ async fn lifecycle_auto_accept_delivery(app: TestApp) {
         "no webhook_error with a complete mapping"
     );
 
-    // Troubleshooting lists the order's deliveries.
-    let want: Vec<String> = [CREATED, ACCEPTED, OTW, ARRIVED, PLACED, COMPLETED]
-        .iter()
-        .map(|s| event_of(s))
-        .collect();
-    let deadline = std::time::Instant::now() + WAIT;
-    let list = loop {
-        let l = notifications(&app, &e.tok, &n).await;
-        if l.len() >= want.len() || std::time::Instant::now() >= deadline {
-            break l;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let mut types: Vec<String> = list
-        .iter()
-        .map(|x| x["event_type"].as_str().unwrap_or_default().to_string())
-        .collect();
-    types.sort();
-    let mut sorted_want = want.clone();
-    sorted_want.sort();
-    assert_eq!(types, sorted_want, "troubleshooting for {n}: {list:?}");
-    for x in &list {
-        assert_eq!(x["entity_id"], json!(n), "entity_id: {x}");
-        assert_eq!(x["partner_id"], json!(e.fx.partner_id), "partner_id: {x}");
-        assert_eq!(x["endpoint"], json!(e.rx.url(HOOK)), "endpoint: {x}");
-    }
-
+    troubleshooting_lists_the_deliveries(&app, &e, &n).await;
     // The outlet's order list carries it.
     let orders = list_orders(&app, e.outlet()).await;
     assert_eq!(orders.len(), 1, "one order on the outlet: {orders:?}");
@@ -674,6 +678,31 @@ both_dbs!(lifecycle_pickup);
 // Pricing and contents (§5.4, §10.3)
 // ---------------------------------------------------------------------------------------------
 
+/// Defaults: customer name, cutlery null, takeaway 0, notes ""; a customer id per order.
+async fn order_defaults(app: &TestApp, e: &Env, n: &str, o: &Value) {
+    // Defaults: customer name, cutlery null, takeaway 0, notes "".
+    let d = place_ok(app, e.outlet(), simple_order()).await;
+    assert_eq!(d["customer"]["name"], json!(DEFAULT_CUSTOMER));
+    assert_eq!(d["order"]["cutlery_requested"], Value::Null);
+    assert_eq!(d["order"]["takeaway_charges"], json!(0));
+    assert_eq!(d["order"]["order_total"], json!(25000));
+    assert_eq!(d["order"]["order_items"][0]["notes"], json!(""));
+    assert_eq!(d["service_type"], json!("gofood"), "delivery by default");
+    assert_ne!(num(&d), n, "order numbers are unique");
+    let f = place_ok(
+        app,
+        e.outlet(),
+        json!({ "items": [teh(1)], "cutlery_requested": false, "customer": {} }),
+    )
+    .await;
+    assert_eq!(f["order"]["cutlery_requested"], json!(false));
+    assert_eq!(f["customer"]["name"], json!(DEFAULT_CUSTOMER));
+    assert_ne!(
+        f["customer"]["id"], o["customer"]["id"],
+        "a customer id per order"
+    );
+}
+
 async fn pricing_variants_and_takeaway(app: TestApp) {
     let e = env(&app).await;
     let ids = ids_of(&get_v2(&app, &e.tok, e.outlet()).await);
@@ -745,28 +774,7 @@ async fn pricing_variants_and_takeaway(app: TestApp) {
         &e.fx.external_outlet_id,
     );
 
-    // Defaults: customer name, cutlery null, takeaway 0, notes "".
-    let d = place_ok(&app, e.outlet(), simple_order()).await;
-    assert_eq!(d["customer"]["name"], json!(DEFAULT_CUSTOMER));
-    assert_eq!(d["order"]["cutlery_requested"], Value::Null);
-    assert_eq!(d["order"]["takeaway_charges"], json!(0));
-    assert_eq!(d["order"]["order_total"], json!(25000));
-    assert_eq!(d["order"]["order_items"][0]["notes"], json!(""));
-    assert_eq!(d["service_type"], json!("gofood"), "delivery by default");
-    assert_ne!(num(&d), n, "order numbers are unique");
-    let f = place_ok(
-        &app,
-        e.outlet(),
-        json!({ "items": [teh(1)], "cutlery_requested": false, "customer": {} }),
-    )
-    .await;
-    assert_eq!(f["order"]["cutlery_requested"], json!(false));
-    assert_eq!(f["customer"]["name"], json!(DEFAULT_CUSTOMER));
-    assert_ne!(
-        f["customer"]["id"], o["customer"]["id"],
-        "a customer id per order"
-    );
-
+    order_defaults(&app, &e, &n, &o).await;
     // Limits: 50 lines of 99.
     let lines: Vec<Value> = (0..50).map(|_| teh(99)).collect();
     let big = place_ok(&app, e.outlet(), json!({ "items": lines })).await;
@@ -798,6 +806,39 @@ both_dbs!(pricing_variants_and_takeaway);
 // ---------------------------------------------------------------------------------------------
 // Refusals (422) and body errors (400)
 // ---------------------------------------------------------------------------------------------
+
+/// Stock flipped through the API is honoured at once (and flipped back).
+async fn stock_flips_are_honoured(app: &TestApp, e: &Env, o: &str) {
+    // Stock flipped through the API is honoured at once.
+    crate::support::catalog::stock_ok(
+        app,
+        &e.tok,
+        o,
+        crate::support::catalog::ITEM_STOCKS,
+        json!([ { "external_id": "TEH", "in_stock": false } ]),
+    )
+    .await;
+    let r = place(app, o, json!({ "items": [teh(1)] })).await;
+    assert_refused(&r, "Item TEH is out of stock");
+    crate::support::catalog::stock_ok(
+        app,
+        &e.tok,
+        o,
+        crate::support::catalog::VARIANT_STOCKS,
+        json!([ { "external_id": "V-MILD", "in_stock": false } ]),
+    )
+    .await;
+    let r = place(app, o, simple_order()).await;
+    assert_refused(&r, "Variant V-MILD is out of stock");
+    crate::support::catalog::stock_ok(
+        app,
+        &e.tok,
+        o,
+        crate::support::catalog::VARIANT_STOCKS,
+        json!([ { "external_id": "V-MILD", "in_stock": true } ]),
+    )
+    .await;
+}
 
 async fn refusals_422(app: TestApp) {
     let e = env(&app).await;
@@ -856,36 +897,7 @@ async fn refusals_422(app: TestApp) {
         assert_refused(&r, msg);
     }
 
-    // Stock flipped through the API is honoured at once.
-    crate::support::catalog::stock_ok(
-        &app,
-        &e.tok,
-        &o,
-        crate::support::catalog::ITEM_STOCKS,
-        json!([ { "external_id": "TEH", "in_stock": false } ]),
-    )
-    .await;
-    let r = place(&app, &o, json!({ "items": [teh(1)] })).await;
-    assert_refused(&r, "Item TEH is out of stock");
-    crate::support::catalog::stock_ok(
-        &app,
-        &e.tok,
-        &o,
-        crate::support::catalog::VARIANT_STOCKS,
-        json!([ { "external_id": "V-MILD", "in_stock": false } ]),
-    )
-    .await;
-    let r = place(&app, &o, simple_order()).await;
-    assert_refused(&r, "Variant V-MILD is out of stock");
-    crate::support::catalog::stock_ok(
-        &app,
-        &e.tok,
-        &o,
-        crate::support::catalog::VARIANT_STOCKS,
-        json!([ { "external_id": "V-MILD", "in_stock": true } ]),
-    )
-    .await;
-
+    stock_flips_are_honoured(&app, &e, &o).await;
     // An outlet without a catalog knows no item.
     // (The message for this case is not part of the contract.)
     let bare = app.create_outlet_id(&e.fx.merchant_id, "Bare").await;
@@ -977,6 +989,49 @@ async fn refusal_operational_hours(app: TestApp) {
     assert_eq!(o["order"]["order_total"], json!(30000));
 }
 both_dbs!(refusal_operational_hours);
+
+/// food-prepared body errors, after the order is accepted.
+async fn prepared_body_errors(app: &TestApp, e: &Env, o: &str, n: &str) {
+    // food-prepared body.
+    let r = accept(app, &e.tok, o, "delivery", n).await;
+    assert_ok_empty(&r, "accept");
+    for bad in [
+        json!("id"),
+        json!("IDN"),
+        json!("I"),
+        json!(62),
+        json!("1D"),
+    ] {
+        let r = prepared(
+            app,
+            &e.tok,
+            o,
+            "delivery",
+            n,
+            Some(json!({ "country_code": bad })),
+        )
+        .await;
+        assert_eq!(r.status, 400, "country_code {bad}: {}", r.text);
+        assert_field_error(&r, "country_code");
+    }
+    assert_eq!(
+        get_order(app, n).await["food_prepared_at"],
+        Value::Null,
+        "a refused food-prepared records nothing"
+    );
+    let r = prepared(app, &e.tok, o, "delivery", n, Some(json!({}))).await;
+    assert_ok_empty(&r, "food-prepared with {}");
+    let r = prepared(
+        app,
+        &e.tok,
+        o,
+        "delivery",
+        n,
+        Some(json!({ "country_code": "SG" })),
+    )
+    .await;
+    assert_ok_empty(&r, "food-prepared with SG");
+}
 
 async fn body_errors_400(app: TestApp) {
     let e = env(&app).await;
@@ -1073,45 +1128,7 @@ async fn body_errors_400(app: TestApp) {
     assert_eq!(r.status, 400, "bad body on an unknown order: {}", r.text);
     assert_unchanged(&app, &n, &w, "rejected reject bodies").await;
 
-    // food-prepared body.
-    let r = accept(&app, &e.tok, &o, "delivery", &n).await;
-    assert_ok_empty(&r, "accept");
-    for bad in [
-        json!("id"),
-        json!("IDN"),
-        json!("I"),
-        json!(62),
-        json!("1D"),
-    ] {
-        let r = prepared(
-            &app,
-            &e.tok,
-            &o,
-            "delivery",
-            &n,
-            Some(json!({ "country_code": bad })),
-        )
-        .await;
-        assert_eq!(r.status, 400, "country_code {bad}: {}", r.text);
-        assert_field_error(&r, "country_code");
-    }
-    assert_eq!(
-        get_order(&app, &n).await["food_prepared_at"],
-        Value::Null,
-        "a refused food-prepared records nothing"
-    );
-    let r = prepared(&app, &e.tok, &o, "delivery", &n, Some(json!({}))).await;
-    assert_ok_empty(&r, "food-prepared with {}");
-    let r = prepared(
-        &app,
-        &e.tok,
-        &o,
-        "delivery",
-        &n,
-        Some(json!({ "country_code": "SG" })),
-    )
-    .await;
-    assert_ok_empty(&r, "food-prepared with SG");
+    prepared_body_errors(&app, &e, &o, &n).await;
 }
 both_dbs!(body_errors_400);
 
@@ -1447,27 +1464,32 @@ async fn race_accept_vs_reject(app: TestApp) {
 }
 both_dbs!(race_accept_vs_reject);
 
-async fn race_timer_vs_api(app: TestApp) {
-    const N: usize = 25;
-    let e = env(&app).await;
-    let shot = Shot::of(&app, &e.tok);
-
-    // 1. manual: the 180 s timeout against API accepts.
-    let a = e.outlet().to_string();
-    set_mode(&app, &a, "manual").await;
+/// Places `count` orders on `outlet`, then sends `action` (with `body`) on each of them while
+/// one more request moves the clock `seconds` ahead, all at once. Returns the order numbers
+/// and the answer to each action.
+async fn race_clock(
+    app: &TestApp,
+    shot: &Arc<Shot>,
+    outlet: &str,
+    count: usize,
+    seconds: i64,
+    action: &str,
+    body: Option<Value>,
+) -> (Vec<String>, HashMap<String, Resp>) {
     let mut nums = Vec::new();
-    for _ in 0..N {
-        nums.push(num(&place_ok(&app, &a, simple_order()).await));
+    for _ in 0..count {
+        nums.push(num(&place_ok(app, outlet, simple_order()).await));
     }
     let mut set = tokio::task::JoinSet::new();
     for (i, n) in nums.iter().enumerate() {
         if i == 0 {
             let s = shot.clone();
-            set.spawn(async move { (String::new(), s.advance_clock(181).await) });
+            set.spawn(async move { (String::new(), s.advance_clock(seconds).await) });
         }
         let s = shot.clone();
-        let (n, p) = (n.clone(), action_path(&a, "delivery", n, "accepted"));
-        set.spawn(async move { (n, s.put(&p, None).await) });
+        let (n, p) = (n.clone(), action_path(outlet, "delivery", n, action));
+        let body = body.clone();
+        set.spawn(async move { (n, s.put(&p, body).await) });
     }
     let mut results = HashMap::new();
     while let Some(r) = set.join_next().await {
@@ -1478,6 +1500,18 @@ async fn race_timer_vs_api(app: TestApp) {
             results.insert(n, r);
         }
     }
+    (nums, results)
+}
+
+async fn race_timer_vs_api(app: TestApp) {
+    const N: usize = 25;
+    let e = env(&app).await;
+    let shot = Shot::of(&app, &e.tok);
+
+    // 1. manual: the 180 s timeout against API accepts.
+    let a = e.outlet().to_string();
+    set_mode(&app, &a, "manual").await;
+    let (nums, results) = race_clock(&app, &shot, &a, N, 181, "accepted", None).await;
     for n in &nums {
         let r = &results[n];
         let v = get_order(&app, n).await;
@@ -1506,35 +1540,8 @@ async fn race_timer_vs_api(app: TestApp) {
     // 2. auto_accept_on_timeout: the 60 s timer against API rejects.
     let b = second_outlet(&app, &e, "ext-timer").await;
     set_mode(&app, &b, "auto_accept_on_timeout").await;
-    let mut nums_b = Vec::new();
-    for _ in 0..N {
-        nums_b.push(num(&place_ok(&app, &b, simple_order()).await));
-    }
-    let mut set = tokio::task::JoinSet::new();
-    for (i, n) in nums_b.iter().enumerate() {
-        if i == 0 {
-            let s = shot.clone();
-            set.spawn(async move { (String::new(), s.advance_clock(61).await) });
-        }
-        let s = shot.clone();
-        let (n, p) = (n.clone(), action_path(&b, "delivery", n, "cancelled"));
-        set.spawn(async move {
-            (
-                n,
-                s.put(&p, Some(reject_body("HIGH_DEMAND", "Too busy")))
-                    .await,
-            )
-        });
-    }
-    let mut results_b = HashMap::new();
-    while let Some(r) = set.join_next().await {
-        let (n, r) = r.unwrap();
-        if n.is_empty() {
-            r.data(200);
-        } else {
-            results_b.insert(n, r);
-        }
-    }
+    let reject = Some(reject_body("HIGH_DEMAND", "Too busy"));
+    let (nums_b, results_b) = race_clock(&app, &shot, &b, N, 61, "cancelled", reject).await;
     for n in &nums_b {
         let r = &results_b[n];
         let v = get_order(&app, n).await;

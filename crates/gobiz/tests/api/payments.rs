@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use crate::harness::receiver::{go_signature, idempotency_key, subscribe, Receiver};
+use crate::harness::receiver::{go_signature, idempotency_key, subscribe, Received, Receiver};
 use crate::harness::*;
 use crate::support::payments::*;
 use serde_json::{json, Value};
@@ -720,6 +720,42 @@ fn assert_settlement_hook(
     );
 }
 
+/// Troubleshooting finds the settlement delivery by entity_id = transaction id (§9.15, §9.10), with the exact payload.
+async fn troubleshooting_finds_the_settlement(
+    app: &TestApp,
+    e: &PEnv,
+    id: &str,
+    sub: &str,
+    h: &Received,
+) {
+    // Troubleshooting finds the delivery by entity_id = transaction id (§9.15, §9.10).
+    let r = app
+        .api_get(
+            &format!("/integrations/partner/notifications?entity_id={id}"),
+            &e.tok,
+        )
+        .await;
+    let n = r.data(200)["notifications"]
+        .as_array()
+        .unwrap_or_else(|| panic!("notifications: {}", r.text))
+        .clone();
+    assert_eq!(n.len(), 1, "one delivery for the transaction: {}", r.text);
+    assert_eq!(n[0]["entity_id"], json!(id), "{}", r.text);
+    assert_eq!(n[0]["event_type"], json!(EVENT), "{}", r.text);
+    assert_eq!(n[0]["subscription_id"], json!(sub), "{}", r.text);
+    assert_eq!(
+        n[0]["event_id"],
+        h.json()["header"]["event_id"],
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        n[0]["payload"].as_str(),
+        Some(h.body_str().as_str()),
+        "exact payload"
+    );
+}
+
 async fn pay_by_id_with_webhook(app: TestApp) {
     let e = penv(&app).await;
     let rx = Receiver::start().await;
@@ -782,33 +818,7 @@ async fn pay_by_id_with_webhook(app: TestApp) {
     let h = settlement_hook(&rx, "/pay", &id).await;
     assert_settlement_hook(&h, &g, &e.fx.notification_secret, &sub);
 
-    // Troubleshooting finds the delivery by entity_id = transaction id (§9.15, §9.10).
-    let r = app
-        .api_get(
-            &format!("/integrations/partner/notifications?entity_id={id}"),
-            &e.tok,
-        )
-        .await;
-    let n = r.data(200)["notifications"]
-        .as_array()
-        .unwrap_or_else(|| panic!("notifications: {}", r.text))
-        .clone();
-    assert_eq!(n.len(), 1, "one delivery for the transaction: {}", r.text);
-    assert_eq!(n[0]["entity_id"], json!(id), "{}", r.text);
-    assert_eq!(n[0]["event_type"], json!(EVENT), "{}", r.text);
-    assert_eq!(n[0]["subscription_id"], json!(sub), "{}", r.text);
-    assert_eq!(
-        n[0]["event_id"],
-        h.json()["header"]["event_id"],
-        "{}",
-        r.text
-    );
-    assert_eq!(
-        n[0]["payload"].as_str(),
-        Some(h.body_str().as_str()),
-        "exact payload"
-    );
-
+    troubleshooting_finds_the_settlement(&app, &e, &id, &sub, &h).await;
     // Final: paying, expiring or cancelling again → 409; the status never changes.
     assert_conflict(
         &pay(&app, json!({ "transaction_id": id })).await,

@@ -156,6 +156,42 @@ async fn second_partner_on_outlet(app: &TestApp, fx: &Fixture) -> Fixture {
 // Subscriptions (§9.2–§9.5)
 // ---------------------------------------------------------------------------------------------
 
+/// Another partner does not see the subscriptions; another client of the same partner does.
+async fn subscriptions_per_partner(app: &TestApp, fx: &Fixture, id1: &str) {
+    // Another partner does not see them.
+    let other = app.setup_facilitator().await;
+    let other_tok = order_token(app, &other).await;
+    let r = app.api_get(SUBS, &other_tok).await;
+    assert_eq!(r.data(200)["subscriptions"], json!([]));
+    let r = app.api_get(&sub_path(SUBS, id1), &other_tok).await;
+    assert_subscription_not_found(&r, id1);
+    let r = app
+        .api_send(Method::DELETE, &sub_path(SUBS, id1), &other_tok, None)
+        .await;
+    assert_subscription_not_found(&r, id1);
+
+    // Another client of the same partner sees the same set.
+    let (cid, csecret) = app
+        .create_client(&fx.partner_id, &["partner:outlet:read"])
+        .await;
+    let tok2 = app
+        .access_token(&cid, &csecret, "partner:outlet:read")
+        .await;
+    let r = app.api_get(SUBS, &tok2).await;
+    assert_eq!(r.data(200)["subscriptions"].as_array().unwrap().len(), 2);
+}
+
+/// The direct partner has its own set and works with a cc token.
+async fn direct_partner_subscriptions(app: &TestApp, url1: &str) {
+    // The direct partner has its own set and works with a cc token.
+    let d = app.setup_direct().await;
+    let dtok = order_token(app, &d).await;
+    let s = subscribe_at(app, &dtok, SUBS, "gofood.order.cancelled", url1).await;
+    assert_subscription_shape(&s, "gofood.order.cancelled", url1, true);
+    let r = app.api_get(SUBS, &dtok).await;
+    assert_eq!(r.data(200)["subscriptions"], json!([s]));
+}
+
 async fn subscriptions_general_crud(app: TestApp) {
     let fx = app.setup_facilitator().await;
     let tok = order_token(&app, &fx).await;
@@ -227,28 +263,7 @@ async fn subscriptions_general_crud(app: TestApp) {
     let r = app.api_get(&sub_path(SUBS, &id1), &tok).await;
     assert_eq!(r.data(200)["subscription"], s);
 
-    // Another partner does not see them.
-    let other = app.setup_facilitator().await;
-    let other_tok = order_token(&app, &other).await;
-    let r = app.api_get(SUBS, &other_tok).await;
-    assert_eq!(r.data(200)["subscriptions"], json!([]));
-    let r = app.api_get(&sub_path(SUBS, &id1), &other_tok).await;
-    assert_subscription_not_found(&r, &id1);
-    let r = app
-        .api_send(Method::DELETE, &sub_path(SUBS, &id1), &other_tok, None)
-        .await;
-    assert_subscription_not_found(&r, &id1);
-
-    // Another client of the same partner sees the same set.
-    let (cid, csecret) = app
-        .create_client(&fx.partner_id, &["partner:outlet:read"])
-        .await;
-    let tok2 = app
-        .access_token(&cid, &csecret, "partner:outlet:read")
-        .await;
-    let r = app.api_get(SUBS, &tok2).await;
-    assert_eq!(r.data(200)["subscriptions"].as_array().unwrap().len(), 2);
-
+    subscriptions_per_partner(&app, &fx, &id1).await;
     // Delete.
     let r = app
         .api_send(Method::DELETE, &sub_path(SUBS, &id1), &tok, None)
@@ -279,13 +294,7 @@ async fn subscriptions_general_crud(app: TestApp) {
     let r = app.api_get(&sub_path(SUBS, "not-a-uuid"), &tok).await;
     assert_subscription_not_found(&r, "not-a-uuid");
 
-    // The direct partner has its own set and works with a cc token.
-    let d = app.setup_direct().await;
-    let dtok = order_token(&app, &d).await;
-    let s = subscribe_at(&app, &dtok, SUBS, "gofood.order.cancelled", url1).await;
-    assert_subscription_shape(&s, "gofood.order.cancelled", url1, true);
-    let r = app.api_get(SUBS, &dtok).await;
-    assert_eq!(r.data(200)["subscriptions"], json!([s]));
+    direct_partner_subscriptions(&app, url1).await;
 }
 both_dbs!(subscriptions_general_crud);
 
@@ -595,13 +604,8 @@ both_dbs!(subscriptions_errors);
 // Delivery request (§9.7, §9.10 records, §9.11 envelope)
 // ---------------------------------------------------------------------------------------------
 
-async fn delivery_request_signature_and_record(app: TestApp) {
-    let rx = Receiver::start().await;
-    let fx = app.setup_facilitator().await;
-    let tok = order_token(&app, &fx).await;
-    let url = rx.url("/hook");
-    let sub = subscribe(&app, &tok, EV, &url).await;
-
+/// The secret the fixture got at creation is the one the sandbox shows: 64 lower-case hex.
+async fn notification_secret_shown(app: &TestApp, fx: &Fixture) {
     // The secret the fixture got at creation is the one the sandbox shows.
     let r = app
         .admin_get(&format!(
@@ -622,7 +626,16 @@ async fn delivery_request_signature_and_record(app: TestApp) {
         "notification secret is 64 lower-case hex: {}",
         fx.notification_secret
     );
+}
 
+async fn delivery_request_signature_and_record(app: TestApp) {
+    let rx = Receiver::start().await;
+    let fx = app.setup_facilitator().await;
+    let tok = order_token(&app, &fx).await;
+    let url = rx.url("/hook");
+    let sub = subscribe(&app, &tok, EV, &url).await;
+
+    notification_secret_shown(&app, &fx).await;
     let on = order_number();
     let body = json!({ "service_type": "gofood",
                        "order": { "order_number": on, "status": "MERCHANT_ACCEPTED", "order_total": 111000 },
