@@ -1,6 +1,7 @@
 //! GoFood catalog and stock (spec §4), the menu-mapping webhook (§9.14) and the sandbox
 //! catalog endpoints (§10.2). Black box: the real binary over HTTP, on both databases.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::harness::receiver::*;
@@ -386,6 +387,51 @@ async fn stock_by_id_and_external_id(app: TestApp) {
 }
 both_dbs!(stock_by_id_and_external_id);
 
+/// Another outlet of the merchant, linked, with its own catalog (item `ONLY-OTHER`,
+/// variant `V-ONLY-OTHER`); returns its catalog ids.
+async fn outlet_with_its_own_catalog(
+    app: &TestApp,
+    fx: &Fixture,
+    tok: &str,
+) -> HashMap<String, String> {
+    let other = app.create_outlet_id(&fx.merchant_id, "Other").await;
+    app.link(fx, &other, "gofood", "ext-other").await;
+    let mut oc = base_catalog();
+    set_path(
+        &mut oc,
+        "menus[0].menu_items[0].external_id",
+        Some(json!("ONLY-OTHER")),
+    );
+    set_path(
+        &mut oc,
+        "variant_categories[0].variants[0].external_id",
+        Some(json!("V-ONLY-OTHER")),
+    );
+    push_ok(app, tok, &other, &oc).await;
+    ids_of(&get_v2(app, tok, &other).await)
+}
+
+/// A malformed id is rejected too, and applies nothing.
+async fn malformed_stock_id_refused(
+    app: &TestApp,
+    tok: &str,
+    outlet: &str,
+    before: &HashMap<String, bool>,
+) {
+    // A malformed id is rejected too.
+    let r = stock(
+        app,
+        tok,
+        Method::PATCH,
+        outlet,
+        ITEM_STOCKS,
+        json!([{ "external_id": "XID", "in_stock": false }, { "id": "not-a-uuid", "in_stock": false }]),
+    )
+    .await;
+    assert_violation(&r, "[1].id", "");
+    assert_eq!(stock_flags(&get_v2(app, tok, outlet).await), *before);
+}
+
 async fn stock_all_or_nothing(app: TestApp) {
     let fx = app.setup_facilitator().await;
     let tok = app.fixture_token(&fx).await;
@@ -406,21 +452,7 @@ async fn stock_all_or_nothing(app: TestApp) {
     let before = stock_flags(&get_v2(&app, &tok, &fx.outlet_id).await);
 
     // An outlet with its own catalog: its items are unknown here.
-    let other = app.create_outlet_id(&fx.merchant_id, "Other").await;
-    app.link(&fx, &other, "gofood", "ext-other").await;
-    let mut oc = base_catalog();
-    set_path(
-        &mut oc,
-        "menus[0].menu_items[0].external_id",
-        Some(json!("ONLY-OTHER")),
-    );
-    set_path(
-        &mut oc,
-        "variant_categories[0].variants[0].external_id",
-        Some(json!("V-ONLY-OTHER")),
-    );
-    push_ok(&app, &tok, &other, &oc).await;
-    let other_ids = ids_of(&get_v2(&app, &tok, &other).await);
+    let other_ids = outlet_with_its_own_catalog(&app, &fx, &tok).await;
 
     let unknown_uuid = uuid::Uuid::new_v4().to_string();
     let cases: Vec<(&str, Value, &str, String)> = vec![
@@ -490,21 +522,7 @@ async fn stock_all_or_nothing(app: TestApp) {
             "{kind} {body}: a rejected update must apply nothing"
         );
     }
-    // A malformed id is rejected too.
-    let r = stock(
-        &app,
-        &tok,
-        Method::PATCH,
-        &fx.outlet_id,
-        ITEM_STOCKS,
-        json!([{ "external_id": "XID", "in_stock": false }, { "id": "not-a-uuid", "in_stock": false }]),
-    )
-    .await;
-    assert_violation(&r, "[1].id", "");
-    assert_eq!(
-        stock_flags(&get_v2(&app, &tok, &fx.outlet_id).await),
-        before
-    );
+    malformed_stock_id_refused(&app, &tok, &fx.outlet_id, &before).await;
 }
 both_dbs!(stock_all_or_nothing);
 

@@ -384,6 +384,26 @@ fn entity_of(event: &str, p: &Value) -> String {
         .to_string()
 }
 
+/// What the receiver got, one [`Got`] per request.
+fn got_of(rx: &Receiver) -> Vec<Got> {
+    rx.requests()
+        .into_iter()
+        .map(|r| {
+            let p = r.json();
+            let event = p["header"]["event_name"].as_str().unwrap().to_string();
+            Got {
+                path: r.path.clone(),
+                key: r.idempotency_key(),
+                event_id: r.event_id(),
+                entity: entity_of(&event, &p),
+                signature: r.header("x-go-signature").unwrap_or_default(),
+                event,
+                body: r.body.to_vec(),
+            }
+        })
+        .collect()
+}
+
 /// What the receiver got from the mixed load: each expected event exactly once per
 /// subscription (its two), keyed UUIDv5(event, subscription), signed with `secret`, and
 /// copies of one delivery identical.
@@ -461,6 +481,64 @@ fn check_deliveries(
     }
 }
 
+/// A token of a new payment client (read and write) of the fixture's partner.
+async fn payment_token(a: &TestApp, fx: &Fixture) -> String {
+    let pay_client = a
+        .create_client(
+            &fx.partner_id,
+            &[
+                crate::support::payments::READ,
+                crate::support::payments::WRITE,
+            ],
+        )
+        .await;
+    a.access_token(
+        &pay_client.0,
+        &pay_client.1,
+        &format!(
+            "{} {}",
+            crate::support::payments::READ,
+            crate::support::payments::WRITE
+        ),
+    )
+    .await
+}
+
+/// Two subscriptions per event, a general one and one for the event's outlet, made through
+/// both nodes (`tok` for orders, `ptok` for the settlement); keyed by (receiver path, event).
+async fn subscribe_general_and_per_outlet(
+    (a, b): (&TestApp, &TestApp),
+    rx: &Receiver,
+    (tok, ptok): (&str, &str),
+    (outlet1, outlet2): (&str, &str),
+) -> HashMap<(&'static str, String), String> {
+    let mut subs: HashMap<(&str, String), String> = HashMap::new();
+    for ev in ORDER_EVENTS {
+        let t = tok;
+        subs.insert(
+            (GENERAL, ev.to_string()),
+            subscribe(a, t, ev, &rx.url(GENERAL)).await,
+        );
+        for (path, outlet) in [(OUTLET1, &outlet1), (OUTLET2, &outlet2)] {
+            let s = subscribe_at(b, t, &outlet_subs(outlet), ev, &rx.url(path)).await;
+            subs.insert(
+                (path, ev.to_string()),
+                s["id"].as_str().unwrap().to_string(),
+            );
+        }
+    }
+    subs.insert(
+        (GENERAL, SETTLEMENT.to_string()),
+        subscribe(b, ptok, SETTLEMENT, &rx.url(GENERAL)).await,
+    );
+    let s = subscribe_at(a, ptok, &outlet_subs(outlet1), SETTLEMENT, &rx.url(OUTLET1)).await;
+    subs.insert(
+        (OUTLET1, SETTLEMENT.to_string()),
+        s["id"].as_str().unwrap().to_string(),
+    );
+    subs
+}
+
 #[tokio::test]
 async fn two_nodes_and_a_worker_under_mixed_load() {
     let Some(db) = TestDb::postgres().await else {
@@ -484,60 +562,12 @@ async fn two_nodes_and_a_worker_under_mixed_load() {
     a.link(&fx, &outlet2, "gofood", "ext-race").await;
     push_ok(&a, &tok, &outlet2, &order_catalog()).await;
     set_mode(&a, &outlet2, "manual").await;
-    let pay_client = a
-        .create_client(
-            &fx.partner_id,
-            &[
-                crate::support::payments::READ,
-                crate::support::payments::WRITE,
-            ],
-        )
-        .await;
-    let ptok = a
-        .access_token(
-            &pay_client.0,
-            &pay_client.1,
-            &format!(
-                "{} {}",
-                crate::support::payments::READ,
-                crate::support::payments::WRITE
-            ),
-        )
-        .await;
+    let ptok = payment_token(&a, &fx).await;
 
     // Two subscriptions per event: a general one, and one for the event's outlet.
     let rx = Receiver::start().await;
-    let mut subs: HashMap<(&str, String), String> = HashMap::new();
-    for ev in ORDER_EVENTS {
-        let t = &tok;
-        subs.insert(
-            (GENERAL, ev.to_string()),
-            subscribe(&a, t, ev, &rx.url(GENERAL)).await,
-        );
-        for (path, outlet) in [(OUTLET1, &outlet1), (OUTLET2, &outlet2)] {
-            let s = subscribe_at(&b, t, &outlet_subs(outlet), ev, &rx.url(path)).await;
-            subs.insert(
-                (path, ev.to_string()),
-                s["id"].as_str().unwrap().to_string(),
-            );
-        }
-    }
-    subs.insert(
-        (GENERAL, SETTLEMENT.to_string()),
-        subscribe(&b, &ptok, SETTLEMENT, &rx.url(GENERAL)).await,
-    );
-    let s = subscribe_at(
-        &a,
-        &ptok,
-        &outlet_subs(&outlet1),
-        SETTLEMENT,
-        &rx.url(OUTLET1),
-    )
-    .await;
-    subs.insert(
-        (OUTLET1, SETTLEMENT.to_string()),
-        s["id"].as_str().unwrap().to_string(),
-    );
+    let subs =
+        subscribe_general_and_per_outlet((&a, &b), &rx, (&tok, &ptok), (&outlet1, &outlet2)).await;
 
     // The mixed load, all at once, on both nodes; two revocations in the middle of it.
     let started = Instant::now();
@@ -583,23 +613,7 @@ async fn two_nodes_and_a_worker_under_mixed_load() {
     // A little longer, to catch deliveries that should not exist.
     tokio::time::sleep(Duration::from_millis(500)).await;
 
-    let got: Vec<Got> = rx
-        .requests()
-        .into_iter()
-        .map(|r| {
-            let p = r.json();
-            let event = p["header"]["event_name"].as_str().unwrap().to_string();
-            Got {
-                path: r.path.clone(),
-                key: r.idempotency_key(),
-                event_id: r.event_id(),
-                entity: entity_of(&event, &p),
-                signature: r.header("x-go-signature").unwrap_or_default(),
-                event,
-                body: r.body.to_vec(),
-            }
-        })
-        .collect();
+    let got = got_of(&rx);
     check_deliveries(
         &got,
         &expected,
