@@ -273,14 +273,25 @@ pub fn resolve_serve(a: &ServeArgs) -> anyhow::Result<Settings> {
         }
         webhooks.schedule_ms = s;
     }
+    // Out-of-range values are refused, never silently raised or cut: an operator who asked
+    // for 0 concurrent requests should learn it means nothing, not get 1.
     if let Some(t) = a.webhook_timeout_ms.or(file.webhook_timeout_ms) {
-        webhooks.timeout = std::time::Duration::from_millis(t.max(1));
+        if !(1..=600_000).contains(&t) {
+            bail!("webhook_timeout_ms (--webhook-timeout-ms) must be 1 to 600000, got {t}");
+        }
+        webhooks.timeout = std::time::Duration::from_millis(t);
     }
     if let Some(l) = a.webhook_lease_ms.or(file.webhook_lease_ms) {
-        webhooks.lease_ms = l.max(1);
+        if !(1..=86_400_000).contains(&l) {
+            bail!("webhook_lease_ms (--webhook-lease-ms) must be 1 to 86400000, got {l}");
+        }
+        webhooks.lease_ms = l;
     }
     if let Some(c) = a.webhook_concurrency.or(file.webhook_concurrency) {
-        webhooks.concurrency = c.clamp(1, 4096);
+        if !(1..=4096).contains(&c) {
+            bail!("webhook_concurrency (--webhook-concurrency) must be 1 to 4096, got {c}");
+        }
+        webhooks.concurrency = c;
     }
     if let Some(path) = a.webhook_ca_file.clone().or(file.webhook_ca_file) {
         webhooks.extra_roots =

@@ -372,3 +372,45 @@ async fn reset_needs_demo() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--demo"), "{err}");
 }
+
+/// Webhook settings out of range are refused by name, never silently raised or cut.
+#[tokio::test]
+async fn webhook_settings_out_of_range_are_refused_by_name() {
+    for (flag, value, says) in [
+        (
+            "--webhook-concurrency",
+            "0",
+            "webhook_concurrency (--webhook-concurrency) must be 1 to 4096, got 0",
+        ),
+        (
+            "--webhook-concurrency",
+            "5000",
+            "must be 1 to 4096, got 5000",
+        ),
+        (
+            "--webhook-timeout-ms",
+            "0",
+            "webhook_timeout_ms (--webhook-timeout-ms) must be 1 to 600000, got 0",
+        ),
+        (
+            "--webhook-lease-ms",
+            "-5",
+            "webhook_lease_ms (--webhook-lease-ms) must be 1 to 86400000, got -5",
+        ),
+    ] {
+        let dir = temp_path("webhook-range");
+        let url = sqlite_url(&dir);
+        let (_, err, _) = serve_refused(
+            &[
+                "--listen",
+                "127.0.0.1:0",
+                "--database-url",
+                &url,
+                &format!("{flag}={value}"),
+            ],
+            &[],
+        )
+        .await;
+        assert!(err.contains(says), "{flag} {value}: {err}");
+    }
+}
