@@ -43,6 +43,34 @@ pub const FACILITATOR_SCOPES: &[&str] = &[
 /// Scopes that only make sense for a merchant-user (`authorization_code`) token.
 pub const USER_ONLY_SCOPES: &[&str] = &["openid", "offline", "offline_access"];
 
+/// What a scope allows, in plain words (spec §2.2); shown on the consent page's neighbours,
+/// the OpenAPI document and the docs. Empty for an unknown scope.
+pub fn description(scope: &str) -> &'static str {
+    match scope {
+        "openid" => "Basic token information; required in every authorization_code request",
+        "offline" | "offline_access" => "Issue a refresh token",
+        "partner:outlet:read" => "Read outlet data; link and unlink outlets",
+        "partner:outlet:write" => "Edit outlet data",
+        "gofood:catalog:read" => "Read the GoFood menu and stock",
+        "gofood:catalog:write" => "Modify the GoFood menu and stock",
+        "gofood:order:read" => "Read GoFood orders (order webhooks)",
+        "gofood:order:write" => "Accept, reject and mark GoFood orders ready",
+        "gofood:outlet:write" => "Open and close the restaurant (outlet properties)",
+        "promo:food_promo:read" => "Read GoFood promotions",
+        "promo:food_promo:write" => "Create, deactivate and delete GoFood promotions",
+        "payment:transaction:read" => "Read QRIS payment transactions",
+        "payment:transaction:write" => "Create QRIS payment transactions",
+        "payment:pop:read" => "Read point-of-payment data",
+        "mokapos:library:read" => "Read the MokaPOS library (gratuities, business outlets)",
+        "mokapos:transaction:read" => "Read MokaPOS paid transactions",
+        "mokapos:reporting:read" => "Read MokaPOS reports",
+        "mokapos:customer:read" => "Read MokaPOS customers",
+        "mokapos:checkout:write" => "MokaPOS checkout",
+        "mokapos:salestype:read" => "Read MokaPOS sales types",
+        _ => "",
+    }
+}
+
 /// True when `s` is a scope GoAuth knows.
 pub fn is_known(s: &str) -> bool {
     ALL_SCOPES.contains(&s)
@@ -122,5 +150,18 @@ impl TokenKind {
             "ac" => Some(TokenKind::User),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_scope_is_described() {
+        for s in ALL_SCOPES {
+            assert!(!description(s).is_empty(), "{s} has no description");
+        }
+        assert_eq!(description("nope"), "");
     }
 }

@@ -4,13 +4,58 @@ use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use gobiz_services::{ServiceError, TokenRejection};
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The success envelope of spec §1.4: `{"success": true, "data": …}`. Every 2xx JSON answer
+/// of the API is one, so its schema is defined once here and the OpenAPI document refers to it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Success<T> {
+    /// Always `true`.
+    #[schema(example = true)]
+    pub success: bool,
+    /// The answer; `{}` when there is nothing to return.
+    pub data: T,
+}
+
+/// `data` of an answer that has nothing to return: `{}` (spec §1.4).
+#[derive(Debug, Default, Serialize, ToSchema)]
+#[schema(example = json!({}))]
+pub struct Empty {}
+
+/// The error envelope of spec §1.4: `{"success": false, "errors": [...]}`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"success": false, "errors": [{"code": "HTTP_404", "message_title": "Not found", "message": "Outlet with id: G000012345 is not found", "message_severity": "error"}]}))]
+pub struct Failure {
+    /// Always `false`.
+    pub success: bool,
+    /// One object per problem (a 400 lists every violation).
+    pub errors: Vec<ErrorEntry>,
+}
+
+/// One error of the envelope (spec §1.4, §1.6).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorEntry {
+    /// `HTTP_<status>`, e.g. `HTTP_401`.
+    #[schema(example = "HTTP_404")]
+    pub code: String,
+    /// Short title, e.g. `Not found`.
+    pub message_title: String,
+    /// The cause, in English.
+    pub message: String,
+    /// Always `error`.
+    #[schema(example = "error")]
+    pub message_severity: String,
+}
 
 /// `{"success": true, "data": …}` with status 200.
-pub fn ok(data: Value) -> Response {
+pub fn ok<T: Serialize>(data: T) -> Response {
     (
         StatusCode::OK,
-        Json(json!({ "success": true, "data": data })),
+        Json(Success {
+            success: true,
+            data,
+        }),
     )
         .into_response()
 }
@@ -51,10 +96,13 @@ pub fn ok_raw(body: axum::body::Bytes) -> Response {
 }
 
 /// `{"success": true, "data": …}` with status 201.
-pub fn created(data: Value) -> Response {
+pub fn created<T: Serialize>(data: T) -> Response {
     (
         StatusCode::CREATED,
-        Json(json!({ "success": true, "data": data })),
+        Json(Success {
+            success: true,
+            data,
+        }),
     )
         .into_response()
 }
@@ -199,21 +247,22 @@ impl ApiError {
 
 impl ApiError {
     /// The envelope `{"success": false, "errors": [...]}` (spec §1.4).
-    pub fn body(&self) -> Value {
+    pub fn body(&self) -> Failure {
         let code = format!("HTTP_{}", self.status.as_u16());
-        let errors: Vec<Value> = self
+        let errors = self
             .errors
             .iter()
-            .map(|(title, message)| {
-                json!({
-                    "code": code,
-                    "message_title": title,
-                    "message": message,
-                    "message_severity": "error",
-                })
+            .map(|(title, message)| ErrorEntry {
+                code: code.clone(),
+                message_title: title.clone(),
+                message: message.clone(),
+                message_severity: "error".to_string(),
             })
             .collect();
-        json!({ "success": false, "errors": errors })
+        Failure {
+            success: false,
+            errors,
+        }
     }
 }
 

@@ -5,6 +5,7 @@ pub mod accept;
 pub mod envelope;
 pub mod extract;
 pub mod metrics;
+pub mod openapi;
 pub mod pages;
 pub mod qr;
 pub mod request_id;

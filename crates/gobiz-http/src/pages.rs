@@ -179,7 +179,8 @@ pub enum PageError {
     Failure,
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#f4f6f5;margin:0}\
+/// The one stylesheet of every page (login, consent, errors, landing).
+pub(crate) const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#f4f6f5;margin:0}\
 main{max-width:420px;margin:40px auto;background:#fff;padding:28px;border-radius:12px;\
 box-shadow:0 2px 8px rgba(0,0,0,.08);box-sizing:border-box}h1{font-size:1.4em;color:#00880d}\
 main.error{border-top:6px solid #c62828}h1.error{color:#c62828}\
@@ -197,6 +198,7 @@ code{overflow-wrap:anywhere}code.scope{white-space:nowrap;overflow-wrap:normal;\
 word-break:keep-all}\
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f4f4f4;padding:10px;\
 border-radius:8px;font-size:.85em;max-width:100%;box-sizing:border-box}\
+main.wide{max-width:760px}h2{font-size:1.1em;margin-top:24px}\
 @media (max-width:480px){main{margin:0;border-radius:0;padding:20px}}";
 
 fn layout(chrome: Chrome, title: &str, error: bool, body: Markup) -> Markup {

@@ -129,7 +129,7 @@ fn bare_error_status(buf: &[u8]) -> Option<u16> {
 /// The envelope response that replaces hyper's bodiless one.
 fn replacement(code: u16) -> Option<Vec<u8>> {
     let error = envelope_for(code)?;
-    let body = error.body().to_string();
+    let body = serde_json::to_string(&error.body()).unwrap_or_default();
     let reason = error.status().canonical_reason().unwrap_or("Error");
     let request_id = uuid::Uuid::new_v4();
     Some(

@@ -31,6 +31,34 @@ pub enum Command {
     /// Takes the options of `gobiz serve` so that one configuration serves both; --listen,
     /// --demo and --reset have no effect here (seed the demo data set with `gobiz serve --demo`).
     Worker(ServeArgs),
+    /// Print the OpenAPI 3.1 document of the API (what `GET /openapi.json` serves), without a database.
+    ///
+    /// Example: gobiz openapi --format yaml --public-base-url https://gobiz.example.com > openapi.yaml
+    Openapi(OpenapiArgs),
+}
+
+/// `gobiz openapi` options.
+#[derive(Debug, Args, Clone)]
+pub struct OpenapiArgs {
+    /// json or yaml
+    #[arg(long, value_enum, default_value_t = OpenapiFormat::Json)]
+    pub format: OpenapiFormat,
+    /// The server URL the document names
+    #[arg(
+        long,
+        env = "GOBIZ_PUBLIC_BASE_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub public_base_url: String,
+}
+
+/// The document's syntax.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OpenapiFormat {
+    /// JSON, as `/openapi.json`.
+    Json,
+    /// YAML, as `/openapi.yaml`.
+    Yaml,
 }
 
 /// Options shared by every subcommand.

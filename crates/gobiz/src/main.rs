@@ -14,6 +14,7 @@ async fn main() -> ExitCode {
     let common = match &cli.command {
         Command::Serve(a) | Command::Worker(a) => &a.common,
         Command::Migrate(c) => c,
+        Command::Openapi(a) => return print_openapi(a),
     };
     match config::log_format(common) {
         Ok(format) => logging::init(format),
@@ -26,6 +27,7 @@ async fn main() -> ExitCode {
         Command::Serve(args) => serve::serve(args).await,
         Command::Migrate(args) => serve::migrate(args).await,
         Command::Worker(args) => serve::worker(args).await,
+        Command::Openapi(_) => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -34,4 +36,19 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `gobiz openapi`: the document `GET /openapi.json` serves (sandbox routes included).
+fn print_openapi(args: &config::OpenapiArgs) -> ExitCode {
+    let doc = gobiz_http::openapi::document(true, &args.public_base_url);
+    let text = match args.format {
+        config::OpenapiFormat::Json => serde_json::to_string_pretty(&doc).unwrap_or_default(),
+        config::OpenapiFormat::Yaml => gobiz_http::openapi::to_yaml(&doc),
+    };
+    if text.is_empty() {
+        eprintln!("gobiz: the OpenAPI document could not be rendered");
+        return ExitCode::FAILURE;
+    }
+    println!("{}", text.trim_end());
+    ExitCode::SUCCESS
 }

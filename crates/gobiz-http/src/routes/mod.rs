@@ -10,6 +10,7 @@ mod orders;
 mod partner;
 mod payments;
 mod promotions;
+mod published;
 mod sandbox;
 mod sandbox_moka;
 
@@ -21,29 +22,46 @@ use axum::http::{header, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+pub use published::Published;
+
+/// Every route with its OpenAPI description, before the fallback and the layers. `sandbox`
+/// mounts `/sandbox/v1` (spec §10.1).
+pub fn api(sandbox: bool) -> OpenApiRouter<AppState> {
+    let mut router = OpenApiRouter::with_openapi(crate::openapi::Base::openapi())
+        .merge(published::router())
+        .merge(ops::router().into())
+        .merge(oauth::router().into())
+        .merge(merchant::router().into())
+        .merge(partner::router().into())
+        .merge(partner::user_router().into())
+        .merge(notifications::router().into())
+        .merge(catalog::router().into())
+        .merge(orders::router().into())
+        .merge(promotions::router().into())
+        .merge(payments::router().into())
+        .merge(mokapos::router().into());
+    if sandbox {
+        router = router
+            .merge(sandbox::router().into())
+            .merge(sandbox_moka::router().into());
+    }
+    router
+}
 
 /// Builds the whole application. `sandbox` mounts `/sandbox/v1` (spec §10.1).
 pub fn app(state: AppState, sandbox: bool) -> Router {
-    let mut router = Router::new()
-        .merge(ops::router())
-        .merge(oauth::router())
-        .merge(merchant::router())
-        .merge(partner::router())
-        .merge(partner::user_router())
-        .merge(notifications::router())
-        .merge(catalog::router())
-        .merge(orders::router())
-        .merge(promotions::router())
-        .merge(payments::router())
-        .merge(mokapos::router());
-    if sandbox {
-        router = router
-            .merge(sandbox::router())
-            .merge(sandbox_moka::router());
-    }
+    let (router, doc) = api(sandbox).split_for_parts();
+    let config = &state.services.config;
+    let doc = crate::openapi::finish(doc, &config.public_base_url);
+    let published = Published::new(&doc, &config.public_base_url, config.mode, sandbox);
     router
         .fallback(no_route)
+        .layer(axum::Extension(Arc::new(published)))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(envelope_for_bare_errors))
         .layer(middleware::from_fn(drain_oversized_body))

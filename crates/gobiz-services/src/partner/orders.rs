@@ -16,18 +16,24 @@ const REASON_CODES: [&str; 4] = [
     "OTHERS",
 ];
 /// Body of `.../cancelled` (spec §5.7).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"cancel_reason_code": "ITEMS_OUT_OF_STOCK", "cancel_reason_description": "One of the items is not available"}))]
 pub struct RejectBody {
-    /// One of the four codes.
+    /// Why the merchant rejects the order.
+    #[schema(required = true, nullable = false, value_type = String,
+        pattern = "^(HIGH_DEMAND|RESTAURANT_CLOSED|ITEMS_OUT_OF_STOCK|OTHERS)$")]
     pub cancel_reason_code: Option<String>,
-    /// 3..=200 characters.
+    /// The reason in words, 3 to 200 characters.
+    #[schema(required = true, nullable = false, value_type = String, min_length = 3, max_length = 200)]
     pub cancel_reason_description: Option<String>,
 }
 
 /// Body of `.../food-prepared` (spec §5.8).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"country_code": "ID"}))]
 pub struct PreparedBody {
-    /// Two upper-case letters.
+    /// Two upper-case letters; every known client sends `ID`.
+    #[schema(required = false, nullable = false, value_type = String, pattern = "^[A-Z]{2}$")]
     pub country_code: Option<String>,
 }
 

@@ -1,0 +1,66 @@
+//! The OpenAPI 3.1 document of the server. The handlers' `#[utoipa::path]` annotations and the
+//! typed views they return describe each operation; [`finish`] adds what every operation
+//! shares (spec §1.6's common errors, the security schemes, the server URL), so each rule is
+//! written once. The router and the document come from the same `OpenApiRouter`, so a route
+//! cannot be mounted without being described.
+
+mod common_errors;
+mod security;
+
+use crate::envelope::{Empty, ErrorEntry, Failure};
+use serde_json::Value;
+use utoipa::OpenApi;
+
+/// The parts of the document no handler owns: title, tags, shared schemas.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "GoBiz Partner Integration API (gobiz)",
+        description = "A self-hostable implementation of the GoBiz Partner Integration API: \
+GoAuth (OAuth 2.0 / OpenID Connect), outlets and linking, GoFood catalog, stock, orders and \
+promotions, QRIS payments, MokaPOS reports, signed webhooks, and a sandbox control API.\n\n\
+Every `/integrations/...` and `/sandbox/v1/...` answer is the GoBiz envelope: \
+`{\"success\": true, \"data\": ...}` or `{\"success\": false, \"errors\": [...]}`. \
+The OAuth endpoints answer RFC 6749 JSON errors instead.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    tags(
+        (name = "GoAuth", description = "OAuth 2.0 and OpenID Connect (spec §2)."),
+        (name = "Merchant login", description = "The HTML pages a merchant signs in and consents on (spec §2.5)."),
+        (name = "Outlets", description = "Linked outlets, token info, outlet information, linking and properties (spec §3)."),
+        (name = "GoFood catalog", description = "Menu and stock (spec §4)."),
+        (name = "GoFood orders", description = "Accept, reject, mark food ready (spec §5)."),
+        (name = "Promotions", description = "SKU promotions (spec §6)."),
+        (name = "Payments", description = "QRIS transactions (spec §7)."),
+        (name = "MokaPOS", description = "MokaPOS reports and listings (spec §8)."),
+        (name = "Notifications", description = "Webhook subscriptions and troubleshooting (spec §9)."),
+        (name = "Sandbox", description = "The sandbox control API (spec §10): fixtures, the order, driver and payer simulators, the clock, deliveries. Authenticated with the admin token."),
+        (name = "Server", description = "Health, readiness, metrics, this document and its reference page."),
+    ),
+    components(schemas(Failure, ErrorEntry, Empty)),
+)]
+pub(crate) struct Base;
+
+/// The finished document for a server whose public base URL is `base_url`.
+pub fn document(sandbox: bool, base_url: &str) -> Value {
+    let (_, doc) = crate::routes::api(sandbox).split_for_parts();
+    finish(doc, base_url)
+}
+
+/// Completes a document made by the router: server URL, security schemes, common errors.
+pub(crate) fn finish(doc: utoipa::openapi::OpenApi, base_url: &str) -> Value {
+    let mut doc = serde_json::to_value(&doc).unwrap_or(Value::Null);
+    let base = base_url.trim_end_matches('/');
+    doc["servers"] = serde_json::json!([{ "url": base, "description": "This server" }]);
+    security::install(&mut doc, base);
+    common_errors::install(&mut doc);
+    doc
+}
+
+/// The document as YAML.
+pub fn to_yaml(doc: &Value) -> String {
+    serde_json::from_value::<utoipa::openapi::OpenApi>(doc.clone())
+        .ok()
+        .and_then(|d| d.to_yaml().ok())
+        .unwrap_or_default()
+}
