@@ -41,7 +41,7 @@ pub fn api(sandbox: bool) -> OpenApiRouter<AppState> {
         .merge(partner::user_router().into())
         .merge(notifications::router().into())
         .merge(catalog::router().into())
-        .merge(orders::router().into())
+        .merge(orders::router())
         .merge(promotions::router().into())
         .merge(payments::router().into())
         .merge(mokapos::router().into());
