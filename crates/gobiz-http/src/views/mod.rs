@@ -1,5 +1,11 @@
 //! JSON shapes of the responses, one function per object.
 
+mod order;
+mod promotion;
+
+pub use order::order;
+pub use promotion::promotion;
+
 use gobiz_domain::entities::{Client, Link, Merchant, Outlet, Partner, User};
 use gobiz_domain::timefmt::rfc3339_seconds as ts;
 use gobiz_services::partner::outlets::LinkedOutletView;
@@ -189,38 +195,3 @@ pub fn delivery(v: &gobiz_services::partner::notifications::DeliveryView, with_i
     out
 }
 
-/// An order as the sandbox shows it: the §9.12 body plus timers and history (spec §10.2).
-pub fn order(o: &gobiz_domain::order::Order) -> Value {
-    use gobiz_domain::timefmt::rfc3339_millis;
-    let mut v = gobiz_domain::events::Event::order_status(o).body();
-    v["acceptance_deadline"] = json!(o.acceptance_deadline().map(rfc3339_millis));
-    v["food_prepared_at"] = json!(o.food_prepared_at().map(rfc3339_millis));
-    v["events"] = json!(o
-        .history()
-        .iter()
-        .map(|c| json!({ "event": c.status.event(), "status": c.status.as_str(), "at": rfc3339_millis(c.at) }))
-        .collect::<Vec<_>>());
-    v
-}
-
-/// A promotion's detail (spec §6.5); absent optional fields are `null`.
-pub fn promotion(p: &gobiz_domain::promo::Promotion, now: i64) -> Value {
-    json!({
-        "id": p.id,
-        "promo_type": "sku_promo",
-        "status": p.status(now).as_str(),
-        "start_date": p.start_date,
-        "end_date": p.end_date,
-        "promo_detail": {
-            "start_date": p.start_date,
-            "end_date": p.end_date,
-            "start_time": p.start_time,
-            "end_time": p.end_time,
-            "selling_price": p.selling_price,
-            "external_menu_id": p.external_menu_id,
-            "applicable_days": p.applicable_days,
-        },
-        "created_at": ts(p.created_at),
-        "updated_at": ts(p.updated_at),
-    })
-}
