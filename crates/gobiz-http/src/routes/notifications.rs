@@ -37,7 +37,7 @@ async fn list(
     outlet: Option<&OutletId>,
 ) -> ApiResult {
     let subs = s.services.list_subscriptions(who, outlet).await?;
-    let list: Vec<Value> = subs.iter().map(views::subscription).collect();
+    let list: Vec<_> = subs.iter().map(views::subscription).collect();
     Ok(ok(json!({ "subscriptions": list })))
 }
 
@@ -155,6 +155,6 @@ async fn troubleshoot(
     let pairs = crate::extract::query_pairs(q.as_deref());
     let entity = crate::extract::pair(&pairs, "entity_id");
     let list = s.services.troubleshoot(&who, entity).await?;
-    let out: Vec<Value> = list.iter().map(|d| views::delivery(d, false)).collect();
+    let out: Vec<_> = list.iter().map(|d| views::delivery(d, false)).collect();
     Ok(ok(json!({ "notifications": out })))
 }

@@ -113,7 +113,7 @@ async fn create_merchant(
 }
 
 async fn list_merchants(State(s): State<AppState>, _: Admin) -> ApiResult {
-    let list: Vec<Value> = s
+    let list: Vec<_> = s
         .services
         .list_merchants()
         .await?
@@ -134,7 +134,7 @@ async fn create_outlet(
 }
 
 async fn list_outlets(State(s): State<AppState>, _: Admin) -> ApiResult {
-    let list: Vec<Value> = s
+    let list: Vec<_> = s
         .services
         .list_outlets()
         .await?
@@ -173,7 +173,7 @@ async fn create_user(
 }
 
 async fn list_users(State(s): State<AppState>, _: Admin) -> ApiResult {
-    let list: Vec<Value> = s
+    let list: Vec<_> = s
         .services
         .list_users()
         .await?
@@ -195,7 +195,7 @@ async fn create_partner(
 }
 
 async fn list_partners(State(s): State<AppState>, _: Admin) -> ApiResult {
-    let list: Vec<Value> = s
+    let list: Vec<_> = s
         .services
         .list_partners()
         .await?
@@ -359,7 +359,7 @@ async fn list_deliveries(State(s): State<AppState>, _: Admin, RawQuery(q): RawQu
         .services
         .delivery_views(&filter, page.per, page.offset())
         .await?;
-    let out: Vec<Value> = list.iter().map(|d| views::delivery(d, true)).collect();
+    let out: Vec<_> = list.iter().map(|d| views::delivery(d, true)).collect();
     Ok(ok(json!({ "deliveries": out })))
 }
 
