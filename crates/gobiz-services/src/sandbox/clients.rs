@@ -14,21 +14,31 @@ use gobiz_store::clients;
 use serde::Deserialize;
 
 /// `POST /sandbox/v1/partners/{partner_id}/clients`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"client_id": "my-pos-client", "allowed_scopes": ["gofood:catalog:read", "gofood:catalog:write", "gofood:order:read", "gofood:order:write"], "allowed_grants": ["client_credentials"], "redirect_uris": ["https://pos.example/callback"]}))]
 pub struct NewClient {
-    /// Chosen `client_id` (default: a UUID).
+    /// The `client_id` to use, 1 to 64 of `A-Z a-z 0-9 . _ -` (default: a UUID; unique).
+    #[schema(required = false, nullable = false, value_type = String, pattern = "^[A-Za-z0-9._-]{1,64}$")]
     pub client_id: Option<String>,
-    /// Display name (default: the partner's).
+    /// Display name, 1 to 100 characters (default: the partner's).
+    #[schema(required = false, nullable = false, value_type = String, min_length = 1, max_length = 100)]
     pub name: Option<String>,
-    /// Scopes the client may request.
+    /// Scopes the client may request (default: every scope of its partner type that is not
+    /// user-only).
+    #[schema(required = false, nullable = false, value_type = Vec<String>)]
     pub allowed_scopes: Option<Vec<String>>,
-    /// Grants the client may use.
+    /// Grants the client may use: `client_credentials`, `authorization_code`,
+    /// `refresh_token` (default: all for facilitators, `client_credentials` for direct).
+    #[schema(required = false, nullable = false, value_type = Vec<String>)]
     pub allowed_grants: Option<Vec<String>>,
-    /// Exact redirect URIs.
+    /// Exact absolute `http(s)` redirect URIs without fragment (default: none).
+    #[schema(required = false, nullable = false, value_type = Vec<String>)]
     pub redirect_uris: Option<Vec<String>>,
-    /// Public client (no secret).
+    /// A public client: no secret, PKCE required, no `client_credentials` (default `false`).
+    #[schema(required = false, nullable = false, value_type = bool)]
     pub public: Option<bool>,
-    /// Require PKCE.
+    /// Require PKCE on the authorization code flow (default `false`; always for public).
+    #[schema(required = false, nullable = false, value_type = bool)]
     pub require_pkce: Option<bool>,
 }
 

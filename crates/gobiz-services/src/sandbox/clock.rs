@@ -5,9 +5,11 @@ use gobiz_domain::clock::Clock;
 use serde::Deserialize;
 
 /// `POST /sandbox/v1/clock/advance`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"seconds": 3600}))]
 pub struct AdvanceClock {
-    /// Seconds to move forward, 1..=31,536,000.
+    /// Seconds to move forward, 1 to 31,536,000 (one year).
+    #[schema(required = true, nullable = false, value_type = i64, minimum = 1, maximum = 31_536_000)]
     pub seconds: Option<i64>,
 }
 

@@ -10,19 +10,27 @@ use gobiz_store::users;
 use serde::Deserialize;
 
 /// `POST` / `DELETE /sandbox/v1/links`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"phone": "+6281234567890", "partner_id": "7d9e4c1a-2b3f-4a5e-8c6d-0e1f2a3b4c5d", "outlet_id": "G000012345", "product": "gofood", "external_outlet_id": "pos-outlet-1"}))]
 pub struct LinkRequest {
     /// The merchant user acting (or `phone`).
+    #[schema(required = false, nullable = false, value_type = String)]
     pub user_id: Option<String>,
-    /// The merchant user's phone (or `user_id`).
+    /// The merchant user's phone, `08…`, `628…` or `+628…` (or `user_id`).
+    #[schema(required = false, nullable = false, value_type = String)]
     pub phone: Option<String>,
-    /// Partner to link to.
+    /// The partner to link the outlet to.
+    #[schema(required = true, nullable = false, value_type = String)]
     pub partner_id: Option<String>,
-    /// Outlet to link.
+    /// The outlet.
+    #[schema(required = true, nullable = false, value_type = String, pattern = "^G[0-9]{9}$")]
     pub outlet_id: Option<String>,
     /// `gofood` or `payment`.
+    #[schema(required = true, nullable = false, value_type = String, pattern = "^(gofood|payment)$")]
     pub product: Option<String>,
-    /// The partner's id for the outlet (link only).
+    /// The partner's own id for the outlet, 1 to 100 characters; required to link, ignored
+    /// when unlinking.
+    #[schema(required = false, nullable = false, value_type = String, min_length = 1, max_length = 100)]
     pub external_outlet_id: Option<String>,
 }
 

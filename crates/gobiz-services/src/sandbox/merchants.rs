@@ -9,9 +9,11 @@ use gobiz_store::merchants;
 use serde::Deserialize;
 
 /// `POST /sandbox/v1/merchants`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"name": "Kopi Senja"}))]
 pub struct NewMerchant {
-    /// Brand name, 1..=100.
+    /// Brand name, 1 to 100 characters.
+    #[schema(required = true, nullable = false, value_type = String, min_length = 1, max_length = 100)]
     pub name: Option<String>,
 }
 

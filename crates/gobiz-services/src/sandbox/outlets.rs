@@ -11,27 +11,41 @@ use gobiz_store::{merchants, outlets};
 use serde::Deserialize;
 
 /// `POST /sandbox/v1/merchants/{merchant_id}/outlets` and `PATCH /sandbox/v1/outlets/{id}`.
-#[derive(Debug, Default, Deserialize)]
+/// On creation `name` is required; on a change every field is optional and only the fields
+/// sent change (`id` cannot be changed).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"name": "Kopi Senja Kemang", "address": "Jl. Kemang Raya 10, Jakarta", "email": "kemang@kopisenja.example", "acceptance_mode": "auto_accept", "qris_active": true, "gopay_active": true}))]
 pub struct OutletFields {
-    /// Outlet id (`G` + 9 digits), creation only.
+    /// The outlet id to use, `G` and 9 digits (creation only; default: a random free one).
+    #[schema(required = false, nullable = false, value_type = String, pattern = "^G[0-9]{9}$", example = "G000012345")]
     pub id: Option<String>,
-    /// Name, 1..=100.
+    /// Name, 1 to 100 characters; required on creation.
+    #[schema(required = false, nullable = false, value_type = String, min_length = 1, max_length = 100)]
     pub name: Option<String>,
-    /// Address, up to 255.
+    /// Address, up to 255 characters (default `""`).
+    #[schema(required = false, nullable = false, value_type = String, max_length = 255)]
     pub address: Option<String>,
-    /// E-mail or `""`.
+    /// An e-mail address or `""` (default `""`).
+    #[schema(required = false, nullable = false, value_type = String, max_length = 254)]
     pub email: Option<String>,
-    /// `active` / `inactive` (patch only).
+    /// `active` (default) or `inactive`.
+    #[schema(required = false, nullable = false, value_type = String, pattern = "^(active|inactive)$")]
     pub status: Option<String>,
-    /// Acceptance mode.
+    /// How new GoFood orders are accepted: `auto_accept` (default), `auto_accept_on_timeout`
+    /// or `manual`.
+    #[schema(required = false, nullable = false, value_type = String, pattern = "^(auto_accept|auto_accept_on_timeout|manual)$")]
     pub acceptance_mode: Option<String>,
-    /// Force-closed on GoFood (patch only).
+    /// Closed on GoFood by force (default `false`): new orders are refused with 422.
+    #[schema(required = false, nullable = false, value_type = bool)]
     pub force_close: Option<bool>,
-    /// QRIS enabled.
+    /// QRIS payments enabled (default `true`).
+    #[schema(required = false, nullable = false, value_type = bool)]
     pub qris_active: Option<bool>,
-    /// GoPay enabled.
+    /// GoPay enabled (default `true`).
+    #[schema(required = false, nullable = false, value_type = bool)]
     pub gopay_active: Option<bool>,
-    /// Midtrans application enabled.
+    /// The Midtrans application enabled (default `true`).
+    #[schema(required = false, nullable = false, value_type = bool)]
     pub midtrans_active: Option<bool>,
 }
 

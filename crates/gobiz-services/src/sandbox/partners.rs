@@ -15,19 +15,26 @@ use serde::Deserialize;
 const READ_SUFFIX: &str = ":read";
 
 /// `POST /sandbox/v1/partners`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"name": "Demo POS", "type": "facilitator", "standard_webhooks": false}))]
 pub struct NewPartner {
-    /// Display name, 1..=100.
+    /// Display name, 1 to 100 characters.
+    #[schema(required = true, nullable = false, value_type = String, min_length = 1, max_length = 100)]
     pub name: Option<String>,
-    /// `facilitator` or `direct`.
+    /// `facilitator` (a POS or aggregator serving many merchants) or `direct` (one merchant's
+    /// own integration).
     #[serde(rename = "type")]
+    #[schema(required = true, nullable = false, value_type = String, pattern = "^(facilitator|direct)$")]
     pub kind: Option<String>,
-    /// Required for (and only for) direct partners.
+    /// The merchant of a direct partner: required for, and only allowed on, `direct`.
+    #[schema(required = false, nullable = false, value_type = String)]
     pub merchant_id: Option<String>,
-    /// Send Standard Webhooks headers too.
+    /// Also send the Standard Webhooks headers on deliveries (default `false`).
+    #[schema(required = false, nullable = false, value_type = bool)]
     pub standard_webhooks: Option<bool>,
-    /// Read scopes held for webhook routing on top of those its clients were granted
-    /// (default: none; an explicit override).
+    /// `...:read` scopes held for webhook routing on top of those its clients were granted
+    /// (default: none).
+    #[schema(required = false, nullable = false, value_type = Vec<String>, example = json!(["gofood:order:read"]))]
     pub read_scopes: Option<Vec<String>>,
 }
 

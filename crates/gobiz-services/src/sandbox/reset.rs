@@ -13,9 +13,12 @@ use gobiz_store::{maintenance, settings};
 use serde::Deserialize;
 
 /// `POST /sandbox/v1/reset`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"demo": true}))]
 pub struct ResetRequest {
-    /// Restore the `--demo` data set after deleting everything.
+    /// Restore the `--demo` data set (its fixed ids and secrets) after deleting everything
+    /// (default `false`).
+    #[schema(required = false, nullable = false, value_type = bool)]
     pub demo: Option<bool>,
 }
 

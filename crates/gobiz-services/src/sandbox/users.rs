@@ -11,24 +11,32 @@ use gobiz_store::{merchants, outlets, users};
 use serde::Deserialize;
 
 /// One `roles[]` entry of a new user.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"merchant_id": "3f1c2a9e-7b4d-4e51-9a0b-5c6d7e8f9012", "role": "owner"}))]
 pub struct NewRole {
-    /// Merchant the role applies to.
+    /// An existing merchant the role applies to (one role per merchant).
+    #[schema(required = true, nullable = false, value_type = String)]
     pub merchant_id: Option<String>,
     /// `owner`, `admin` or `manager`.
+    #[schema(required = true, nullable = false, value_type = String, pattern = "^(owner|admin|manager)$")]
     pub role: Option<String>,
 }
 
 /// `POST /sandbox/v1/users`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"phone": "081234567890", "name": "Sari (owner)", "roles": [{"merchant_id": "3f1c2a9e-7b4d-4e51-9a0b-5c6d7e8f9012", "role": "owner"}], "primary_outlet_id": "G000012345"}))]
 pub struct NewUser {
-    /// `08…`, `628…` or `+628…`.
+    /// An Indonesian mobile number: `08…`, `628…` or `+628…` (stored as `+628…`; unique).
+    #[schema(required = true, nullable = false, value_type = String)]
     pub phone: Option<String>,
-    /// Display name, 1..=100.
+    /// Display name, 1 to 100 characters.
+    #[schema(required = true, nullable = false, value_type = String, min_length = 1, max_length = 100)]
     pub name: Option<String>,
-    /// One role per merchant.
+    /// One role per merchant (default: none).
+    #[schema(required = false, nullable = false, value_type = Vec<NewRole>)]
     pub roles: Option<Vec<NewRole>>,
-    /// Outlet listed first by token-info.
+    /// The outlet token-info lists first: an outlet of a merchant the user has a role in.
+    #[schema(required = false, nullable = false, value_type = String, pattern = "^G[0-9]{9}$")]
     pub primary_outlet_id: Option<String>,
 }
 

@@ -14,50 +14,76 @@ use gobiz_store::orders;
 use rand::Rng;
 use serde::Deserialize;
 
-/// A variant reference of an order request.
-#[derive(Debug, Default, Deserialize)]
+/// A variant chosen for an item of an order request: `external_id` or `id`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"external_id": "V-XID"}))]
 pub struct VariantRef {
-    /// Partner id.
+    /// The variant's id in the partner's catalog.
+    #[schema(required = false, nullable = false, value_type = String)]
     pub external_id: Option<String>,
-    /// GoBiz id.
+    /// The variant's GoBiz id (UUID).
+    #[schema(required = false, nullable = false, value_type = String, format = "uuid")]
     pub id: Option<String>,
 }
 
-/// An item of an order request.
-#[derive(Debug, Default, Deserialize)]
+/// An item of an order request: `external_id` or `id`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"external_id": "XID", "quantity": 2, "notes": "extra spicy", "variants": [{"external_id": "V-XID"}]}))]
 pub struct NewOrderItem {
-    /// Partner id.
+    /// The item's id in the partner's catalog.
+    #[schema(required = false, nullable = false, value_type = String)]
     pub external_id: Option<String>,
-    /// GoBiz id.
+    /// The item's GoBiz id (UUID).
+    #[schema(required = false, nullable = false, value_type = String, format = "uuid")]
     pub id: Option<String>,
-    /// 1..=99.
+    /// 1 to 99.
+    #[schema(required = true, nullable = false, value_type = i64, minimum = 1, maximum = 99)]
     pub quantity: Option<i64>,
-    /// Customer note.
+    /// The customer's note, up to 200 characters.
+    #[schema(required = false, nullable = false, value_type = String, max_length = 200)]
     pub notes: Option<String>,
-    /// Chosen variants.
+    /// The chosen variants, checked against the item's variant categories.
+    #[schema(required = false, nullable = false, value_type = Vec<VariantRef>)]
     pub variants: Option<Vec<VariantRef>>,
 }
 
 /// The customer of an order request.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"name": "Budi"}))]
 pub struct NewCustomer {
-    /// Display name.
+    /// Display name, 1 to 100 characters (default `GoFood Customer`).
+    #[schema(required = false, nullable = false, value_type = String, min_length = 1, max_length = 100)]
     pub name: Option<String>,
 }
 
 /// `POST /sandbox/v1/outlets/{outlet_id}/orders` (spec §10.3).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"order_type": "delivery", "items": [{"external_id": "XID", "quantity": 2, "notes": "extra spicy", "variants": [{"external_id": "V-XID"}]}], "customer": {"name": "Budi"}, "cutlery_requested": true, "takeaway_charges": 0}))]
 pub struct NewOrder {
     /// `delivery` (default) or `pickup`.
+    #[schema(required = false, nullable = false, value_type = String, pattern = "^(delivery|pickup)$")]
     pub order_type: Option<String>,
-    /// 1..=50 items.
+    /// 1 to 50 items.
+    #[schema(required = true, nullable = false, value_type = Vec<NewOrderItem>, min_items = 1, max_items = 50)]
     pub items: Option<Vec<NewOrderItem>>,
-    /// Customer.
+    /// The customer (default name `GoFood Customer`).
+    #[schema(required = false, nullable = false, value_type = NewCustomer)]
     pub customer: Option<NewCustomer>,
-    /// Cutlery wish.
+    /// Whether the customer wants cutlery (absent: `null` in the order).
+    #[schema(required = false, nullable = false, value_type = bool)]
     pub cutlery_requested: Option<bool>,
-    /// IDR ≥ 0.
+    /// Takeaway charges in IDR, 0 to 100,000,000 (default 0).
+    #[schema(required = false, nullable = false, value_type = i64, minimum = 0, maximum = 100_000_000)]
     pub takeaway_charges: Option<i64>,
+}
+
+/// Body of `POST /sandbox/v1/orders/{order_number}/cancel` (optional).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"reason": "Customer changed their mind"}))]
+pub struct CustomerCancelBody {
+    /// Why the customer cancels, 1 to 200 characters (default `Cancelled by customer`).
+    #[schema(required = false, nullable = false, value_type = String, min_length = 1, max_length = 200)]
+    pub reason: Option<String>,
 }
 
 impl Services {

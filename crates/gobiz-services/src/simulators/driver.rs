@@ -4,6 +4,26 @@ use crate::order_flow::{record_since, wrong_state};
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::ids::OrderNumber;
 use gobiz_domain::order::{Order, OrderState};
+use serde::Deserialize;
+
+/// Body of `POST /sandbox/v1/orders/{order_number}/advance` (optional).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"to": "COMPLETED"}))]
+pub struct AdvanceBody {
+    /// The state to walk to through every state before it, e.g. `MERCHANT_ACCEPTED`,
+    /// `DRIVER_OTW_PICKUP`, `COMPLETED` (default: only the next state).
+    #[schema(required = false, nullable = false, value_type = String)]
+    pub to: Option<String>,
+}
+
+/// Body of `POST /sandbox/v1/orders/{order_number}/driver` (optional).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"name": "Agus"}))]
+pub struct DriverBody {
+    /// The driver's name, 1 to 100 characters (default `GoFood Driver`).
+    #[schema(required = false, nullable = false, value_type = String, min_length = 1, max_length = 100)]
+    pub name: Option<String>,
+}
 
 impl Services {
     /// Sandbox: the next step, or every step up to `to` (409 when not reachable).

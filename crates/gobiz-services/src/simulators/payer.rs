@@ -7,6 +7,19 @@ use gobiz_domain::clock::Clock;
 use gobiz_domain::payment::{Ending, NotPending, PaymentStatus, Transaction, Transition};
 use gobiz_domain::qris;
 use gobiz_store::payments::{self};
+use serde::Deserialize;
+
+/// Body of `POST /sandbox/v1/payments/pay`: `transaction_id` or `qris_string`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"transaction_id": "5b0c7e7e-2f4a-4d38-9d1e-3a1b2c3d4e5f"}))]
+pub struct PayBody {
+    /// The transaction to pay.
+    #[schema(required = false, nullable = false, value_type = String)]
+    pub transaction_id: Option<String>,
+    /// The scanned QRIS payload of the transaction (used when `transaction_id` is absent).
+    #[schema(required = false, nullable = false, value_type = String)]
+    pub qris_string: Option<String>,
+}
 
 impl Services {
     /// Sandbox: a wallet pays, by transaction id or by the scanned payload.
