@@ -5,8 +5,17 @@
 use crate::local_time::{format_hhmm, parse_hhmm, WEEKDAYS};
 use crate::validation::Violation;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
+
+mod shapes;
+
+pub use shapes::{
+    CatalogBody, CatalogMenu, CatalogMenuItem, CatalogReadMenu, CatalogReadMenuItem,
+    CatalogReadModel, CatalogReadVariant, CatalogReadVariantCategory, CatalogVariant,
+    CatalogVariantCategory, HoursWindow, OperationalHours, StockBody, StockChange, StockChangeList,
+    VariantRules, VariantSelection,
+};
 
 /// Day keys in the order of `OperationalHours` (Sunday first, as `time::Weekday` numbers
 /// from Sunday = 0).
@@ -635,89 +644,162 @@ pub fn parse_push(
     })
 }
 
-fn hours_json(h: &Hours) -> Value {
-    let mut o = Map::new();
-    for (d, day) in DAYS.iter().enumerate() {
-        let ws: Vec<Value> = h.0[d]
-            .iter()
-            .map(|w| json!({ "start": format_hhmm(w.start), "end": format_hhmm(w.end) }))
-            .collect();
-        o.insert((*day).to_string(), Value::Array(ws));
+impl Hours {
+    /// The seven days as the API shows them.
+    fn view(&self) -> OperationalHours {
+        let day = |d: usize| {
+            Some(
+                self.0[d]
+                    .iter()
+                    .map(|w| HoursWindow {
+                        start: format_hhmm(w.start),
+                        end: format_hhmm(w.end),
+                    })
+                    .collect(),
+            )
+        };
+        OperationalHours {
+            sunday: day(0),
+            monday: day(1),
+            tuesday: day(2),
+            wednesday: day(3),
+            thursday: day(4),
+            friday: day(5),
+            saturday: day(6),
+        }
     }
-    Value::Object(o)
 }
 
-fn category_json(vc: &VariantCategory) -> Value {
-    json!({
-        "id": vc.id,
-        "external_id": vc.external_id,
-        "name": vc.name,
-        "internal_name": vc.internal_name,
-        "rules": { "selection": { "min_quantity": vc.min_quantity, "max_quantity": vc.max_quantity } },
-        "variants": vc.variants.iter().map(|v| json!({
-            "id": v.id, "external_id": v.external_id, "name": v.name, "price": v.price, "in_stock": v.in_stock,
-        })).collect::<Vec<_>>(),
-    })
+impl VariantCategory {
+    fn rules(&self) -> VariantRules {
+        VariantRules {
+            selection: VariantSelection {
+                max_quantity: Some(self.max_quantity),
+                min_quantity: self.min_quantity,
+            },
+        }
+    }
 }
 
 impl Catalog {
     /// The v2 read model (spec §4.3).
-    pub fn read_model(&self) -> Value {
-        json!({
-            "menus": self.menus.iter().map(|m| json!({
-                "id": m.id,
-                "name": m.name,
-                "menu_items": m.menu_items.iter().map(|i| json!({
-                    "id": i.id,
-                    "external_id": i.external_id,
-                    "name": i.name,
-                    "internal_name": i.internal_name,
-                    "description": i.description,
-                    "in_stock": i.in_stock,
-                    "price": i.price,
-                    "image": i.image,
-                    "operational_hours": hours_json(&i.hours),
-                    "variant_category_ids": i.variant_category_ids,
-                })).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-            "variant_categories": self.variant_categories.iter().map(category_json).collect::<Vec<_>>(),
-        })
+    pub fn read_model(&self) -> CatalogReadModel {
+        CatalogReadModel {
+            menus: self
+                .menus
+                .iter()
+                .map(|m| CatalogReadMenu {
+                    id: m.id.clone(),
+                    name: m.name.clone(),
+                    menu_items: m
+                        .menu_items
+                        .iter()
+                        .map(|i| CatalogReadMenuItem {
+                            id: i.id.clone(),
+                            external_id: i.external_id.clone(),
+                            name: i.name.clone(),
+                            internal_name: i.internal_name.clone(),
+                            description: i.description.clone(),
+                            in_stock: i.in_stock,
+                            price: i.price,
+                            image: i.image.clone(),
+                            operational_hours: i.hours.view(),
+                            variant_category_ids: i.variant_category_ids.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            variant_categories: self
+                .variant_categories
+                .iter()
+                .map(|vc| CatalogReadVariantCategory {
+                    id: vc.id.clone(),
+                    external_id: vc.external_id.clone(),
+                    name: vc.name.clone(),
+                    internal_name: vc.internal_name.clone(),
+                    rules: vc.rules(),
+                    variants: vc
+                        .variants
+                        .iter()
+                        .map(|v| CatalogReadVariant {
+                            id: v.id.clone(),
+                            external_id: v.external_id.clone(),
+                            name: v.name.clone(),
+                            price: v.price,
+                            in_stock: v.in_stock,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
     }
 
     /// The v1 write model (our superset: what a push would have to send to recreate it).
-    pub fn write_model(&self) -> Value {
+    pub fn write_model(&self) -> CatalogBody {
         let ext_of: HashMap<&str, &str> = self
             .variant_categories
             .iter()
             .map(|vc| (vc.id.as_str(), vc.external_id.as_str()))
             .collect();
-        json!({
-            "request_id": self.request_id,
-            "menus": self.menus.iter().map(|m| json!({
-                "name": m.name,
-                "menu_items": m.menu_items.iter().map(|i| json!({
-                    "external_id": i.external_id,
-                    "name": i.name,
-                    "internal_name": i.internal_name,
-                    "description": i.description,
-                    "in_stock": i.in_stock,
-                    "price": i.price,
-                    "image": i.image,
-                    "operational_hours": hours_json(&i.hours),
-                    "variant_category_external_ids": i.variant_category_ids.iter()
-                        .filter_map(|id| ext_of.get(id.as_str()).copied()).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-            "variant_categories": self.variant_categories.iter().map(|vc| json!({
-                "external_id": vc.external_id,
-                "name": vc.name,
-                "internal_name": vc.internal_name,
-                "rules": { "selection": { "min_quantity": vc.min_quantity, "max_quantity": vc.max_quantity } },
-                "variants": vc.variants.iter().map(|v| json!({
-                    "external_id": v.external_id, "name": v.name, "price": v.price, "in_stock": v.in_stock,
-                })).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-        })
+        CatalogBody {
+            request_id: Some(self.request_id.clone()),
+            menus: self
+                .menus
+                .iter()
+                .map(|m| CatalogMenu {
+                    name: m.name.clone(),
+                    menu_items: m
+                        .menu_items
+                        .iter()
+                        .map(|i| CatalogMenuItem {
+                            external_id: i.external_id.clone(),
+                            name: i.name.clone(),
+                            internal_name: i.internal_name.clone(),
+                            description: i.description.clone(),
+                            in_stock: i.in_stock,
+                            price: i.price,
+                            image: i.image.clone(),
+                            operational_hours: Some(i.hours.view()),
+                            variant_category_external_ids: Some(
+                                i.variant_category_ids
+                                    .iter()
+                                    .filter_map(|id| ext_of.get(id.as_str()).map(|e| e.to_string()))
+                                    .collect(),
+                            ),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            variant_categories: self
+                .variant_categories
+                .iter()
+                .map(|vc| CatalogVariantCategory {
+                    external_id: vc.external_id.clone(),
+                    name: vc.name.clone(),
+                    internal_name: vc.internal_name.clone(),
+                    rules: vc.rules(),
+                    variants: vc
+                        .variants
+                        .iter()
+                        .map(|v| CatalogVariant {
+                            external_id: v.external_id.clone(),
+                            name: v.name.clone(),
+                            price: v.price,
+                            in_stock: v.in_stock,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The write model of an outlet with no catalog yet: `request_id` `null`, no menus.
+    pub fn empty_write_model() -> CatalogBody {
+        CatalogBody {
+            request_id: None,
+            menus: Vec::new(),
+            variant_categories: Vec::new(),
+        }
     }
 }
 
@@ -886,6 +968,7 @@ pub fn apply_stock(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn ids() -> impl FnMut() -> String {
         let mut n = 0;
@@ -921,6 +1004,35 @@ mod tests {
         assert!(!hours.open_at(1, 15 * 60));
         assert!(hours.open_at(1, 23 * 60 + 59));
         assert!(!hours.open_at(2, 12 * 60));
+    }
+
+    /// The typed renderings serialize exactly as the earlier `json!` ones did: keys in
+    /// alphabetical order (a `serde_json::Value` object sorts them), nothing omitted.
+    #[test]
+    fn renderings_keep_their_bytes() {
+        let cat = parse_push(&sample(), &PreviousIds::default(), &mut ids()).unwrap();
+        let read = serde_json::to_string(&cat.read_model()).unwrap();
+        let as_value = serde_json::to_value(cat.read_model()).unwrap().to_string();
+        assert_eq!(read, as_value);
+        assert_eq!(cat.read_model().to_string(), read);
+        assert!(read.contains(r#""operational_hours":{"friday":[],"monday":[{"end":"14:00","start":"10:00"},{"end":"23:59","start":"17:00"}],"saturday":[]"#), "{read}");
+        let write = serde_json::to_string(&cat.write_model()).unwrap();
+        assert_eq!(
+            write,
+            serde_json::to_value(cat.write_model()).unwrap().to_string()
+        );
+        assert!(
+            write.contains(r#""variant_category_external_ids":["VC-XID"]"#),
+            "{write}"
+        );
+        assert_eq!(
+            serde_json::to_string(&Catalog::empty_write_model()).unwrap(),
+            r#"{"menus":[],"request_id":null,"variant_categories":[]}"#
+        );
+        assert_eq!(
+            CatalogReadModel::default().to_string(),
+            r#"{"menus":[],"variant_categories":[]}"#
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde_json::Value;
 use std::fmt;
 
 /// A transaction's status; the wire, column and document value is [`PaymentStatus::as_str`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PaymentStatus {
     /// Waiting to be paid.

@@ -58,8 +58,10 @@ pub struct PromoDraft {
     pub applicable_days: Option<Vec<String>>,
 }
 
-/// `created`, `active`, `expired` or `inactive`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `created`, `active`, `expired` or `inactive` (spec §6.1); serialized as
+/// [`PromoStatus::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum PromoStatus {
     /// Before the start date.
     Created,
@@ -373,6 +375,18 @@ mod tests {
             (t.date().to_string(), t.weekday()),
             ("2024-05-06".to_string(), 1)
         );
+    }
+
+    #[test]
+    fn status_serializes_as_its_wire_name() {
+        for s in [
+            PromoStatus::Created,
+            PromoStatus::Active,
+            PromoStatus::Expired,
+            PromoStatus::Inactive,
+        ] {
+            assert_eq!(serde_json::to_value(s).unwrap(), json!(s.as_str()));
+        }
     }
 
     #[test]
