@@ -47,7 +47,7 @@ pub fn api(sandbox: bool) -> OpenApiRouter<AppState> {
         .merge(mokapos::router().into());
     if sandbox {
         router = router
-            .merge(sandbox::router().into())
+            .merge(sandbox::router())
             .merge(sandbox_moka::router().into());
     }
     router
