@@ -40,10 +40,10 @@ pub fn api(sandbox: bool) -> OpenApiRouter<AppState> {
         .merge(partner::router().into())
         .merge(partner::user_router().into())
         .merge(notifications::router().into())
-        .merge(catalog::router().into())
+        .merge(catalog::router())
         .merge(orders::router())
-        .merge(promotions::router().into())
-        .merge(payments::router().into())
+        .merge(promotions::router())
+        .merge(payments::router())
         .merge(mokapos::router().into());
     if sandbox {
         router = router

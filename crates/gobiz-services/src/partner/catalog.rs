@@ -3,14 +3,16 @@
 use crate::access::Principal;
 use crate::events::EventDraft;
 use crate::{ServiceError, ServiceResult, Services};
-use gobiz_domain::catalog::{apply_stock, parse_push, Catalog, PreviousIds, StockTarget};
+use gobiz_domain::catalog::{
+    apply_stock, parse_push, Catalog, CatalogBody, CatalogReadModel, PreviousIds, StockTarget,
+};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::events::{Event, MenuMappingUpdated};
 use gobiz_domain::ids::OutletId;
 use gobiz_domain::model::Product;
 use gobiz_store::catalogs;
 use gobiz_store::links;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// Answer of [`Services::catalog_read`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,8 +28,10 @@ pub enum CatalogRead {
     },
 }
 
-/// The read model of an outlet with no catalog yet.
-pub const EMPTY_READ_MODEL: &str = r#"{"menus":[],"variant_categories":[]}"#;
+/// The read model of an outlet with no catalog yet: `{"menus":[],"variant_categories":[]}`.
+fn empty_read_model() -> String {
+    CatalogReadModel::default().to_string()
+}
 
 async fn load<R: gobiz_store::Runner>(
     tx: &mut R,
@@ -151,7 +155,7 @@ impl Services {
         }
         let empty = || CatalogRead::Changed {
             etag: String::new(),
-            json: EMPTY_READ_MODEL.to_string(),
+            json: empty_read_model(),
         };
         match access.etag {
             None => Ok(empty()),
@@ -167,7 +171,7 @@ impl Services {
         Ok(catalogs::read_json(&mut self.db.conn().await?, outlet_id)
             .await?
             .map(|(json, _)| json)
-            .unwrap_or_else(|| EMPTY_READ_MODEL.to_string()))
+            .unwrap_or_else(empty_read_model))
     }
 
     /// `GET .../v1/catalog`: the write model (our superset).
@@ -175,14 +179,14 @@ impl Services {
         &self,
         who: &Principal,
         outlet_id: &OutletId,
-    ) -> ServiceResult<Value> {
+    ) -> ServiceResult<CatalogBody> {
         who.require_scope("gofood:catalog:read")?;
         self.accessible_outlet(who, outlet_id, Some(Product::Gofood))
             .await?;
         let catalog = load(&mut self.db.conn().await?, outlet_id).await?;
         Ok(match catalog {
             Some(c) => c.write_model(),
-            None => json!({ "request_id": null, "menus": [], "variant_categories": [] }),
+            None => Catalog::empty_write_model(),
         })
     }
 

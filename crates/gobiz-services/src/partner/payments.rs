@@ -9,13 +9,173 @@ use gobiz_domain::clock::Clock;
 use gobiz_domain::events::Event;
 use gobiz_domain::ids::{OutletId, TransactionId};
 use gobiz_domain::model::{PartnerType, Product};
-use gobiz_domain::payment::{Transaction, TransactionDraft, Transition};
+use gobiz_domain::payment::{PaymentStatus, Transaction, TransactionDraft, Transition};
 use gobiz_domain::qris;
 use gobiz_domain::timefmt::rfc3339_seconds;
 use gobiz_domain::validation::Violations;
 use gobiz_store::outlets;
 use gobiz_store::payments::{self, StoredTransaction};
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// `transaction_details` of a create (spec §7.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TransactionDetails {
+    /// The partner's order id: 1 to 50 of `A-Z a-z 0-9 - _ ~ .`. One `pending` or
+    /// `settlement` transaction per order id and outlet.
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = "^[A-Za-z0-9_~.-]{1,50}$",
+        example = "order-1234"
+    )]
+    pub order_id: String,
+    /// IDR, 1 to 10,000,000, no decimals.
+    #[schema(minimum = 1, maximum = 10_000_000, example = 3000)]
+    pub gross_amount: i64,
+    /// Always `IDR`.
+    #[schema(pattern = "^IDR$", example = "IDR")]
+    pub currency: String,
+}
+
+/// One line of `item_details` (spec §7.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ItemDetail {
+    /// The partner's item id, e.g. `SKU-000123`.
+    pub id: Option<String>,
+    /// Unit price, IDR, 0 to 10,000,000.
+    #[schema(minimum = 0, maximum = 10_000_000, example = 3000)]
+    pub price: i64,
+    /// 1 to 10,000.
+    #[schema(minimum = 1, maximum = 10_000, example = 1)]
+    pub quantity: i64,
+    /// 1 to 255 characters.
+    #[schema(min_length = 1, max_length = 255, example = "Item sample no.1")]
+    pub name: String,
+    /// Brand.
+    pub brand: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// Merchant name.
+    pub merchant_name: Option<String>,
+}
+
+/// `customer_details` of a create (spec §7.2); accepted, not checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CustomerDetails {
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+}
+
+/// The body of `POST .../v2/transactions` (spec §7.2). It is checked by hand, every violation
+/// reported with its JSON path; this type describes the accepted shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"payment_type": "qris",
+    "transaction_details": {"order_id": "order-1234", "gross_amount": 3000, "currency": "IDR"},
+    "item_details": [{"id": "SKU-000123", "price": 3000, "quantity": 1, "name": "Item sample no.1",
+                      "brand": "sample brand", "category": "others", "merchant_name": null}],
+    "customer_details": {"first_name": "John", "last_name": "Doe", "email": "john@example.com", "phone": "+628111000123"},
+    "metadata": {}}))]
+pub struct NewTransaction {
+    /// Always `qris`.
+    #[schema(pattern = "^qris$", example = "qris")]
+    pub payment_type: String,
+    /// Order id and amount.
+    pub transaction_details: TransactionDetails,
+    /// When present, the sum of `price × quantity` must equal `gross_amount`.
+    pub item_details: Option<Vec<ItemDetail>>,
+    /// The payer.
+    pub customer_details: Option<CustomerDetails>,
+    /// Any object; stored, not echoed.
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Value>,
+}
+
+/// `outlet` of a transaction (spec §7.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct TransactionOutlet {
+    /// Outlet id.
+    #[schema(example = "G000012345")]
+    pub id: String,
+    /// The outlet's point-of-payment id (UUID).
+    #[schema(format = "uuid", example = "fa6082ea-06da-4483-9c7e-eeb0447ed53e")]
+    pub pop_id: String,
+}
+
+/// `transaction` of a transaction (spec §7.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct TransactionInfo {
+    /// Creation (UTC).
+    #[schema(format = DateTime, example = "2020-03-09T11:33:08Z")]
+    pub created_at: String,
+    /// Always `IDR`.
+    #[schema(example = "IDR")]
+    pub currency: &'static str,
+    /// IDR.
+    #[schema(example = 3000)]
+    pub gross_amount: i64,
+    /// GoBiz transaction id (UUID).
+    #[schema(format = "uuid", example = "71839e9c-944b-40ce-bd31-8a76db666f36")]
+    pub id: String,
+    /// The partner's order id.
+    #[schema(example = "order-1234")]
+    pub order_id: String,
+    /// Always `qris`.
+    #[schema(example = "qris")]
+    pub payment_type: &'static str,
+    /// The EMVCo merchant-presented QR payload (spec §7.6); its CRC verifies.
+    pub qris_string: String,
+    /// When paid (UTC); `null` until then.
+    #[schema(required = true, format = DateTime)]
+    pub settlement_at: Option<String>,
+    /// `pending`, then `settlement` (paid), `expire` (not paid in time) or `cancel`.
+    pub status: PaymentStatus,
+}
+
+/// One entry of `actions` (spec §7.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct TransactionAction {
+    /// `GET`.
+    #[schema(example = "GET")]
+    pub method: &'static str,
+    /// `generate-qr-code`.
+    #[schema(example = "generate-qr-code")]
+    pub name: &'static str,
+    /// `<public base URL>/transactions/{id}/qr-code`: the QR image.
+    #[schema(
+        format = "uri",
+        example = "https://api.partner-sandbox.gobiz.co.id/transactions/71839e9c-944b-40ce-bd31-8a76db666f36/qr-code"
+    )]
+    pub url: String,
+}
+
+/// A transaction (spec §7.1): the `data` of create and read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = json!({
+    "outlet": {"id": "G000012345", "pop_id": "fa6082ea-06da-4483-9c7e-eeb0447ed53e"},
+    "transaction": {
+        "id": "71839e9c-944b-40ce-bd31-8a76db666f36", "payment_type": "qris", "status": "pending",
+        "qris_string": "00020101021226610014COM.GO-JEK.WWW01189360091400000123450210G0000123450303UMI51440014ID.CO.QRIS.WWW0215ID10200000123450303UMI520458125303360540430005802ID5917Kopi Senja Kemang6007Jakarta62360525T71839e9c944b40cebd318a760703A0163046020",
+        "order_id": "order-1234", "gross_amount": 3000, "currency": "IDR",
+        "created_at": "2020-03-09T11:33:08Z", "settlement_at": null},
+    "actions": [{"name": "generate-qr-code", "method": "GET",
+        "url": "https://api.partner-sandbox.gobiz.co.id/transactions/71839e9c-944b-40ce-bd31-8a76db666f36/qr-code"}]
+}))]
+pub struct TransactionData {
+    /// The QR image link.
+    pub actions: Vec<TransactionAction>,
+    /// The outlet.
+    pub outlet: TransactionOutlet,
+    /// The transaction.
+    pub transaction: TransactionInfo,
+}
 
 /// How long a pending transaction stays payable (spec §7.1: 15 minutes).
 const EXPIRY_MS: i64 = 15 * 60 * 1000;
@@ -152,7 +312,7 @@ fn parse_body(raw: &Value) -> ServiceResult<NewTransactionBody> {
         Some(_) => v.add("customer_details", "expected object"),
     }
     let metadata = match o.get("metadata") {
-        None | Some(Value::Null) => json!({}),
+        None | Some(Value::Null) => Value::Object(serde_json::Map::new()),
         Some(Value::Object(m)) => Value::Object(m.clone()),
         Some(_) => {
             v.add("metadata", "expected object");
@@ -169,26 +329,33 @@ fn parse_body(raw: &Value) -> ServiceResult<NewTransactionBody> {
 
 impl Services {
     /// The `data` of create and read (spec §7.2).
-    pub fn transaction_data(&self, t: &Transaction) -> Value {
-        json!({
-            "outlet": { "id": t.outlet_id(), "pop_id": t.pop_id() },
-            "transaction": {
-                "id": t.id(),
-                "payment_type": "qris",
-                "status": t.status(),
-                "qris_string": t.qris_string(),
-                "order_id": t.order_id(),
-                "gross_amount": t.gross_amount(),
-                "currency": "IDR",
-                "created_at": rfc3339_seconds(t.created_at()),
-                "settlement_at": t.settlement_at().map(rfc3339_seconds),
+    pub fn transaction_data(&self, t: &Transaction) -> TransactionData {
+        TransactionData {
+            outlet: TransactionOutlet {
+                id: t.outlet_id().to_string(),
+                pop_id: t.pop_id().to_string(),
             },
-            "actions": [ {
-                "name": "generate-qr-code",
-                "method": "GET",
-                "url": format!("{}/transactions/{}/qr-code", self.config.public_base_url.trim_end_matches('/'), t.id()),
-            } ],
-        })
+            transaction: TransactionInfo {
+                id: t.id().to_string(),
+                payment_type: "qris",
+                status: t.status(),
+                qris_string: t.qris_string().to_string(),
+                order_id: t.order_id().to_string(),
+                gross_amount: t.gross_amount(),
+                currency: "IDR",
+                created_at: rfc3339_seconds(t.created_at()),
+                settlement_at: t.settlement_at().map(rfc3339_seconds),
+            },
+            actions: vec![TransactionAction {
+                name: "generate-qr-code",
+                method: "GET",
+                url: format!(
+                    "{}/transactions/{}/qr-code",
+                    self.config.public_base_url.trim_end_matches('/'),
+                    t.id()
+                ),
+            }],
+        }
     }
 
     /// `POST .../v2/transactions` (spec §7.2, §7.3).
@@ -242,7 +409,8 @@ impl Services {
             now,
         );
         payments::insert(&mut tx, &t, &who.partner.id, now + EXPIRY_MS).await?;
-        let data = self.transaction_data(&t);
+        let data = serde_json::to_value(self.transaction_data(&t))
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let first = idem.complete(&mut tx, data).await?;
         tx.commit().await?;
         Ok(first)
