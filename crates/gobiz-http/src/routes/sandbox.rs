@@ -8,7 +8,7 @@ use crate::views::{self, ClientView, Clock, DeliveryInfo, LinkView, MerchantView
 use crate::views::{PartnerView, UserView};
 use crate::AppState;
 use axum::extract::{RawQuery, State};
-use gobiz_domain::catalog::StockTarget;
+use gobiz_domain::catalog::{CatalogBody, CatalogReadModel, StockBody, StockTarget};
 use gobiz_domain::ids::{OrderNumber, OutletId};
 use gobiz_domain::payment::Ending;
 use gobiz_domain::timefmt::rfc3339_seconds;
@@ -727,6 +727,7 @@ async fn clock(State(s): State<AppState>, _: Admin) -> ApiResult {
     request_body = AdvanceClock,
     responses(
         (status = 200, description = "The clock after the move", body = Success<SandboxClock>),
+        (status = 409, description = "A production server's clock cannot move: `The clock can only be advanced in sandbox mode`", body = Failure),
     ))]
 async fn advance_clock(
     State(s): State<AppState>,
@@ -919,7 +920,7 @@ async fn redeliver(State(s): State<AppState>, _: Admin, ApiPath(id): ApiPath<Str
     description = "Any outlet's catalog as spec §4.3 shows it, whoever set it, without a link.",
     params(OutletParams),
     responses(
-        (status = 200, description = "The catalog", body = Success<Object>),
+        (status = 200, description = "The catalog", body = Success<CatalogReadModel>),
     ))]
 async fn sandbox_catalog(
     State(s): State<AppState>,
@@ -936,7 +937,7 @@ async fn sandbox_catalog(
     summary = "Set an outlet's catalog as the merchant",
     description = "Replaces the outlet's catalog as the merchant would in the GoBiz app: the body and its checks are those of spec §4.1, but the menu belongs to no partner's mapping and no `gofood.catalog.menu_mapping_updated` is sent.",
     params(OutletParams),
-    request_body(content = Object, description = "A catalog as spec §4.1"),
+    request_body(content = CatalogBody, description = "A catalog as spec §4.1"),
     responses(
         (status = 200, description = "Set", body = Success<Empty>),
     ))]
@@ -957,7 +958,7 @@ async fn sandbox_put_catalog(
     summary = "Set items in or out of stock as the merchant",
     description = "Toggles the stock of menu items as the merchant would in the GoBiz app; body and checks as spec §4.4, no link needed.",
     params(OutletParams),
-    request_body(content = Object, description = "Stock changes as spec §4.4"),
+    request_body(content = StockBody, description = "Stock changes as spec §4.4"),
     responses(
         (status = 200, description = "Set", body = Success<Empty>),
     ))]
@@ -977,7 +978,7 @@ async fn menu_item_stocks(
     summary = "Set variants in or out of stock as the merchant",
     description = "Toggles the stock of variants as the merchant would in the GoBiz app; body and checks as spec §4.4, no link needed.",
     params(OutletParams),
-    request_body(content = Object, description = "Stock changes as spec §4.4"),
+    request_body(content = StockBody, description = "Stock changes as spec §4.4"),
     responses(
         (status = 200, description = "Set", body = Success<Empty>),
     ))]
