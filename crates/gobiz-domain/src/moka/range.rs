@@ -8,33 +8,42 @@ use serde::Deserialize;
 /// Longest range a report may cover.
 pub const MAX_SPAN_MS: Millis = 366 * 24 * 3_600_000;
 
-/// `{"query":{"range":{"transaction_time":{"gte":…,"lte":…}}}}` as sent.
-#[derive(Debug, Clone, Deserialize)]
+/// The body of the three MokaPOS reports (spec §8.2):
+/// `{"query":{"range":{"transaction_time":{"gte":…,"lte":…}}}}`. The report covers the sales
+/// whose `transaction_time` lies between both bounds, inclusive.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(as = MokaReportBody, example = json!({"query": {"range": {"transaction_time": {"gte": "2020-01-01T00:00:00+07:00", "lte": "2020-01-30T23:59:59+07:00"}}}}))]
 pub struct ReportBody {
-    /// `query`.
+    /// What the report covers.
     pub query: ReportQuery,
 }
 
-/// `query`.
-#[derive(Debug, Clone, Deserialize)]
+/// `query` of a report body.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(as = MokaReportQuery)]
 pub struct ReportQuery {
-    /// `query.range`.
+    /// The range of the report.
     pub range: RangeField,
 }
 
-/// `query.range`.
-#[derive(Debug, Clone, Deserialize)]
+/// `query.range` of a report body.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(as = MokaReportRange)]
 pub struct RangeField {
-    /// `query.range.transaction_time`.
+    /// The bounds on the sales' transaction time.
     pub transaction_time: Bounds,
 }
 
-/// `query.range.transaction_time`.
-#[derive(Debug, Clone, Deserialize)]
+/// `query.range.transaction_time`: inclusive bounds, `gte` ≤ `lte`, at most 366 days apart.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(as = MokaTimeBounds)]
 pub struct Bounds {
-    /// Inclusive lower bound.
+    /// Inclusive lower bound, RFC 3339 with an offset (`Z` or `±hh:mm`).
+    #[schema(format = DateTime, example = "2020-01-01T00:00:00+07:00")]
     pub gte: String,
-    /// Inclusive upper bound.
+    /// Inclusive upper bound, RFC 3339 with an offset; not before `gte`, at most 366 days
+    /// after it.
+    #[schema(format = DateTime, example = "2020-01-30T23:59:59+07:00")]
     pub lte: String,
 }
 

@@ -36,40 +36,54 @@ pub fn payment_type_label(kind: &str) -> &str {
 }
 
 /// One modifier option chosen on a line (`Topping: Oreo`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = MokaModifierLine, example = json!({"modifier_id": 362774, "modifier_name": "Topping", "option_id": 2482800, "option_name": "Oreo", "price": 2000}))]
 pub struct ModifierLine {
-    /// Modifier (group) id.
+    /// Modifier (group) id, a positive integer.
+    #[schema(minimum = 1, example = 362774)]
     pub modifier_id: i64,
-    /// Modifier name, e.g. `Topping`.
+    /// Modifier name, 1 to 255 characters, e.g. `Topping`.
+    #[schema(min_length = 1, max_length = 255, example = "Topping")]
     pub modifier_name: String,
-    /// Option id.
+    /// Option id, a positive integer.
+    #[schema(minimum = 1, example = 2482800)]
     pub option_id: i64,
-    /// Option name, e.g. `Oreo`.
+    /// Option name, 1 to 255 characters, e.g. `Oreo`.
+    #[schema(min_length = 1, max_length = 255, example = "Oreo")]
     pub option_name: String,
-    /// Price of the option per unit.
+    /// Price of the option per unit, IDR (0 to 1,000,000,000).
+    #[schema(minimum = 0, maximum = 1_000_000_000, example = 2000)]
     pub price: i64,
 }
 
 /// A tax or gratuity (service charge) on a sale.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = MokaCharge, example = json!({"id": 66724, "name": "PB1", "amount": 4500}))]
 pub struct Charge {
-    /// Library id.
+    /// Library id, a positive integer.
+    #[schema(minimum = 1, example = 66724)]
     pub id: i64,
-    /// Name, e.g. `PB1` or `Service charge`.
+    /// Name, 1 to 255 characters, e.g. `PB1` or `Service charge`.
+    #[schema(min_length = 1, max_length = 255, example = "PB1")]
     pub name: String,
-    /// IDR.
+    /// Amount, IDR (0 to 1,000,000,000).
+    #[schema(minimum = 0, maximum = 1_000_000_000, example = 4500)]
     pub amount: i64,
 }
 
 /// Invoice details of a sale paid by invoice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = MokaInvoiceDetails, example = json!({"invoice_no": "INV10EF2H3", "due_date": "2021-11-25", "deposit_amount": 0}))]
 pub struct Invoice {
-    /// Invoice number (also the payment number).
+    /// Invoice number, 1 to 64 characters (also the payment number).
+    #[schema(min_length = 1, max_length = 64, example = "INV10EF2H3")]
     pub invoice_no: String,
-    /// `YYYY-MM-DD`.
+    /// Due date, `YYYY-MM-DD`.
+    #[schema(format = Date, example = "2021-11-25")]
     pub due_date: String,
-    /// Deposit already paid.
+    /// Deposit already paid, IDR (default 0).
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     pub deposit_amount: i64,
 }
 
@@ -125,13 +139,17 @@ impl SaleLine {
 }
 
 /// One refund of line quantities.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = MokaRefundLine)]
 pub struct RefundLine {
     /// Line index in the sale.
+    #[schema(example = 0)]
     pub index: u32,
     /// Units refunded.
+    #[schema(example = 1)]
     pub quantity: i64,
-    /// Unit gross × quantity.
+    /// Unit gross × quantity, IDR.
+    #[schema(example = 22000)]
     pub amount: i64,
 }
 
@@ -316,48 +334,76 @@ pub enum RefundError {
 }
 
 /// A sale as the cashier sends it (spec §10.4), before validation.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(as = MokaSaleInput, example = json!({"transaction_time": "2024-05-03T12:30:00+07:00", "payment_type": "cash", "payment_note": "",
+    "lines": [{"variant_id": 1234, "name": "Vanilla Ice Cream", "category_name": "Dessert", "quantity": 2, "price": 20000,
+               "discount": 0, "cogs": 0, "redemption": 0,
+               "modifiers": [{"modifier_id": 362774, "modifier_name": "Topping", "option_id": 2482800, "option_name": "Oreo", "price": 2000}]}],
+    "taxes": [], "gratuities": [], "invoice": null}))]
 pub struct SaleInput {
-    /// RFC 3339 with offset; default: now.
+    /// When the sale happened, RFC 3339 with an offset (default: now); kept to the second.
+    #[schema(required = false, nullable = false, value_type = String, format = DateTime)]
     pub transaction_time: Option<String>,
-    /// One of [`PAYMENT_TYPES`].
+    /// How it was paid: `cash`, `card`, `invoice`, `gopay`, `qris`, `bank_transfer` or
+    /// `custom`.
+    #[schema(
+        pattern = "^(cash|card|invoice|gopay|qris|bank_transfer|custom)$",
+        example = "cash"
+    )]
     pub payment_type: String,
-    /// Free text.
+    /// Free text, up to 255 characters (default `""`).
+    #[schema(required = false, nullable = false, value_type = String, max_length = 255)]
     pub payment_note: Option<String>,
-    /// E.g. `Dine In`.
+    /// Sales type, 1 to 64 characters, e.g. `Dine In` (default none).
+    #[schema(required = false, value_type = Option<String>, min_length = 1, max_length = 64)]
     pub sales_type: Option<String>,
-    /// Moka customer id.
+    /// A Moka customer of the outlet (default none); an unknown one answers 422.
+    #[schema(required = false, value_type = Option<i64>, minimum = 1)]
     pub customer_id: Option<i64>,
-    /// Lines.
+    /// The lines, 1 to 100.
+    #[schema(min_items = 1, max_items = 100)]
     pub lines: Vec<LineInput>,
-    /// Taxes.
+    /// Taxes, at most 20 (default none).
+    #[schema(required = false, nullable = false, value_type = Vec<Charge>, max_items = 20)]
     pub taxes: Option<Vec<Charge>>,
-    /// Gratuities.
+    /// Gratuities (service charges), at most 20 (default none).
+    #[schema(required = false, nullable = false, value_type = Vec<Charge>, max_items = 20)]
     pub gratuities: Option<Vec<Charge>>,
-    /// Required for `invoice`.
+    /// Required when `payment_type` is `invoice`, refused otherwise.
+    #[schema(required = false, value_type = Option<Invoice>)]
     pub invoice: Option<Invoice>,
 }
 
-/// One line as sent.
-#[derive(Debug, Clone, Deserialize)]
+/// One line of a sale as sent.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(as = MokaSaleLineInput)]
 pub struct LineInput {
-    /// Item variant.
+    /// Item variant, a positive integer.
+    #[schema(minimum = 1, example = 1234)]
     pub variant_id: i64,
-    /// Item name.
+    /// Item name, 1 to 255 characters.
+    #[schema(min_length = 1, max_length = 255, example = "Vanilla Ice Cream")]
     pub name: String,
-    /// Default `Uncategorized`.
+    /// Category name, 1 to 255 characters (default `Uncategorized`).
+    #[schema(required = false, nullable = false, value_type = String, min_length = 1, max_length = 255)]
     pub category_name: Option<String>,
-    /// Units.
+    /// Units sold, 1 to 999.
+    #[schema(minimum = 1, maximum = 999, example = 2)]
     pub quantity: i64,
-    /// Price per unit.
+    /// Library price per unit without modifiers, IDR (0 to 1,000,000,000).
+    #[schema(minimum = 0, maximum = 1_000_000_000, example = 20000)]
     pub price: i64,
-    /// Default 0.
+    /// Line discount, IDR (default 0); discount + redemption must not exceed the line gross.
+    #[schema(required = false, nullable = false, value_type = i64, minimum = 0, maximum = 1_000_000_000)]
     pub discount: Option<i64>,
-    /// Default 0.
+    /// Cost of goods per unit, IDR (default 0).
+    #[schema(required = false, nullable = false, value_type = i64, minimum = 0, maximum = 1_000_000_000)]
     pub cogs: Option<i64>,
-    /// Default 0.
+    /// Loyalty redemption on the line, IDR (default 0).
+    #[schema(required = false, nullable = false, value_type = i64, minimum = 0, maximum = 1_000_000_000)]
     pub redemption: Option<i64>,
-    /// Default none.
+    /// Chosen modifier options, at most 20 (default none).
+    #[schema(required = false, nullable = false, value_type = Vec<ModifierLine>, max_items = 20)]
     pub modifiers: Option<Vec<ModifierLine>>,
 }
 
@@ -582,20 +628,26 @@ impl SaleInput {
 }
 
 /// A refund as the cashier sends it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = MokaRefundInput, example = json!({"lines": [{"index": 0, "quantity": 1}], "reason": "Customer complaint"}))]
 pub struct RefundInput {
-    /// Lines and quantities; absent = everything not yet refunded.
+    /// Lines and quantities, 1 to 100 distinct lines; absent = everything not yet refunded.
+    #[schema(required = false, nullable = false, value_type = Vec<RefundLineInput>, min_items = 1, max_items = 100)]
     pub lines: Option<Vec<RefundLineInput>>,
-    /// Reason, default empty.
+    /// The cashier's reason, up to 255 characters (default `""`).
+    #[schema(required = false, nullable = false, value_type = String, max_length = 255)]
     pub reason: Option<String>,
 }
 
 /// One line of a refund request.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(as = MokaRefundLineInput)]
 pub struct RefundLineInput {
-    /// Line index.
+    /// The line's `index` in the sale (0 to 99).
+    #[schema(minimum = 0, maximum = 99, example = 0)]
     pub index: i64,
-    /// Units.
+    /// Units to refund, 1 to 999 and no more than remain unrefunded.
+    #[schema(minimum = 1, maximum = 999, example = 1)]
     pub quantity: i64,
 }
 

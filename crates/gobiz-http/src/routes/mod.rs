@@ -44,11 +44,11 @@ pub fn api(sandbox: bool) -> OpenApiRouter<AppState> {
         .merge(orders::router())
         .merge(promotions::router())
         .merge(payments::router())
-        .merge(mokapos::router().into());
+        .merge(mokapos::router());
     if sandbox {
         router = router
             .merge(sandbox::router())
-            .merge(sandbox_moka::router().into());
+            .merge(sandbox_moka::router());
     }
     router
 }

@@ -1,6 +1,7 @@
 //! `POST /sandbox/v1/outlets/{outlet_id}/moka/generate`: reproducible sales written in one
 //! transaction, refunds included.
 
+use crate::partner::moka::views::MokaGeneratedSales;
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::moka::generate::{generate, GenerateParams, MAX_COUNT};
@@ -10,18 +11,24 @@ use gobiz_domain::timefmt::rfc3339_seconds;
 use gobiz_domain::validation::Violations;
 use gobiz_store::moka;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
-/// The generator's request.
-#[derive(Debug, Clone, Deserialize)]
+/// The generator's request: how many sales, over which range, from which seed. The same
+/// request (and the same customers) gives the same sales.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"count": 500, "from": "2024-04-03T00:00:00+07:00", "to": "2024-05-03T00:00:00+07:00", "seed": 42}))]
 pub struct GenerateRequest {
-    /// 1..=100,000.
+    /// Number of sales, 1 to 100,000.
+    #[schema(required = true, nullable = false, value_type = i64, minimum = 1, maximum = 100_000)]
     pub count: Option<i64>,
-    /// Default: `to` − 30 days.
+    /// Earliest transaction time, RFC 3339 with an offset (default: `to` − 30 days).
+    #[schema(required = false, nullable = false, value_type = String, format = DateTime)]
     pub from: Option<String>,
-    /// Default: now.
+    /// Latest transaction time, RFC 3339 with an offset, not before `from` and at most 366
+    /// days after it (default: now).
+    #[schema(required = false, nullable = false, value_type = String, format = DateTime)]
     pub to: Option<String>,
-    /// Default 0.
+    /// Seed of the random generator, an integer ≥ 0 (default 0).
+    #[schema(required = false, nullable = false, value_type = i64, minimum = 0)]
     pub seed: Option<i64>,
 }
 
@@ -37,7 +44,7 @@ impl Services {
         &self,
         outlet_id: &str,
         req: GenerateRequest,
-    ) -> ServiceResult<Value> {
+    ) -> ServiceResult<MokaGeneratedSales> {
         self.get_outlet(outlet_id).await?;
         let now = self.clock.now_ms();
         let mut v = Violations::new();
@@ -147,10 +154,13 @@ impl Services {
                 tracing::warn!(error = %e, "ANALYZE after generating sales failed");
             }
         }
-        Ok(
-            json!({ "count": count, "seed": seed, "from": rfc3339_seconds(from),
-                   "to": rfc3339_seconds(to), "refunds": refunds }),
-        )
+        Ok(MokaGeneratedSales {
+            count,
+            seed,
+            from: rfc3339_seconds(from),
+            to: rfc3339_seconds(to),
+            refunds,
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 //! The sandbox cashier (spec §10.2, §10.4): record a sale, refund it, and add customers and
 //! gratuities to an outlet's Moka library.
 
+use crate::partner::moka::views::{MokaCreatedGratuity, MokaCustomer, MokaGratuity};
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::moka::sale::{RefundError, RefundInput, SaleInput};
@@ -9,36 +10,53 @@ use gobiz_domain::timefmt::rfc3339_seconds;
 use gobiz_domain::validation::Violations;
 use gobiz_store::moka;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 /// A customer as the sandbox creates it (spec §8.9 fields).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"name": "Peter Parker", "phone": "+6281234567890", "email": "peter@example.com", "address": "Teluk Gong", "city": "Jakarta", "state": "Jakarta", "postal_code": "14450"}))]
 pub struct NewCustomer {
-    /// Required.
+    /// Name, 1 to 255 characters.
+    #[schema(required = true, nullable = false, value_type = String, min_length = 1, max_length = 255)]
     pub name: Option<String>,
-    /// Optional contact fields.
+    /// Phone, up to 255 characters (default null).
+    #[schema(required = false, value_type = Option<String>, max_length = 255)]
     pub phone: Option<String>,
-    /// E-mail.
+    /// E-mail, up to 255 characters (default null).
+    #[schema(required = false, value_type = Option<String>, max_length = 255)]
     pub email: Option<String>,
-    /// Street address.
+    /// Street address, up to 255 characters (default null).
+    #[schema(required = false, value_type = Option<String>, max_length = 255)]
     pub address: Option<String>,
-    /// City.
+    /// City, up to 255 characters (default null).
+    #[schema(required = false, value_type = Option<String>, max_length = 255)]
     pub city: Option<String>,
-    /// State.
+    /// State, up to 255 characters (default null).
+    #[schema(required = false, value_type = Option<String>, max_length = 255)]
     pub state: Option<String>,
-    /// Postal code.
+    /// Postal code, up to 255 characters (default null).
+    #[schema(required = false, value_type = Option<String>, max_length = 255)]
     pub postal_code: Option<String>,
 }
 
 /// A gratuity as the sandbox creates it (spec §8.8 fields).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"name": "Service charge", "amount": 1000, "active": true}))]
 pub struct NewGratuity {
-    /// Required.
+    /// Name, 1 to 255 characters.
+    #[schema(required = true, nullable = false, value_type = String, min_length = 1, max_length = 255)]
     pub name: Option<String>,
-    /// Required, IDR.
+    /// Amount, IDR (0 to 1,000,000,000).
+    #[schema(required = true, nullable = false, value_type = i64, minimum = 0, maximum = 1_000_000_000)]
     pub amount: Option<i64>,
-    /// Default true; inactive gratuities are not listed.
+    /// Whether it is active (default true); inactive gratuities are not listed.
+    #[schema(required = false, nullable = false, value_type = bool)]
     pub active: Option<bool>,
+}
+
+/// The stored document of a library entry (not an answer: what the listings read back).
+fn document<T: serde::Serialize>(entry: &T) -> ServiceResult<serde_json::Value> {
+    serde_json::to_value(entry)
+        .map_err(|e| ServiceError::Internal(format!("Moka library document: {e}")))
 }
 
 fn sale_not_found() -> ServiceError {
@@ -124,7 +142,7 @@ impl Services {
         &self,
         outlet_id: &str,
         input: NewCustomer,
-    ) -> ServiceResult<Value> {
+    ) -> ServiceResult<MokaCustomer> {
         self.get_outlet(outlet_id).await?;
         let mut v = Violations::new();
         v.text("name", input.name.as_deref(), 1, 255);
@@ -142,13 +160,22 @@ impl Services {
         let id = self.moka_ids("customer", 1).await?;
         let now = self.clock.now_ms();
         let at = rfc3339_seconds(now);
-        let doc = json!({ "id": id, "name": input.name, "phone": input.phone, "email": input.email,
-                          "address": input.address, "city": input.city, "state": input.state,
-                          "postal_code": input.postal_code, "created_at": at, "updated_at": at });
+        let customer = MokaCustomer {
+            id,
+            name: input.name.unwrap_or_default(),
+            phone: input.phone,
+            email: input.email,
+            address: input.address,
+            city: input.city,
+            state: input.state,
+            postal_code: input.postal_code,
+            created_at: at.clone(),
+            updated_at: at,
+        };
         let mut tx = self.db.begin().await?;
-        moka::insert_customer(&mut tx, id, outlet_id, &doc, now).await?;
+        moka::insert_customer(&mut tx, id, outlet_id, &document(&customer)?, now).await?;
         tx.commit().await?;
-        Ok(doc)
+        Ok(customer)
     }
 
     /// `POST /sandbox/v1/outlets/{outlet_id}/moka/gratuities`.
@@ -156,7 +183,7 @@ impl Services {
         &self,
         outlet_id: &str,
         input: NewGratuity,
-    ) -> ServiceResult<Value> {
+    ) -> ServiceResult<MokaCreatedGratuity> {
         self.get_outlet(outlet_id).await?;
         let mut v = Violations::new();
         v.text("name", input.name.as_deref(), 1, 255);
@@ -172,13 +199,23 @@ impl Services {
         let now = self.clock.now_ms();
         let at = rfc3339_seconds(now);
         let active = input.active.unwrap_or(true);
-        let doc = json!({ "id": id, "name": input.name, "amount": input.amount,
-                          "updated_at": at, "created_at": at });
+        let gratuity = MokaGratuity {
+            id,
+            name: input.name.unwrap_or_default(),
+            amount: input.amount.unwrap_or_default(),
+            updated_at: at.clone(),
+            created_at: at,
+        };
         let mut tx = self.db.begin().await?;
-        moka::insert_gratuity(&mut tx, id, outlet_id, active, &doc, now).await?;
+        moka::insert_gratuity(&mut tx, id, outlet_id, active, &document(&gratuity)?, now).await?;
         tx.commit().await?;
-        let mut shown = doc;
-        shown["active"] = json!(active);
-        Ok(shown)
+        Ok(MokaCreatedGratuity {
+            id: gratuity.id,
+            name: gratuity.name,
+            amount: gratuity.amount,
+            updated_at: gratuity.updated_at,
+            created_at: gratuity.created_at,
+            active,
+        })
     }
 }

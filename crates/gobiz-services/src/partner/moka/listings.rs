@@ -9,7 +9,10 @@ use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::model::PartnerType;
 use gobiz_store::moka::{self, Library};
 use gobiz_store::{links, outlets};
-use serde_json::{json, Value};
+use views::{
+    MokaBusinessOutlet, MokaBusinessOutlets, MokaCustomersPage, MokaGratuitiesPage,
+    MokaInvoicesPage, MokaTransactionsPage,
+};
 
 /// Order of the transactions report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,15 +34,6 @@ impl SortOrder {
     }
 }
 
-/// The two library listings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Listing {
-    /// Active gratuities (spec §8.8).
-    Gratuities,
-    /// Customers (spec §8.9).
-    Customers,
-}
-
 /// `(list, completed)` from a page fetched with one extra row.
 fn completed<T>(mut rows: Vec<T>, per: u64) -> (Vec<T>, bool) {
     let last = rows.len() as u64 <= per;
@@ -54,7 +48,7 @@ impl Services {
         who: &Principal,
         outlet_id: &str,
         page: ServiceResult<Page>,
-    ) -> ServiceResult<Value> {
+    ) -> ServiceResult<MokaInvoicesPage> {
         self.moka_outlet(who, outlet_id, &[REPORTING_READ]).await?;
         let page = page?;
         let mut conn = self.db.conn().await?;
@@ -68,8 +62,10 @@ impl Services {
         )
         .await?;
         let (rows, done) = completed(rows, page.per);
-        let list: Vec<Value> = rows.iter().map(views::invoice).collect();
-        Ok(json!({ "invoices": list, "completed": done }))
+        Ok(MokaInvoicesPage {
+            invoices: rows.iter().map(views::invoice).collect(),
+            completed: done,
+        })
     }
 
     /// `GET .../v1/reporting/transactions`: every sale, by date in `order`.
@@ -78,7 +74,7 @@ impl Services {
         who: &Principal,
         outlet_id: &str,
         query: ServiceResult<(Page, SortOrder)>,
-    ) -> ServiceResult<Value> {
+    ) -> ServiceResult<MokaTransactionsPage> {
         self.moka_outlet(
             who,
             outlet_id,
@@ -97,40 +93,75 @@ impl Services {
         )
         .await?;
         let (rows, done) = completed(rows, page.per);
-        let list: Vec<Value> = rows.iter().map(views::transaction).collect();
-        Ok(json!({ "transactions": list, "completed": done }))
+        Ok(MokaTransactionsPage {
+            transactions: rows.iter().map(views::transaction).collect(),
+            completed: done,
+        })
     }
 
-    /// `GET .../v1/library/gratuities` (active ones, under the singular key `gratuity`) or
-    /// `GET .../v1/customers`: a page by id, with `total_pages` and `total_count`.
-    pub async fn moka_library(
+    /// `GET .../v1/library/gratuities`: the active gratuities, a page by id, under the
+    /// singular key `gratuity`.
+    pub async fn moka_gratuities(
         &self,
         who: &Principal,
         outlet_id: &str,
-        listing: Listing,
         page: ServiceResult<Page>,
-    ) -> ServiceResult<Value> {
-        let (scopes, kind, key) = match listing {
-            Listing::Gratuities => (
-                [REPORTING_READ, "mokapos:library:read"],
-                Library::ActiveGratuities,
-                "gratuity",
-            ),
-            Listing::Customers => (
-                [REPORTING_READ, "mokapos:customer:read"],
-                Library::Customers,
-                "customers",
-            ),
-        };
-        self.moka_outlet(who, outlet_id, &scopes).await?;
+    ) -> ServiceResult<MokaGratuitiesPage> {
+        let scopes = [REPORTING_READ, "mokapos:library:read"];
+        let (total_pages, total_count, gratuity) = self
+            .moka_library(who, outlet_id, &scopes, Library::ActiveGratuities, page)
+            .await?;
+        Ok(MokaGratuitiesPage {
+            total_pages,
+            total_count,
+            gratuity,
+        })
+    }
+
+    /// `GET .../v1/customers`: the outlet's customers, a page by id.
+    pub async fn moka_customers(
+        &self,
+        who: &Principal,
+        outlet_id: &str,
+        page: ServiceResult<Page>,
+    ) -> ServiceResult<MokaCustomersPage> {
+        let scopes = [REPORTING_READ, "mokapos:customer:read"];
+        let (total_pages, total_count, customers) = self
+            .moka_library(who, outlet_id, &scopes, Library::Customers, page)
+            .await?;
+        Ok(MokaCustomersPage {
+            total_pages,
+            total_count,
+            customers,
+        })
+    }
+
+    /// A page of a library by id, with `total_pages` and `total_count`: scope, outlet, page,
+    /// then the stored documents read as `T`.
+    async fn moka_library<T: serde::de::DeserializeOwned>(
+        &self,
+        who: &Principal,
+        outlet_id: &str,
+        scopes: &[&str],
+        kind: Library,
+        page: ServiceResult<Page>,
+    ) -> ServiceResult<(i64, i64, Vec<T>)> {
+        self.moka_outlet(who, outlet_id, scopes).await?;
         let page = page?;
         let mut conn = self.db.conn().await?;
         let (entries, total) =
             moka::library_page(&mut conn, kind, outlet_id, page.per, page.offset()).await?;
-        let list: Vec<Value> = entries.into_iter().map(|e| e.document).collect();
+        let list = entries
+            .into_iter()
+            .map(|e| {
+                serde_json::from_value(e.document).map_err(|err| {
+                    ServiceError::Internal(format!("stored Moka {kind:?} {}: {err}", e.id))
+                })
+            })
+            .collect::<ServiceResult<Vec<T>>>()?;
         let per = i64::try_from(page.per).unwrap_or(i64::MAX);
         let pages = (total + per - 1) / per;
-        Ok(json!({ "total_pages": pages, "total_count": total, key: list }))
+        Ok((pages, total, list))
     }
 
     /// `GET /integrations/mokapos/businesses/{business_id}/v1/outlets`: the merchant's
@@ -139,7 +170,7 @@ impl Services {
         &self,
         who: &Principal,
         business_id: &str,
-    ) -> ServiceResult<Value> {
+    ) -> ServiceResult<MokaBusinessOutlets> {
         who.require_scope("mokapos:library:read")?;
         let mut conn = self.db.conn().await?;
         let all = outlets::of_merchants(&mut conn, &[business_id.to_string()]).await?;
@@ -157,7 +188,10 @@ impl Services {
         let mut visible = Vec::new();
         for o in all {
             if who.partner.reaches(&o.merchant_id, linked.contains(&o.id)) {
-                visible.push(json!({ "id": o.id, "name": o.name }));
+                visible.push(MokaBusinessOutlet {
+                    id: o.id,
+                    name: o.name,
+                });
             }
         }
         if visible.is_empty() {
@@ -165,6 +199,6 @@ impl Services {
                 "Business with id: {business_id} is not found"
             )));
         }
-        Ok(json!({ "outlets": visible }))
+        Ok(MokaBusinessOutlets { outlets: visible })
     }
 }

@@ -1,42 +1,63 @@
 //! The three aggregate reports (spec §8.3–§8.5), each one grouped query in the store and a
 //! little arithmetic per group here.
 
+use super::views::{
+    MokaCurrencySummary, MokaItemSale, MokaItemSales, MokaModifierSales, MokaModifiersSummary,
+    MokaOptionSales, MokaSalesSummary,
+};
 use super::REPORTING_READ;
 use crate::access::Principal;
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::moka::range::ReportBody;
 use gobiz_domain::moka::ReportRange;
 use gobiz_store::{moka, Runner};
-use serde_json::{json, Value};
-
-/// The three POST reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Report {
-    /// `reporting/sales-summary`.
-    SalesSummary,
-    /// `reporting/item-sales`.
-    ItemSales,
-    /// `reporting/modifiers`.
-    Modifiers,
-}
 
 impl Services {
-    /// `POST .../v1/reporting/{report}`: scope → outlet → body (spec §1.7), then the report.
-    pub async fn moka_report(
+    /// Scope → outlet → body (spec §1.7): the validated range of a report.
+    async fn moka_report_range(
         &self,
         who: &Principal,
         outlet_id: &str,
-        report: Report,
         body: Result<ReportBody, ServiceError>,
-    ) -> ServiceResult<Value> {
+    ) -> ServiceResult<ReportRange> {
         self.moka_outlet(who, outlet_id, &[REPORTING_READ]).await?;
-        let range = body?.range()?;
+        Ok(body?.range()?)
+    }
+
+    /// `POST .../v1/reporting/sales-summary` (spec §8.3).
+    pub async fn moka_sales_summary(
+        &self,
+        who: &Principal,
+        outlet_id: &str,
+        body: Result<ReportBody, ServiceError>,
+    ) -> ServiceResult<MokaSalesSummary> {
+        let range = self.moka_report_range(who, outlet_id, body).await?;
         let mut conn = self.db.conn().await?;
-        match report {
-            Report::SalesSummary => sales_summary(&mut conn, outlet_id, range).await,
-            Report::ItemSales => item_sales(&mut conn, outlet_id, range).await,
-            Report::Modifiers => modifiers(&mut conn, outlet_id, range).await,
-        }
+        sales_summary(&mut conn, outlet_id, range).await
+    }
+
+    /// `POST .../v1/reporting/item-sales` (spec §8.4).
+    pub async fn moka_item_sales(
+        &self,
+        who: &Principal,
+        outlet_id: &str,
+        body: Result<ReportBody, ServiceError>,
+    ) -> ServiceResult<MokaItemSales> {
+        let range = self.moka_report_range(who, outlet_id, body).await?;
+        let mut conn = self.db.conn().await?;
+        item_sales(&mut conn, outlet_id, range).await
+    }
+
+    /// `POST .../v1/reporting/modifiers` (spec §8.5).
+    pub async fn moka_modifiers(
+        &self,
+        who: &Principal,
+        outlet_id: &str,
+        body: Result<ReportBody, ServiceError>,
+    ) -> ServiceResult<MokaModifiersSummary> {
+        let range = self.moka_report_range(who, outlet_id, body).await?;
+        let mut conn = self.db.conn().await?;
+        modifiers(&mut conn, outlet_id, range).await
     }
 }
 
@@ -45,12 +66,16 @@ async fn sales_summary<R: Runner>(
     conn: &mut R,
     outlet_id: &str,
     range: ReportRange,
-) -> ServiceResult<Value> {
+) -> ServiceResult<MokaSalesSummary> {
     let s = moka::summary(conn, outlet_id, range).await?;
-    Ok(
-        json!({ "sales_summary": [ { "currency": "IDR", "refund": s.refund,
-                                         "gross_amount": s.gross, "redemption": s.redemption } ] }),
-    )
+    Ok(MokaSalesSummary {
+        sales_summary: vec![MokaCurrencySummary {
+            currency: "IDR".into(),
+            refund: s.refund,
+            gross_amount: s.gross,
+            redemption: s.redemption,
+        }],
+    })
 }
 
 /// Item sales: one entry per variant, sorted by name.
@@ -58,11 +83,11 @@ async fn item_sales<R: Runner>(
     conn: &mut R,
     outlet_id: &str,
     range: ReportRange,
-) -> ServiceResult<Value> {
+) -> ServiceResult<MokaItemSales> {
     let mut rows = moka::item_sales(conn, outlet_id, range).await?;
     rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.variant_id.cmp(&b.variant_id)));
     let (mut refund, mut net, mut sold, mut gross, mut discount) = (0, 0, 0, 0, 0);
-    let items: Vec<Value> = rows
+    let items: Vec<MokaItemSale> = rows
         .iter()
         .map(|r| {
             let net_sales = r.gross - r.discount - r.refund - r.redemption;
@@ -71,19 +96,30 @@ async fn item_sales<R: Runner>(
             sold += r.item_sold;
             gross += r.gross;
             discount += r.discount;
-            json!({ "variant_id": r.variant_id.to_string(), "name": r.name,
-                        "category_name": r.category_name, "refund": r.refund,
-                        "redemption": r.redemption, "net_sales": net_sales,
-                        "item_sold": r.item_sold, "item_refunded": r.item_refunded,
-                        "cogs": r.cogs, "gross_sales": r.gross,
-                        "gross_profit": net_sales - r.cogs, "discount": r.discount })
+            MokaItemSale {
+                variant_id: r.variant_id.to_string(),
+                name: r.name.clone(),
+                category_name: r.category_name.clone(),
+                refund: r.refund,
+                redemption: r.redemption,
+                net_sales,
+                item_sold: r.item_sold,
+                item_refunded: r.item_refunded,
+                cogs: r.cogs,
+                gross_sales: r.gross,
+                gross_profit: net_sales - r.cogs,
+                discount: r.discount,
+            }
         })
         .collect();
-    Ok(
-        json!({ "total_refund": refund, "total_net_sales": net, "total_item_sold": sold,
-                   "total_gross_sales": gross, "total_discounts": discount,
-                   "item_sales": items }),
-    )
+    Ok(MokaItemSales {
+        total_refund: refund,
+        total_net_sales: net,
+        total_item_sold: sold,
+        total_gross_sales: gross,
+        total_discounts: discount,
+        item_sales: items,
+    })
 }
 
 /// Modifiers with their options, each sorted by name.
@@ -91,7 +127,7 @@ async fn modifiers<R: Runner>(
     conn: &mut R,
     outlet_id: &str,
     range: ReportRange,
-) -> ServiceResult<Value> {
+) -> ServiceResult<MokaModifiersSummary> {
     let rows = moka::modifier_sales(conn, outlet_id, range).await?;
     // Options under their modifier id; a modifier is named by its options' (first) name.
     let mut groups: std::collections::BTreeMap<i64, Vec<&moka::OptionRow>> =
@@ -116,7 +152,7 @@ async fn modifiers<R: Runner>(
         .collect();
     groups.sort_by(|a, b| (a.1.as_str(), a.0).cmp(&(b.1.as_str(), b.0)));
     let (mut t_refund, mut t_qty, mut t_net, mut t_gross) = (0, 0, 0, 0);
-    let modifiers: Vec<Value> = groups
+    let modifiers: Vec<MokaModifierSales> = groups
         .iter()
         .map(|(id, name, options)| {
             let refund: i64 = options.iter().map(|o| o.refund).sum();
@@ -126,21 +162,36 @@ async fn modifiers<R: Runner>(
             t_qty += qty;
             t_gross += gross;
             t_net += gross - refund;
-            let options: Vec<Value> = options
+            let options = options
                 .iter()
-                .map(|o| {
-                    json!({ "id": o.option_id, "name": o.option_name, "refund": o.refund,
-                                "quantity": o.quantity, "net_sales": o.gross - o.refund,
-                                "gross_sales": o.gross, "discount": 0 })
+                .map(|o| MokaOptionSales {
+                    id: o.option_id,
+                    name: o.option_name.clone(),
+                    refund: o.refund,
+                    quantity: o.quantity,
+                    net_sales: o.gross - o.refund,
+                    gross_sales: o.gross,
+                    discount: 0,
                 })
                 .collect();
-            json!({ "id": id, "name": name, "refund": refund, "quantity": qty,
-                        "net_sales": gross - refund, "gross_sales": gross, "discount": 0,
-                        "options": options })
+            MokaModifierSales {
+                id: *id,
+                name: name.clone(),
+                refund,
+                quantity: qty,
+                net_sales: gross - refund,
+                gross_sales: gross,
+                discount: 0,
+                options,
+            }
         })
         .collect();
-    Ok(
-        json!({ "total_refunds": t_refund, "total_quantity": t_qty, "total_net_sales": t_net,
-                   "total_gross_sales": t_gross, "total_discounts": 0, "modifiers": modifiers }),
-    )
+    Ok(MokaModifiersSummary {
+        total_refunds: t_refund,
+        total_quantity: t_qty,
+        total_net_sales: t_net,
+        total_gross_sales: t_gross,
+        total_discounts: 0,
+        modifiers,
+    })
 }
