@@ -370,7 +370,7 @@ pub struct SandboxDelivery {
 /// `data` of an order answer: the webhook `body.order` (spec §9.12) plus
 /// `acceptance_deadline`, `food_prepared_at` and `events[]`.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SandboxOrder {
+pub struct SandboxOrderData {
     /// The order.
     #[schema(value_type = Object)]
     pub order: serde_json::Value,
@@ -378,7 +378,7 @@ pub struct SandboxOrder {
 
 /// `data` of an outlet's order list.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SandboxOrders {
+pub struct SandboxOrdersData {
     /// The orders on this page, newest first.
     #[schema(value_type = Vec<Object>)]
     pub orders: Vec<serde_json::Value>,
@@ -1012,7 +1012,7 @@ async fn sandbox_stock(
     params(OutletParams),
     request_body = NewOrder,
     responses(
-        (status = 201, description = "Placed", body = Success<SandboxOrder>),
+        (status = 201, description = "Placed", body = Success<SandboxOrderData>),
         (status = 422, description = "The simulator refuses the order, e.g. `Item XID is out of stock`, `Outlet G000012345 is closed (force_close)`, `Outlet G000012345 has no catalog`, `Item XID is not available at 23:10 on monday`, `Variant category VC-XID needs 1 to 2 selections`", body = Failure),
     ))]
 async fn place_order(
@@ -1022,7 +1022,7 @@ async fn place_order(
     ApiJson(b): ApiJson<NewOrder>,
 ) -> ApiResult {
     let o = s.services.place_order(&id, b).await?;
-    Ok(created(SandboxOrder {
+    Ok(created(SandboxOrderData {
         order: views::order(&o),
     }))
 }
@@ -1034,7 +1034,7 @@ async fn place_order(
     description = "The outlet's orders, newest first, paged.",
     params(OutletParams, PageQuery),
     responses(
-        (status = 200, description = "The orders", body = Success<SandboxOrders>),
+        (status = 200, description = "The orders", body = Success<SandboxOrdersData>),
     ))]
 async fn list_orders(
     State(s): State<AppState>,
@@ -1045,7 +1045,7 @@ async fn list_orders(
     let page = crate::extract::page_params(q.as_deref(), "per_page", 100)?;
     let list = s.services.list_orders(&id, page.per, page.offset()).await?;
     let orders = list.iter().map(views::order).collect();
-    Ok(ok(SandboxOrders { orders }))
+    Ok(ok(SandboxOrdersData { orders }))
 }
 
 /// `GET /sandbox/v1/orders/{order_number}`.
@@ -1055,7 +1055,7 @@ async fn list_orders(
     description = "One order: the webhook `body.order` (spec §9.12) plus `acceptance_deadline`, `food_prepared_at` and `events[]`.",
     params(OrderNumberParams),
     responses(
-        (status = 200, description = "The order", body = Success<SandboxOrder>),
+        (status = 200, description = "The order", body = Success<SandboxOrderData>),
         (status = 404, description = "Unknown order: `Order with id: <order_number> is not found`", body = Failure),
     ))]
 async fn get_order(
@@ -1064,7 +1064,7 @@ async fn get_order(
     ApiPath(n): ApiPath<OrderNumber>,
 ) -> ApiResult {
     let o = s.services.get_order(&n).await?;
-    Ok(ok(SandboxOrder {
+    Ok(ok(SandboxOrderData {
         order: views::order(&o),
     }))
 }
@@ -1077,7 +1077,7 @@ async fn get_order(
     params(OrderNumberParams),
     request_body(content = Option<AdvanceBody>, description = "Optional"),
     responses(
-        (status = 200, description = "The order after the move", body = Success<SandboxOrder>),
+        (status = 200, description = "The order after the move", body = Success<SandboxOrderData>),
         (status = 404, description = "Unknown order: `Order with id: <order_number> is not found`", body = Failure),
         (status = 409, description = "No next state, or `to` is not reachable: `Order <order_number> cannot advance from state <STATE>`, `Order <order_number> cannot reach <TO> from state <STATE>`", body = Failure),
     ))]
@@ -1088,7 +1088,7 @@ async fn advance_order(
     ApiJson(b): ApiJson<AdvanceBody>,
 ) -> ApiResult {
     let o = s.services.advance_order(&n, b.to.as_deref()).await?;
-    Ok(ok(SandboxOrder {
+    Ok(ok(SandboxOrderData {
         order: views::order(&o),
     }))
 }
@@ -1101,7 +1101,7 @@ async fn advance_order(
     params(OrderNumberParams),
     request_body(content = Option<DriverBody>, description = "Optional"),
     responses(
-        (status = 200, description = "The order with its driver", body = Success<SandboxOrder>),
+        (status = 200, description = "The order with its driver", body = Success<SandboxOrderData>),
         (status = 404, description = "Unknown order: `Order with id: <order_number> is not found`", body = Failure),
         (status = 409, description = "Not a delivery order in `MERCHANT_ACCEPTED`: `Order <order_number> cannot be given a driver in state <STATE>`", body = Failure),
     ))]
@@ -1112,7 +1112,7 @@ async fn order_driver(
     ApiJson(b): ApiJson<DriverBody>,
 ) -> ApiResult {
     let o = s.services.assign_driver(&n, b.name.as_deref()).await?;
-    Ok(ok(SandboxOrder {
+    Ok(ok(SandboxOrderData {
         order: views::order(&o),
     }))
 }
@@ -1125,7 +1125,7 @@ async fn order_driver(
     params(OrderNumberParams),
     request_body(content = Option<CustomerCancelBody>, description = "Optional"),
     responses(
-        (status = 200, description = "Cancelled", body = Success<SandboxOrder>),
+        (status = 200, description = "Cancelled", body = Success<SandboxOrderData>),
         (status = 404, description = "Unknown order: `Order with id: <order_number> is not found`", body = Failure),
         (status = 409, description = "The order is `PLACED` or later: `Order <order_number> cannot be cancelled in state <STATE>`", body = Failure),
     ))]
@@ -1136,7 +1136,7 @@ async fn cancel_order(
     ApiJson(b): ApiJson<CustomerCancelBody>,
 ) -> ApiResult {
     let o = s.services.customer_cancel(&n, b.reason.as_deref()).await?;
-    Ok(ok(SandboxOrder {
+    Ok(ok(SandboxOrderData {
         order: views::order(&o),
     }))
 }

@@ -17,7 +17,7 @@ use serde::Deserialize;
 /// A variant chosen for an item of an order request: `external_id` or `id`.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[schema(example = json!({"external_id": "V-XID"}))]
-pub struct VariantRef {
+pub struct OrderVariantRef {
     /// The variant's id in the partner's catalog.
     #[schema(required = false, nullable = false, value_type = String)]
     pub external_id: Option<String>,
@@ -43,14 +43,14 @@ pub struct NewOrderItem {
     #[schema(required = false, nullable = false, value_type = String, max_length = 200)]
     pub notes: Option<String>,
     /// The chosen variants, checked against the item's variant categories.
-    #[schema(required = false, nullable = false, value_type = Vec<VariantRef>)]
-    pub variants: Option<Vec<VariantRef>>,
+    #[schema(required = false, nullable = false, value_type = Vec<OrderVariantRef>)]
+    pub variants: Option<Vec<OrderVariantRef>>,
 }
 
 /// The customer of an order request.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[schema(example = json!({"name": "Budi"}))]
-pub struct NewCustomer {
+pub struct OrderCustomer {
     /// Display name, 1 to 100 characters (default `GoFood Customer`).
     #[schema(required = false, nullable = false, value_type = String, min_length = 1, max_length = 100)]
     pub name: Option<String>,
@@ -67,8 +67,8 @@ pub struct NewOrder {
     #[schema(required = true, nullable = false, value_type = Vec<NewOrderItem>, min_items = 1, max_items = 50)]
     pub items: Option<Vec<NewOrderItem>>,
     /// The customer (default name `GoFood Customer`).
-    #[schema(required = false, nullable = false, value_type = NewCustomer)]
-    pub customer: Option<NewCustomer>,
+    #[schema(required = false, nullable = false, value_type = OrderCustomer)]
+    pub customer: Option<OrderCustomer>,
     /// Whether the customer wants cutlery (absent: `null` in the order).
     #[schema(required = false, nullable = false, value_type = bool)]
     pub cutlery_requested: Option<bool>,
