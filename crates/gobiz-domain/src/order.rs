@@ -9,7 +9,7 @@ use crate::model::AcceptanceMode;
 use serde::{Deserialize, Serialize};
 
 /// Order states (spec §5.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OrderState {
     /// Placed (transient).

@@ -5,14 +5,14 @@ use crate::{ServiceResult, Services};
 use gobiz_domain::clock::Clock;
 use gobiz_domain::entities::Partner;
 use gobiz_domain::events::{
-    apply_menu_mapping, has_order_items, set_external_outlet_id, Event, WebhookError,
+    apply_menu_mapping, has_order_items, set_external_outlet_id, Event, EventHeader, Payload,
+    WebhookError,
 };
 use gobiz_domain::model::PartnerType;
-use gobiz_domain::timefmt::jakarta_millis;
 use gobiz_domain::webhook::idempotency_key;
 use gobiz_store::outbox::{self, Delivery, EventRow};
 use gobiz_store::{catalogs, clients, links, outlets, partners, subscriptions, Tx};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 
 /// An event to emit.
@@ -82,14 +82,14 @@ impl Services {
         let now = draft.at.unwrap_or_else(|| self.clock.now_ms());
         let name = draft.event.name();
         let event_id = uuid::Uuid::new_v4().to_string();
-        let header = json!({
-            "event_name": name,
-            "event_id": event_id,
-            "version": 1,
-            "timestamp": jakarta_millis(now),
-        });
         let entity_id = draft.event.entity_id();
-        let template = json!({ "header": header, "body": draft.event.body() });
+        // The payload of spec §9.11 as a JSON value: each recipient's copy gets its link id
+        // and menu mapping, and the text of that value is what is stored, signed and sent.
+        let template = serde_json::to_value(Payload {
+            header: EventHeader::new(name, &event_id, now),
+            body: draft.event.typed_body(),
+        })
+        .map_err(|e| crate::ServiceError::Internal(format!("event payload: {e}")))?;
         outbox::insert_event(
             tx,
             &EventRow {

@@ -1,24 +1,29 @@
 //! [`Event`]: one webhook event with everything that routes it and the one place its body is
 //! written (spec §9.12–§9.15).
 
+use super::body::{
+    MappingErrorEntry, OrderEventBody, SettlementBody, WebhookErrorBody, WebhookErrorOrder,
+};
 use super::mapping::MappingError;
 use super::name::EventName;
 use crate::catalog::Catalog;
 use crate::model::Product;
 use crate::order::Order;
 use crate::payment::Transaction;
-use crate::timefmt::jakarta_millis;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
+use utoipa::ToSchema;
 
 /// The `outlet` of an order or catalog body: the GoBiz id and the recipient's link id
 /// (`null` until set per recipient).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct EventOutlet {
     /// GoBiz outlet id.
+    #[schema(example = "G000012345")]
     pub id: String,
-    /// The recipient's `external_outlet_id`.
+    /// The recipient's `external_outlet_id` (from its link); `null` for a direct integration.
     #[serde(default)]
+    #[schema(required = true, example = "store-17")]
     pub external_outlet_id: Option<String>,
 }
 
@@ -72,55 +77,64 @@ impl WebhookError {
         }
     }
 
-    fn body(&self) -> Value {
-        json!({
-            "service_type": self.service_type,
-            "outlet": self.outlet,
-            "order": {
-                "order_number": self.order_number,
-                "status": self.order_status,
+    /// The payload body (spec §9.13).
+    pub fn body(&self) -> WebhookErrorBody {
+        WebhookErrorBody {
+            service_type: self.service_type.clone(),
+            outlet: self.outlet.clone(),
+            order: WebhookErrorOrder {
+                order_number: self.order_number.clone(),
+                status: self.order_status.clone(),
             },
-            "failed_event_name": self.failed_event,
-            "errors": self.errors.iter().map(MappingError::to_json).collect::<Vec<_>>(),
-        })
+            failed_event_name: self.failed_event,
+            errors: self.errors.iter().map(MappingErrorEntry::from).collect(),
+        }
     }
 }
 
 /// An id pair of a menu mapping: GoBiz id → the partner's `external_id`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MappedId {
     /// GoBiz id.
+    #[schema(format = "uuid")]
     pub id: String,
     /// The partner's id.
+    #[schema(example = "XID")]
     pub external_id: String,
 }
 
 /// A menu of a mapping, with its items' ids.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MappedMenu {
     /// GoBiz menu id.
+    #[schema(format = "uuid")]
     pub id: String,
     /// Menu name.
+    #[schema(example = "Pizza")]
     pub name: String,
-    /// Its items.
+    /// Its items: GoBiz item id ↔ the partner's id.
     pub menu_items: Vec<MappedId>,
 }
 
 /// A variant category of a mapping, with its variants' ids.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MappedCategory {
     /// GoBiz category id.
+    #[schema(format = "uuid")]
     pub id: String,
     /// The partner's id.
+    #[schema(example = "VC-XID")]
     pub external_id: String,
-    /// Its variants.
+    /// Its variants: GoBiz variant id ↔ the partner's id.
     pub variants: Vec<MappedId>,
 }
 
-/// `gofood.catalog.menu_mapping_updated` (spec §9.14): the ids GoBiz gave a partner's push.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `gofood.catalog.menu_mapping_updated` (spec §9.14): the ids GoBiz gave a partner's push;
+/// this is the payload body as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MenuMappingUpdated {
-    /// The push's `request_id`.
+    /// The push's `request_id` (or the one generated for it).
+    #[schema(format = "uuid")]
     pub request_id: String,
     /// The outlet, with the pushing partner's link id.
     pub outlet: EventOutlet,
@@ -128,6 +142,13 @@ pub struct MenuMappingUpdated {
     pub menus: Vec<MappedMenu>,
     /// Variant categories and their variants.
     pub variant_categories: Vec<MappedCategory>,
+}
+
+/// The stored menu mapping of a partner at an outlet: the ids of its last push.
+#[derive(Debug, Clone, Serialize)]
+struct MappingDocument<'a> {
+    menus: &'a [MappedMenu],
+    variant_categories: &'a [MappedCategory],
 }
 
 impl MenuMappingUpdated {
@@ -181,17 +202,28 @@ impl MenuMappingUpdated {
 
     /// The stored menu mapping of the partner: `menus` and `variant_categories`.
     pub fn mapping_document(&self) -> Value {
-        json!({ "menus": self.menus, "variant_categories": self.variant_categories })
-    }
-
-    fn body(&self) -> Value {
-        json!({
-            "request_id": self.request_id,
-            "outlet": self.outlet,
-            "menus": self.menus,
-            "variant_categories": self.variant_categories,
+        serde_json::to_value(MappingDocument {
+            menus: &self.menus,
+            variant_categories: &self.variant_categories,
         })
+        .unwrap_or(Value::Null)
     }
+}
+
+/// The typed body of an event (spec §9.12–§9.15), serialized as the body itself.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum EventBody {
+    /// The eight order-status events (spec §9.12).
+    Order(Box<OrderEventBody>),
+    /// `gofood.order.webhook_error` (spec §9.13).
+    WebhookError(WebhookErrorBody),
+    /// `gofood.catalog.menu_mapping_updated` (spec §9.14).
+    MenuMappingUpdated(MenuMappingUpdated),
+    /// `payment.transaction.settlement` (spec §9.15).
+    Settlement(SettlementBody),
+    /// A body a sandbox caller supplied, as given.
+    Custom(Value),
 }
 
 /// One webhook event: its name, routing facts and body all come from here.
@@ -277,64 +309,23 @@ impl Event {
         }
     }
 
-    /// The payload `body`. Order and catalog bodies name the outlet's `external_outlet_id`
-    /// (order bodies `null`), which each recipient gets from its link; order items carry the
-    /// catalog's `external_id`s, which each recipient gets from its mapping.
-    pub fn body(&self) -> Value {
+    /// The typed payload `body`. Order and catalog bodies name the outlet's
+    /// `external_outlet_id` (order bodies `null`), which each recipient gets from its link;
+    /// order items carry the catalog's `external_id`s, which each recipient gets from its
+    /// mapping.
+    pub fn typed_body(&self) -> EventBody {
         match self {
-            Event::OrderStatus(o) => order_body(o),
-            Event::WebhookError(e) => e.body(),
-            Event::MenuMappingUpdated(m) => m.body(),
-            Event::Settlement(t) => settlement_body(t),
-            Event::Custom { body, .. } => body.clone(),
+            Event::OrderStatus(o) => EventBody::Order(Box::new(OrderEventBody::of(o))),
+            Event::WebhookError(e) => EventBody::WebhookError(e.body()),
+            Event::MenuMappingUpdated(m) => EventBody::MenuMappingUpdated(m.clone()),
+            Event::Settlement(t) => EventBody::Settlement(SettlementBody::of(t)),
+            Event::Custom { body, .. } => EventBody::Custom(body.clone()),
         }
     }
-}
 
-/// The §9.12 body of an order as the catalog names things.
-fn order_body(o: &Order) -> Value {
-    json!({
-        "service_type": o.order_type().service_type(),
-        "outlet": EventOutlet::unlinked(o.outlet_id()),
-        "customer": { "id": o.customer_id(), "name": o.customer_name() },
-        "driver": o.driver().map(|n| json!({ "name": n })),
-        "order": {
-            "status": o.state().as_str(),
-            "pin": o.pin(),
-            "order_number": o.order_number(),
-            "order_total": o.order_total(),
-            "currency": "IDR",
-            "created_at": jakarta_millis(o.created_at()),
-            "cutlery_requested": o.cutlery_requested(),
-            "takeaway_charges": o.takeaway_charges(),
-            "applied_promotions": o.applied_promotions().iter().map(|p| json!({
-                "id": p.id, "promo_type": "sku_promo", "item_id": p.item_id, "external_menu_id": p.external_menu_id,
-                "original_price": p.original_price, "selling_price": p.selling_price,
-            })).collect::<Vec<_>>(),
-            "scheduled_flag": null,
-            "cancellation_detail": o.cancellation().map(|(r, c)| json!({ "reason": r, "reason_code": c })),
-            "order_items": o.items().iter().map(|i| json!({
-                "id": i.id,
-                "external_id": i.external_id,
-                "name": i.name,
-                "quantity": i.quantity,
-                "price": i.price,
-                "notes": i.notes,
-                "sku_promo_id": i.sku_promo_id,
-                "variants": i.variants.iter().map(|v| json!({ "id": v.id, "external_id": v.external_id, "name": v.name })).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-        },
-    })
-}
-
-/// The §9.15 body of a transaction: instants in Asia/Jakarta with milliseconds.
-fn settlement_body(t: &Transaction) -> Value {
-    json!({
-        "outlet": { "id": t.outlet_id(), "pop_id": t.pop_id() },
-        "transaction": {
-            "id": t.id(), "payment_type": "qris", "status": t.status(), "qris_string": t.qris_string(),
-            "order_id": t.order_id(), "gross_amount": t.gross_amount(), "currency": "IDR",
-            "created_at": jakarta_millis(t.created_at()), "settlement_at": t.settlement_at().map(jakarta_millis),
-        },
-    })
+    /// The payload `body` as a JSON value ([`Event::typed_body`]), which the outbox adapts
+    /// per recipient (link id, menu mapping) and sends as text.
+    pub fn body(&self) -> Value {
+        serde_json::to_value(self.typed_body()).unwrap_or(Value::Null)
+    }
 }

@@ -2,7 +2,7 @@
 //! variants under the `external_id`s of its own menu mapping, and learns through
 //! `gofood.order.webhook_error` what its mapping lacks.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 
 /// The error code of an order item or variant the partner's mapping lacks.
@@ -69,16 +69,6 @@ impl MappingError {
             ),
         }
     }
-
-    /// The entry as the `webhook_error` body carries it.
-    pub fn to_json(&self) -> Value {
-        json!({
-            "code": self.code(),
-            "order_item_id": self.order_item_id(),
-            "variant_id": self.variant_id(),
-            "message": self.message(),
-        })
-    }
 }
 
 /// True when `body` (of an order event) has at least one order item.
@@ -93,7 +83,7 @@ pub fn has_order_items(body: &Value) -> bool {
 pub fn set_external_outlet_id(body: &mut Value, external_outlet_id: Option<&str>) {
     if let Some(o) = body.get_mut("outlet").and_then(Value::as_object_mut) {
         if o.contains_key("external_outlet_id") {
-            o.insert("external_outlet_id".into(), json!(external_outlet_id));
+            o.insert("external_outlet_id".into(), Value::from(external_outlet_id));
         }
     }
 }
@@ -128,7 +118,7 @@ pub fn apply_menu_mapping(
                 item_name: item_name.clone(),
             });
         }
-        item["external_id"] = json!(mapped);
+        item["external_id"] = Value::from(mapped);
         if let Some(variants) = item.get_mut("variants").and_then(Value::as_array_mut) {
             for v in variants {
                 let variant_id = text(v, "id");
@@ -142,7 +132,7 @@ pub fn apply_menu_mapping(
                         variant_name,
                     });
                 }
-                v["external_id"] = json!(vm);
+                v["external_id"] = Value::from(vm);
             }
         }
     }

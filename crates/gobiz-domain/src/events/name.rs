@@ -190,3 +190,17 @@ impl<'de> Deserialize<'de> for EventName {
         s.parse().map_err(serde::de::Error::custom)
     }
 }
+
+impl utoipa::PartialSchema for EventName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("A notification event (spec §9.1)."))
+            .enum_values(Some(EventName::ALL.map(EventName::as_str)))
+            .examples([EventName::OrderAwaitingMerchantAcceptance.as_str()])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for EventName {}

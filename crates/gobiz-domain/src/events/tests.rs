@@ -619,7 +619,7 @@ proptest! {
         let errors = apply_menu_mapping(&mut new, &mapping);
         let old_errors = old_apply(&mut old, &mapping);
         prop_assert_eq!(new.to_string(), old.to_string());
-        prop_assert_eq!(errors.iter().map(MappingError::to_json).collect::<Vec<_>>(), old_errors.clone());
+        prop_assert_eq!(errors.iter().map(|e| serde_json::to_value(MappingErrorEntry::from(e)).unwrap()).collect::<Vec<_>>(), old_errors.clone());
         let err = Event::WebhookError(WebhookError::after(e.name(), &new, errors));
         let body = err.body();
         prop_assert_eq!(body.to_string(), old_webhook_error_body(e.name().as_str(), &old, old_errors).to_string());

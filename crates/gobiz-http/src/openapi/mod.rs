@@ -6,6 +6,7 @@
 
 mod common_errors;
 mod security;
+mod webhooks;
 
 use crate::envelope::{Empty, ErrorEntry, Failure};
 use serde_json::Value;
@@ -49,6 +50,7 @@ pub fn document(sandbox: bool, base_url: &str) -> Value {
 
 /// Completes a document made by the router: server URL, security schemes, common errors.
 pub(crate) fn finish(doc: utoipa::openapi::OpenApi, base_url: &str) -> Value {
+    let doc = webhooks::install(doc);
     let mut doc = serde_json::to_value(&doc).unwrap_or(Value::Null);
     let base = base_url.trim_end_matches('/');
     doc["servers"] = serde_json::json!([{ "url": base, "description": "This server" }]);

@@ -1,18 +1,61 @@
 //! The sandbox's view of an order (spec §10.2).
 
-use serde_json::{json, Value};
+use gobiz_domain::events::{EventName, OrderEventBody};
+use gobiz_domain::order::{Order, OrderState};
+use gobiz_domain::timefmt::rfc3339_millis;
+use serde::Serialize;
+use utoipa::ToSchema;
 
-/// An order as the sandbox shows it: the §9.12 body plus timers and history (spec §10.2).
-pub fn order(o: &gobiz_domain::order::Order) -> Value {
-    use gobiz_domain::timefmt::rfc3339_millis;
-    let mut v = gobiz_domain::events::Event::order_status(o).body();
-    v["acceptance_deadline"] = json!(o.acceptance_deadline().map(rfc3339_millis));
-    v["food_prepared_at"] = json!(o.food_prepared_at().map(rfc3339_millis));
-    v["events"] = json!(o
-        .history()
-        .iter()
-        .map(|c| json!({ "event": c.status.event(), "status": c.status.as_str(), "at": rfc3339_millis(c.at) }))
-        .collect::<Vec<_>>());
-    v
+/// One state change of a sandbox order.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SandboxOrderEvent {
+    /// The event emitted on entering the state.
+    pub event: EventName,
+    /// The state entered.
+    pub status: OrderState,
+    /// When (UTC, milliseconds).
+    #[schema(format = DateTime, example = "2024-05-03T05:00:00.412Z")]
+    pub at: String,
 }
 
+/// An order as the sandbox shows it: the webhook body of spec §9.12 (as the catalog names
+/// things: `external_outlet_id` `null`, the catalog's `external_id`s) plus its timers and
+/// history (spec §10.2).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SandboxOrder {
+    /// The §9.12 body.
+    #[serde(flatten)]
+    pub body: OrderEventBody,
+    /// When the acceptance timer fires, while the order awaits acceptance at an outlet not in
+    /// `auto_accept` mode; `null` otherwise.
+    #[schema(required = true, format = DateTime)]
+    pub acceptance_deadline: Option<String>,
+    /// When the merchant marked the food prepared.
+    #[schema(required = true, format = DateTime)]
+    pub food_prepared_at: Option<String>,
+    /// Every state change, oldest first.
+    pub events: Vec<SandboxOrderEvent>,
+}
+
+/// The typed sandbox view of an order (spec §10.2).
+pub fn order_view(o: &Order) -> SandboxOrder {
+    SandboxOrder {
+        body: OrderEventBody::of(o),
+        acceptance_deadline: o.acceptance_deadline().map(rfc3339_millis),
+        food_prepared_at: o.food_prepared_at().map(rfc3339_millis),
+        events: o
+            .history()
+            .iter()
+            .map(|c| SandboxOrderEvent {
+                event: c.status.event(),
+                status: c.status,
+                at: rfc3339_millis(c.at),
+            })
+            .collect(),
+    }
+}
+
+/// [`order_view`] as a JSON value, for the routes that still build their `data` as a value.
+pub fn order(o: &Order) -> serde_json::Value {
+    serde_json::to_value(order_view(o)).unwrap_or(serde_json::Value::Null)
+}
