@@ -101,6 +101,114 @@ pub enum Step {
     Redirect(String),
 }
 
+/// The value of `name` in a form's pairs (the first one when repeated, as everywhere).
+fn form_value(pairs: &[(String, String)], name: &str) -> Option<String> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+}
+
+/// The form of `POST /merchant/login` (spec §2.5 step 2), `application/x-www-form-urlencoded`.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"flow": "<flow-id>", "csrf_token": "<csrf-token>", "phone": "081234567890"}))]
+pub struct PhoneForm {
+    /// The login flow (from the page's hidden field).
+    #[schema(required = true, nullable = false, value_type = String)]
+    pub flow: Option<String>,
+    /// The flow's CSRF token (from the page's hidden field).
+    #[schema(required = true, nullable = false, value_type = String)]
+    pub csrf_token: Option<String>,
+    /// The phone number registered in the GoBiz app: `08…`, `628…` or `+628…`.
+    #[schema(required = true, nullable = false, value_type = String, example = "081234567890")]
+    pub phone: Option<String>,
+}
+
+impl PhoneForm {
+    /// The form from its pairs.
+    pub fn from_pairs(pairs: &[(String, String)]) -> PhoneForm {
+        PhoneForm {
+            flow: form_value(pairs, "flow"),
+            csrf_token: form_value(pairs, "csrf_token"),
+            phone: form_value(pairs, "phone"),
+        }
+    }
+}
+
+/// The form of `POST /merchant/login/otp` (spec §2.5 step 3).
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"flow": "<flow-id>", "csrf_token": "<csrf-token>", "otp": "123456"}))]
+pub struct OtpForm {
+    /// The login flow.
+    #[schema(required = true, nullable = false, value_type = String)]
+    pub flow: Option<String>,
+    /// The flow's CSRF token.
+    #[schema(required = true, nullable = false, value_type = String)]
+    pub csrf_token: Option<String>,
+    /// The six-digit code sent to the phone (valid 5 minutes, 5 wrong tries void it).
+    #[schema(required = true, nullable = false, value_type = String, pattern = "^[0-9]{6}$", example = "123456")]
+    pub otp: Option<String>,
+}
+
+impl OtpForm {
+    /// The form from its pairs.
+    pub fn from_pairs(pairs: &[(String, String)]) -> OtpForm {
+        OtpForm {
+            flow: form_value(pairs, "flow"),
+            csrf_token: form_value(pairs, "csrf_token"),
+            otp: form_value(pairs, "otp"),
+        }
+    }
+}
+
+/// The form of `POST /merchant/login/resend` (spec §2.5 step 3).
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"flow": "<flow-id>", "csrf_token": "<csrf-token>"}))]
+pub struct ResendForm {
+    /// The login flow.
+    #[schema(required = true, nullable = false, value_type = String)]
+    pub flow: Option<String>,
+    /// The flow's CSRF token.
+    #[schema(required = true, nullable = false, value_type = String)]
+    pub csrf_token: Option<String>,
+}
+
+impl ResendForm {
+    /// The form from its pairs.
+    pub fn from_pairs(pairs: &[(String, String)]) -> ResendForm {
+        ResendForm {
+            flow: form_value(pairs, "flow"),
+            csrf_token: form_value(pairs, "csrf_token"),
+        }
+    }
+}
+
+/// The form of `POST /merchant/consent` (spec §2.5 step 4).
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"flow": "<flow-id>", "csrf_token": "<csrf-token>", "decision": "allow"}))]
+pub struct ConsentForm {
+    /// The login flow.
+    #[schema(required = true, nullable = false, value_type = String)]
+    pub flow: Option<String>,
+    /// The flow's CSRF token.
+    #[schema(required = true, nullable = false, value_type = String)]
+    pub csrf_token: Option<String>,
+    /// `allow` issues the code; `deny` sends `access_denied` to the client.
+    #[schema(required = true, nullable = false, value_type = String, pattern = "^(allow|deny)$", example = "allow")]
+    pub decision: Option<String>,
+}
+
+impl ConsentForm {
+    /// The form from its pairs.
+    pub fn from_pairs(pairs: &[(String, String)]) -> ConsentForm {
+        ConsentForm {
+            flow: form_value(pairs, "flow"),
+            csrf_token: form_value(pairs, "csrf_token"),
+            decision: form_value(pairs, "decision"),
+        }
+    }
+}
+
 /// Appends query parameters to a redirect URI, keeping the ones it has (RFC 6749 §4.1.2).
 pub fn with_query(base: &str, params: &[(&str, &str)]) -> String {
     match url::Url::parse(base) {

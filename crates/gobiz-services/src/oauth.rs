@@ -108,6 +108,96 @@ pub struct PresentedClient {
     pub secret: Option<String>,
 }
 
+/// The value of `name` in a form's pairs (the first one; repeats are refused before).
+fn form_value(pairs: &[(String, String)], name: &str) -> Option<String> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+}
+
+/// The form of `POST /oauth2/token` (spec §2.3), `application/x-www-form-urlencoded`. Read
+/// from the form's pairs after repeated parameters are refused; each grant checks its own
+/// parameters (RFC 6749 errors), unknown parameters are ignored.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"grant_type": "client_credentials", "scope": "gofood:catalog:write gofood:order:write"}))]
+pub struct TokenForm {
+    /// The grant: `client_credentials`, `authorization_code` or `refresh_token`.
+    #[schema(required = true, nullable = false, value_type = String,
+        pattern = "^(client_credentials|authorization_code|refresh_token)$", example = "client_credentials")]
+    pub grant_type: Option<String>,
+    /// Space-separated scopes (`client_credentials`, `refresh_token`). With
+    /// `client_credentials` every scope must be known and allowed for the client; with
+    /// `refresh_token` a subset of the grant. Nothing requested, nothing granted.
+    #[schema(required = false, nullable = false, value_type = String, example = "gofood:catalog:write gofood:order:write")]
+    pub scope: Option<String>,
+    /// The authorization code from the callback (`authorization_code`, required).
+    #[schema(required = false, nullable = false, value_type = String, example = "gbz_ac_<code>")]
+    pub code: Option<String>,
+    /// Identical to the authorization request's (`authorization_code`, required).
+    #[schema(required = false, nullable = false, value_type = String, format = "uri", example = "https://pos.example.com/callback")]
+    pub redirect_uri: Option<String>,
+    /// The PKCE S256 verifier (`authorization_code`, when a challenge was sent).
+    #[schema(required = false, nullable = false, value_type = String, min_length = 43, max_length = 128)]
+    pub code_verifier: Option<String>,
+    /// A current refresh token of this client (`refresh_token`, required); it rotates.
+    #[schema(required = false, nullable = false, value_type = String, example = "gbz_rt_<refresh-token>")]
+    pub refresh_token: Option<String>,
+    /// The client id (`client_secret_post`, a public client, or repeated from HTTP Basic).
+    #[schema(required = false, nullable = false, value_type = String, example = "<client-id>")]
+    pub client_id: Option<String>,
+    /// The client secret (`client_secret_post`; not together with HTTP Basic).
+    #[schema(required = false, nullable = false, value_type = String, example = "<client-secret>")]
+    pub client_secret: Option<String>,
+}
+
+impl TokenForm {
+    /// The form from its (already checked) pairs.
+    pub fn from_pairs(pairs: &[(String, String)]) -> TokenForm {
+        TokenForm {
+            grant_type: form_value(pairs, "grant_type"),
+            scope: form_value(pairs, "scope"),
+            code: form_value(pairs, "code"),
+            redirect_uri: form_value(pairs, "redirect_uri"),
+            code_verifier: form_value(pairs, "code_verifier"),
+            refresh_token: form_value(pairs, "refresh_token"),
+            client_id: form_value(pairs, "client_id"),
+            client_secret: form_value(pairs, "client_secret"),
+        }
+    }
+}
+
+/// The form of `POST /oauth2/revoke` (RFC 7009, spec §2.7) and `POST /oauth2/introspect`
+/// (RFC 7662, spec §2.8), `application/x-www-form-urlencoded`.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"token": "gbz_at_<access-token>", "token_type_hint": "access_token"}))]
+pub struct TokenHintForm {
+    /// The access or refresh token.
+    #[schema(required = true, nullable = false, value_type = String, min_length = 1, example = "gbz_at_<access-token>")]
+    pub token: Option<String>,
+    /// `access_token` or `refresh_token`; accepted and not needed (both kinds are looked up).
+    #[schema(required = false, nullable = false, value_type = String, pattern = "^(access_token|refresh_token)$")]
+    pub token_type_hint: Option<String>,
+    /// The client id (`client_secret_post`).
+    #[schema(required = false, nullable = false, value_type = String, example = "<client-id>")]
+    pub client_id: Option<String>,
+    /// The client secret (`client_secret_post`; not together with HTTP Basic).
+    #[schema(required = false, nullable = false, value_type = String, example = "<client-secret>")]
+    pub client_secret: Option<String>,
+}
+
+impl TokenHintForm {
+    /// The form from its (already checked) pairs.
+    pub fn from_pairs(pairs: &[(String, String)]) -> TokenHintForm {
+        TokenHintForm {
+            token: form_value(pairs, "token"),
+            token_type_hint: form_value(pairs, "token_type_hint"),
+            client_id: form_value(pairs, "client_id"),
+            client_secret: form_value(pairs, "client_secret"),
+        }
+    }
+}
+
 /// A successful token response.
 #[derive(Debug, Clone)]
 pub struct IssuedToken {

@@ -15,14 +15,21 @@ pub use gobiz_store::subscriptions::Subscription;
 use gobiz_store::StoreError;
 use serde::Deserialize;
 
-/// Body of create (all fields) and update (any field).
-#[derive(Debug, Default, Deserialize)]
+/// Body of create (`event` and `url` required) and update (any field; missing ones stay).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"event": "gofood.order.driver_arrived", "url": "https://sample-endpoint.com/notifications", "active": true}))]
 pub struct SubscriptionFields {
-    /// Event name.
+    /// One event of spec §9.1, e.g. `gofood.order.awaiting_merchant_acceptance`. Required on
+    /// create.
+    #[schema(required = false, nullable = false, value_type = String, example = "gofood.order.driver_arrived",
+        pattern = "^(gofood\\.order\\.(created|awaiting_merchant_acceptance|merchant_accepted|driver_otw_pickup|driver_arrived|placed|completed|cancelled|webhook_error)|gofood\\.catalog\\.menu_mapping_updated|payment\\.transaction\\.settlement)$")]
     pub event: Option<String>,
-    /// Receiver URL.
+    /// The receiver URL (spec §9.3): in production `https` on port 443 or 80, not resolving
+    /// to a private, loopback, link-local or metadata address. Required on create.
+    #[schema(required = false, nullable = false, value_type = String, format = "uri", example = "https://sample-endpoint.com/notifications")]
     pub url: Option<String>,
-    /// Whether anything is sent.
+    /// `false` sends nothing. Default `true` on create.
+    #[schema(required = false, nullable = false, value_type = bool, default = true)]
     pub active: Option<bool>,
 }
 

@@ -12,6 +12,26 @@ use gobiz_domain::scope::TokenKind;
 use gobiz_domain::validation::Violations;
 use gobiz_store::{outlets, users};
 
+/// Body of the link endpoints (spec §3.5, §3.7).
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"external_outlet_id": "sample-abc-12345"}))]
+pub struct LinkBody {
+    /// The outlet's id in the partner's system, 1 to 100 characters. Linking again (for
+    /// either product) overwrites it.
+    #[schema(required = true, nullable = false, value_type = String, min_length = 1, max_length = 100, example = "sample-abc-12345")]
+    pub external_outlet_id: Option<String>,
+}
+
+/// Body of the properties endpoint (spec §3.8).
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"force_close": true}))]
+pub struct PropertiesBody {
+    /// `true` closes the outlet on GoFood (the simulator refuses new orders); `false` reopens
+    /// it within its operational hours.
+    #[schema(required = true, nullable = false, value_type = bool, example = true)]
+    pub force_close: Option<bool>,
+}
+
 /// What token-info shows.
 #[derive(Debug, Clone)]
 pub struct TokenInfo {
