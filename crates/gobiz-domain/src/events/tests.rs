@@ -13,6 +13,29 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
+/// `body` read as the typed body `B` and written back.
+fn typed_again<B: serde::de::DeserializeOwned + serde::Serialize>(body: &Value) -> Value {
+    serde_json::to_value(serde_json::from_value::<B>(body.clone()).unwrap()).unwrap()
+}
+
+/// A whole payload as the outbox writes it reads back as `Payload<OrderEventBody>`.
+#[test]
+fn payload_envelope_is_typed() {
+    let o = fixed_order();
+    let v = serde_json::to_value(Payload {
+        header: EventHeader::new(EventName::of_order_state(o.state()), "e-1", 1_000),
+        body: Event::order_status(&o).typed_body(),
+    })
+    .unwrap();
+    assert_eq!(
+        v["header"],
+        json!({ "event_name": o.state().event(), "event_id": "e-1", "version": 1, "timestamp": jakarta_millis(1_000) })
+    );
+    assert_eq!(v["body"], Event::order_status(&o).body());
+    let typed: Payload<OrderEventBody> = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(serde_json::to_value(typed).unwrap(), v);
+}
+
 // --- The oracle: the builders as they were before `Event` -----------------------------------
 
 /// `Order::webhook_body` as it was.
@@ -627,6 +650,10 @@ proptest! {
         prop_assert!(!err.name().carries_order_items());
         prop_assert_eq!(err.read_scope(), "gofood:order:read");
         prop_assert_eq!(Some(err.entity_id()), body.pointer("/order/order_number").and_then(Value::as_str).map(String::from));
+        // What is sent, mapped for this partner, is exactly the typed bodies (and so the
+        // OpenAPI schemas made from them).
+        prop_assert_eq!(typed_again::<OrderEventBody>(&new), new);
+        prop_assert_eq!(typed_again::<WebhookErrorBody>(&body), body);
     }
 
     /// A settlement: a payment event, its entity id at `/transaction/id`, the body as before.
@@ -640,6 +667,7 @@ proptest! {
         prop_assert!(!e.name().carries_order_items());
         prop_assert_eq!(Some(e.entity_id()), body.pointer("/transaction/id").and_then(Value::as_str).map(String::from));
         prop_assert_eq!(body.to_string(), old_settlement_body(&t).to_string());
+        prop_assert_eq!(typed_again::<SettlementBody>(&body), body);
     }
 
     /// A mapping event: its entity id is its `request_id` at `/request_id`.
@@ -654,5 +682,6 @@ proptest! {
         prop_assert_eq!(e.product(), crate::model::Product::Gofood);
         prop_assert_eq!(Some(e.entity_id()), body.pointer("/request_id").and_then(Value::as_str).map(String::from));
         prop_assert_eq!(body.to_string(), old_mapping(&c, "G000000001", external.as_deref()).1.to_string());
+        prop_assert_eq!(typed_again::<MenuMappingUpdated>(&body), body);
     }
 }
