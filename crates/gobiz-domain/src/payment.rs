@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
 
-/// A transaction's status; the wire, column and document value is [`PaymentStatus::as_str`].
+/// A transaction's status (spec §7.1): `pending`, then `settlement` (paid), `expire` (not paid
+/// in time) or `cancel` (sandbox); the final three never change. The wire, column and
+/// document value is `PaymentStatus::as_str`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PaymentStatus {

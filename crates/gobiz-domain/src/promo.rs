@@ -58,8 +58,9 @@ pub struct PromoDraft {
     pub applicable_days: Option<Vec<String>>,
 }
 
-/// `created`, `active`, `expired` or `inactive` (spec §6.1); serialized as
-/// [`PromoStatus::as_str`].
+/// A promotion's status (spec §6.1), from the clock in Asia/Jakarta: `created` before
+/// `start_date`, `active` from `start_date` to `end_date`, `expired` after `end_date`,
+/// `inactive` once deactivated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PromoStatus {

@@ -256,7 +256,7 @@ pub struct CatalogReadMenu {
 
 /// The catalog read model of `GET .../v2/catalog` (spec §4.3): the write model plus GoBiz
 /// ids; items refer to categories by GoBiz id. `{"menus": [], "variant_categories": []}`
-/// before the first push. Its `Display` is the JSON text that is stored and served.
+/// before the first push.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
     "menus": [{"id": "5f1c9a53-1b7e-4c55-9a8e-0c2f7d9e1a11", "name": "Pizza", "menu_items": [{
@@ -282,6 +282,7 @@ pub struct CatalogReadModel {
     pub variant_categories: Vec<CatalogReadVariantCategory>,
 }
 
+/// The JSON text that is stored and served (fields in declaration order).
 impl std::fmt::Display for CatalogReadModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let text = serde_json::to_string(self).map_err(|_| std::fmt::Error)?;

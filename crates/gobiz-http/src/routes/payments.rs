@@ -8,7 +8,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use gobiz_domain::ids::{OutletId, TransactionId};
 use gobiz_services::partner::payments::{self, NewTransaction, TransactionData};
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -51,6 +51,13 @@ struct QrParams {
     #[param(example = "71839e9c-944b-40ce-bd31-8a76db666f36")]
     id: String,
 }
+
+// The QR answer's schema in the OpenAPI document.
+/// A PNG image.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+struct PngImage(Vec<u8>);
 
 /// `POST .../v2/transactions` with `Idempotency-Key`.
 #[utoipa::path(post,
@@ -126,7 +133,7 @@ envelopes.",
     params(QrParams),
     security(("goauth" = ["payment:transaction:read"]), ("goauth" = ["payment:transaction:write"])),
     responses(
-        (status = 200, description = "The QR code", content_type = "image/png", body = Vec<u8>),
+        (status = 200, description = "The QR code", content_type = "image/png", body = PngImage),
         (status = 404, description = "Unknown transaction, or another partner's: `Transaction not found`", body = Failure),
     ))]
 async fn qr_code(

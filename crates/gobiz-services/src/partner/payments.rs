@@ -98,6 +98,9 @@ pub struct NewTransaction {
     pub metadata: Option<Value>,
 }
 
+// The answer types below declare their fields in alphabetical order: the order in which the
+// answers have always been serialized (and stored for idempotent replays). Keep it.
+
 /// `outlet` of a transaction (spec §7.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct TransactionOutlet {

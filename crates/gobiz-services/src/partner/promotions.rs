@@ -16,10 +16,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+// The answer types below declare their fields in alphabetical order: the order in which the
+// answers have always been serialized (and stored for idempotent replays). Keep it.
+
 /// A promotion's terms (spec §6.1): the `promo_detail` of a create request and of the detail
-/// answer (§6.5), where absent optional fields are `null`. The body is checked by hand
-/// ([`gobiz_domain::promo::parse_draft`]), every violation reported; this type describes it.
-/// Fields are in alphabetical order, the order the answers have always had.
+/// answer (§6.5), where absent optional fields are `null`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"start_date": "2020-09-04", "end_date": "2020-09-07", "start_time": "14:00:00", "end_time": "16:00:00", "selling_price": 2500, "external_menu_id": "XID", "applicable_days": ["sunday", "monday"]}))]
 pub struct PromoDetail {
