@@ -5,7 +5,7 @@
 use crate::envelope::{created, ok, ApiResult, Empty, Failure, Success};
 use crate::extract::{Admin, ApiJson, ApiPath, DeferredValue};
 use crate::views::{self, ClientView, Clock, DeliveryInfo, LinkView, MerchantView, OutletFull};
-use crate::views::{PartnerView, UserView};
+use crate::views::{PartnerView, SandboxOrder, UserView};
 use crate::AppState;
 use axum::extract::{RawQuery, State};
 use gobiz_domain::catalog::{CatalogBody, CatalogReadModel, StockBody, StockTarget};
@@ -372,16 +372,14 @@ pub struct SandboxDelivery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SandboxOrderData {
     /// The order.
-    #[schema(value_type = Object)]
-    pub order: serde_json::Value,
+    pub order: SandboxOrder,
 }
 
 /// `data` of an outlet's order list.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SandboxOrdersData {
     /// The orders on this page, newest first.
-    #[schema(value_type = Vec<Object>)]
-    pub orders: Vec<serde_json::Value>,
+    pub orders: Vec<SandboxOrder>,
 }
 
 // ---- Merchants, outlets, users ----
@@ -1023,7 +1021,7 @@ async fn place_order(
 ) -> ApiResult {
     let o = s.services.place_order(&id, b).await?;
     Ok(created(SandboxOrderData {
-        order: views::order(&o),
+        order: views::order_view(&o),
     }))
 }
 
@@ -1044,7 +1042,7 @@ async fn list_orders(
 ) -> ApiResult {
     let page = crate::extract::page_params(q.as_deref(), "per_page", 100)?;
     let list = s.services.list_orders(&id, page.per, page.offset()).await?;
-    let orders = list.iter().map(views::order).collect();
+    let orders = list.iter().map(views::order_view).collect();
     Ok(ok(SandboxOrdersData { orders }))
 }
 
@@ -1065,7 +1063,7 @@ async fn get_order(
 ) -> ApiResult {
     let o = s.services.get_order(&n).await?;
     Ok(ok(SandboxOrderData {
-        order: views::order(&o),
+        order: views::order_view(&o),
     }))
 }
 
@@ -1089,7 +1087,7 @@ async fn advance_order(
 ) -> ApiResult {
     let o = s.services.advance_order(&n, b.to.as_deref()).await?;
     Ok(ok(SandboxOrderData {
-        order: views::order(&o),
+        order: views::order_view(&o),
     }))
 }
 
@@ -1113,7 +1111,7 @@ async fn order_driver(
 ) -> ApiResult {
     let o = s.services.assign_driver(&n, b.name.as_deref()).await?;
     Ok(ok(SandboxOrderData {
-        order: views::order(&o),
+        order: views::order_view(&o),
     }))
 }
 
@@ -1137,7 +1135,7 @@ async fn cancel_order(
 ) -> ApiResult {
     let o = s.services.customer_cancel(&n, b.reason.as_deref()).await?;
     Ok(ok(SandboxOrderData {
-        order: views::order(&o),
+        order: views::order_view(&o),
     }))
 }
 
