@@ -19,7 +19,10 @@ const ROWS: &[Row] = &[
         name: "BadRequest",
         status: "400",
         description: "Malformed JSON, a wrong type, a missing or invalid field, parameter or header: one error object per violation, each naming its JSON path (spec §1.6 row 13).",
-        examples: &[("invalid_field", "Bad Request", "promo_detail.selling_price: expected integer")],
+        examples: &[
+            ("invalid_field", "Bad Request", "promo_detail.selling_price: expected integer"),
+            ("control_character", "Bad Request", "query parameter page: must not contain control characters (U+0007)"),
+        ],
     },
     Row {
         name: "SessionExpired",
@@ -97,6 +100,48 @@ fn response(row: &Row) -> Value {
     })
 }
 
+fn has_params(op: &Value) -> bool {
+    op.get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|p| !p.is_empty())
+}
+
+/// Any operation with path or query parameters can meet the control-character guard (a 400
+/// before routing, `text_guard.rs`): the envelope, or an RFC 6749 error under `/oauth2/`. An
+/// HTML page's own 400 gets the JSON alternative next to its HTML.
+fn guarded_parameters(path: &str, op: &mut Value) {
+    let (schema, example) = if path.starts_with("/oauth2/") {
+        (
+            json!({ "$ref": "#/components/schemas/OAuthErrorBody" }),
+            json!({ "error": "invalid_request", "error_description": "query parameter state: must not contain control characters (U+0007)" }),
+        )
+    } else {
+        (
+            json!({ "$ref": "#/components/schemas/Failure" }),
+            json!({ "success": false, "errors": [{ "code": "HTTP_400", "message_title": "Bad Request",
+                "message": "query parameter flow: must not contain control characters (U+0007)",
+                "message_severity": "error" }] }),
+        )
+    };
+    let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let entry = responses.entry("400").or_insert_with(|| {
+        json!({ "description": "A parameter holds a control character, or is otherwise invalid." })
+    });
+    if entry.get("$ref").is_some() {
+        return;
+    }
+    let content = entry
+        .as_object_mut()
+        .map(|e| e.entry("content").or_insert_with(|| json!({})));
+    if let Some(Value::Object(content)) = content {
+        content
+            .entry("application/json")
+            .or_insert_with(|| json!({ "schema": schema, "example": example }));
+    }
+}
+
 /// Which of the rows apply to the operation `op` on `path`.
 fn rows_for(path: &str, op: &Value) -> Vec<&'static str> {
     let partner = path.starts_with("/integrations/") || path.starts_with("/transactions/");
@@ -105,10 +150,7 @@ fn rows_for(path: &str, op: &Value) -> Vec<&'static str> {
         return Vec::new();
     }
     let has_body = op.get("requestBody").is_some();
-    let has_params = op
-        .get("parameters")
-        .and_then(Value::as_array)
-        .is_some_and(|p| !p.is_empty());
+    let has_params = has_params(op);
     let json_answer = op["responses"]
         .as_object()
         .into_iter()
@@ -171,6 +213,9 @@ pub(super) fn install(doc: &mut Value) {
                     .or_insert_with(|| json!({ "$ref": format!("#/components/responses/{name}") }));
             }
             own.sort_keys();
+            if has_params(op) {
+                guarded_parameters(path, op);
+            }
         }
     }
 }

@@ -73,7 +73,7 @@ async fn openapi_json(Extension(p): Extension<Arc<Published>>) -> Response {
 /// The same document as YAML.
 #[utoipa::path(get, path = "/openapi.yaml", tag = "Server",
     summary = "The OpenAPI 3.1 document (YAML)",
-    responses((status = 200, description = "The document", content_type = "application/yaml", body = String)))]
+    responses((status = 200, description = "The document", content_type = "application/yaml", body = Object)))]
 async fn openapi_yaml(Extension(p): Extension<Arc<Published>>) -> Response {
     typed(p.yaml.clone(), "application/yaml")
 }
@@ -103,7 +103,9 @@ async fn docs_index(Extension(p): Extension<Arc<Published>>) -> Response {
     summary = "An asset of the reference page",
     params(("file" = String, Path, description = "e.g. `swagger-ui.css`")),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream", body = String),
+        (status = 200, description = "The file", content(
+            (String = "text/html"), (String = "text/css"), (String = "text/javascript"),
+            (String = "application/javascript"), (String = "image/png"))),
         (status = 404, description = "No such file", body = Failure),
     ))]
 async fn docs_file(Extension(p): Extension<Arc<Published>>, Path(file): Path<String>) -> Response {

@@ -17,6 +17,7 @@ mod hostile;
 mod moka;
 mod multi_node;
 mod observability;
+mod openapi;
 mod orders;
 mod partner_outlets;
 mod partner_user;

@@ -151,14 +151,21 @@ impl TestApp {
         self.client.request(method, self.url(path))
     }
 
+    /// Sends the request, reads the whole response and checks it against the published
+    /// OpenAPI document (see [`super::contract`]).
     pub async fn send(&self, rb: RequestBuilder) -> Resp {
-        let r = rb.send().await.unwrap_or_else(|e| {
+        let (client, req) = rb.build_split();
+        let req = req.unwrap_or_else(|e| panic!("request could not be built: {e}"));
+        let (method, path) = (req.method().clone(), req.url().path().to_string());
+        let r = client.execute(req).await.unwrap_or_else(|e| {
             panic!(
                 "request failed: {e}\n--- server stderr ---\n{}",
                 self.server_stderr()
             )
         });
-        Resp::read(r).await
+        let resp = Resp::read(r).await;
+        super::contract::check(&method, &path, &resp);
+        resp
     }
 
     pub async fn get(&self, path: &str) -> Resp {

@@ -8,6 +8,7 @@
 
 mod assertions;
 mod client;
+pub mod contract;
 mod db;
 mod fixtures;
 mod goauth_browser;
