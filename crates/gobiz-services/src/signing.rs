@@ -35,14 +35,16 @@ fn generate(now: i64) -> ServiceResult<SigningKey> {
 }
 
 /// One JWK of the published set.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Jwk {
     /// Always `RSA`.
+    #[schema(value_type = String, example = "RSA")]
     pub kty: &'static str,
     /// Key id.
     pub kid: String,
     /// Always `sig`.
     #[serde(rename = "use")]
+    #[schema(value_type = String, example = "sig")]
     pub usage: &'static str,
     /// `RS256`.
     pub alg: String,

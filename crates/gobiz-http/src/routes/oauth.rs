@@ -174,8 +174,7 @@ pub struct Discovery {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"keys": [{"kty": "RSA", "kid": "<key-id>", "use": "sig", "alg": "RS256", "n": "<modulus>", "e": "AQAB"}]}))]
 pub struct Jwks {
-    /// One JWK per published key: `kty` (`RSA`), `kid`, `use` (`sig`), `alg` (`RS256`), `n`, `e`.
-    #[schema(value_type = Vec<Object>)]
+    /// One JWK per published key.
     pub keys: Vec<gobiz_services::signing::Jwk>,
 }
 

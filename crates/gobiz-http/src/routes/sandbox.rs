@@ -823,7 +823,7 @@ async fn rotate_keys(State(s): State<AppState>, _: Admin) -> ApiResult {
     operation_id = "sandbox_emit_event",
     summary = "Emit a webhook event",
     description = "Emits any webhook event (spec §9.1) for an outlet through the normal outbox and routing (spec §9.6), with the given `body` or a realistic one for that event and outlet, so receivers can be tested before real orders or payments exist.",
-    request_body(content = Object, description = "`event` (one of spec §9.1), `outlet_id`, and an optional `body` object"),
+    request_body = gobiz_services::sandbox::events::NewEvent,
     responses(
         (status = 201, description = "Emitted", body = Success<SandboxEvent>),
         (status = 404, description = "Unknown outlet: `Outlet with id: <outlet_id> is not found`", body = Failure),

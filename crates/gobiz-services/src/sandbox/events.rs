@@ -20,13 +20,17 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 
 /// Body of `POST /sandbox/v1/events`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"event": "gofood.order.awaiting_merchant_acceptance", "outlet_id": "G000012345"}))]
 pub struct NewEvent {
-    /// One of the eleven events.
+    /// One of the eleven events of spec §9.1.
+    #[schema(required = true, nullable = false, value_type = String, example = "gofood.order.awaiting_merchant_acceptance")]
     pub event: Option<String>,
     /// Outlet the event concerns.
+    #[schema(required = true, nullable = false, value_type = String, example = "G000012345")]
     pub outlet_id: Option<String>,
     /// The payload `body`; a realistic one when absent.
+    #[schema(required = false, nullable = false, value_type = Object)]
     pub body: Option<Value>,
 }
 
