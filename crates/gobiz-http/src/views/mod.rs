@@ -4,7 +4,7 @@
 mod order;
 mod promotion;
 
-pub use order::{order, order_view, SandboxOrder, SandboxOrderEvent};
+pub use order::{order_view, SandboxOrder, SandboxOrderEvent};
 pub use promotion::promotion;
 
 use gobiz_domain::entities::{Client, Link as LinkEntity, Merchant, Outlet, Partner, User};

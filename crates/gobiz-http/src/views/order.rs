@@ -54,8 +54,3 @@ pub fn order_view(o: &Order) -> SandboxOrder {
             .collect(),
     }
 }
-
-/// [`order_view`] as a JSON value, for the routes that still build their `data` as a value.
-pub fn order(o: &Order) -> serde_json::Value {
-    serde_json::to_value(order_view(o)).unwrap_or(serde_json::Value::Null)
-}
