@@ -2,6 +2,7 @@
 //! extractors that enforce spec §1's conventions in the order of §1.7.
 
 pub mod accept;
+pub mod console;
 pub mod envelope;
 pub mod extract;
 pub mod metrics;
@@ -30,6 +31,8 @@ pub struct AppState {
     /// lose; every request still checks the etag against the database.
     pub catalog_cache:
         Arc<std::sync::Mutex<std::collections::HashMap<String, (String, axum::body::Bytes)>>>,
+    /// Whether `/console` is mounted, and whether it may act.
+    pub console: console::Console,
 }
 
 /// Largest accepted request body (spec §1.2).

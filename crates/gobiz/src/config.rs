@@ -129,6 +129,10 @@ pub struct ServeArgs {
     /// Server key (at least 32 characters) that encrypts notification secrets at rest; required in production, generated once and stored in sandbox mode when unset
     #[arg(long, env = "GOBIZ_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,
+    /// Serve the web console at /console in production mode too, read-only (it is always on,
+    /// with actions, in sandbox mode); needs --admin-token to sign in
+    #[arg(long, env = "GOBIZ_CONSOLE")]
+    pub console: bool,
 }
 
 /// The config file's keys (all optional).

@@ -182,6 +182,12 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         (Mode::Production, None) => None,
     };
     let sandbox = settings.sandbox && admin.is_some();
+    let console = match (settings.mode, args.console) {
+        (Mode::Sandbox, _) if sandbox => gobiz_http::console::Console::Full,
+        (_, true) if admin.is_some() => gobiz_http::console::Console::ReadOnly,
+        (_, true) => anyhow::bail!("--console needs --admin-token: the console signs in with it"),
+        _ => gobiz_http::console::Console::Off,
+    };
 
     if args.demo {
         seed_demo(
@@ -199,6 +205,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         services,
         admin_token: admin.unwrap_or_default().into(),
         catalog_cache: Default::default(),
+        console,
     };
     let app = gobiz_http::app(state, sandbox);
     say(&format!("gobiz listening on http://{addr}"));

@@ -36,6 +36,7 @@ The OAuth endpoints answer RFC 6749 JSON errors instead.",
         (name = "MokaPOS", description = "MokaPOS reports and listings (spec §8)."),
         (name = "Notifications", description = "Webhook subscriptions and troubleshooting (spec §9)."),
         (name = "Sandbox", description = "The sandbox control API (spec §10): fixtures, the order, driver and payer simulators, the clock, deliveries. Authenticated with the admin token."),
+        (name = "Console", description = "The sandbox console: HTML pages to see and drive the sandbox (sign in with the admin token; a session cookie)."),
         (name = "Server", description = "Health, readiness, metrics, this document and its reference page."),
     ),
     components(schemas(Failure, ErrorEntry, Empty)),
@@ -44,7 +45,11 @@ pub(crate) struct Base;
 
 /// The finished document for a server whose public base URL is `base_url`.
 pub fn document(sandbox: bool, base_url: &str) -> Value {
-    let (_, doc) = crate::routes::api(sandbox).split_for_parts();
+    let console = match sandbox {
+        true => crate::console::Console::Full,
+        false => crate::console::Console::Off,
+    };
+    let (_, doc) = crate::routes::api(sandbox, console).split_for_parts();
     finish(doc, base_url)
 }
 
@@ -96,9 +101,15 @@ mod tests {
     /// handler with axum's plain `.route(`.
     #[test]
     fn no_route_is_mounted_past_the_document() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut checked = 0;
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let entries = ["src/routes", "src/console"].iter().flat_map(|d| {
+            std::fs::read_dir(root.join(d))
+                .into_iter()
+                .flatten()
+                .flatten()
+        });
+        for entry in entries {
             let path = entry.path();
             let text = std::fs::read_to_string(&path).unwrap_or_default();
             for (n, line) in text.lines().enumerate() {

@@ -8,6 +8,8 @@ use serde_json::{json, Map, Value};
 pub const GOAUTH: &str = "goauth";
 /// Scheme name of the sandbox admin token.
 pub const ADMIN: &str = "admin_token";
+/// Scheme name of the console's session cookie.
+pub const CONSOLE: &str = "console_session";
 /// Scheme name of client authentication on `/oauth2/*`.
 pub const CLIENT: &str = "client_basic";
 
@@ -37,6 +39,12 @@ pub(super) fn install(doc: &mut Value, base: &str) {
             "type": "http",
             "scheme": "basic",
             "description": "client_secret_basic: the OAuth client id and secret (client_secret_post in the form also works).",
+        },
+        CONSOLE: {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "gobiz_console",
+            "description": "The console's session cookie, set by `POST /console/sign-in` (HttpOnly, SameSite=Strict). Forms also carry the session's CSRF token.",
         },
         ADMIN: {
             "type": "http",

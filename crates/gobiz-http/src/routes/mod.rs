@@ -30,8 +30,8 @@ use utoipa_axum::router::OpenApiRouter;
 pub use published::Published;
 
 /// Every route with its OpenAPI description, before the fallback and the layers. `sandbox`
-/// mounts `/sandbox/v1` (spec §10.1).
-pub fn api(sandbox: bool) -> OpenApiRouter<AppState> {
+/// mounts `/sandbox/v1` (spec §10.1), `console` the console (issue 17).
+pub fn api(sandbox: bool, console: crate::console::Console) -> OpenApiRouter<AppState> {
     let mut router = OpenApiRouter::with_openapi(crate::openapi::Base::openapi())
         .merge(published::router())
         .merge(ops::router())
@@ -45,6 +45,9 @@ pub fn api(sandbox: bool) -> OpenApiRouter<AppState> {
         .merge(promotions::router())
         .merge(payments::router())
         .merge(mokapos::router());
+    if console != crate::console::Console::Off {
+        router = router.merge(crate::console::router());
+    }
     if sandbox {
         router = router
             .merge(sandbox::router())
@@ -55,7 +58,7 @@ pub fn api(sandbox: bool) -> OpenApiRouter<AppState> {
 
 /// Builds the whole application. `sandbox` mounts `/sandbox/v1` (spec §10.1).
 pub fn app(state: AppState, sandbox: bool) -> Router {
-    let (router, doc) = api(sandbox).split_for_parts();
+    let (router, doc) = api(sandbox, state.console).split_for_parts();
     let config = &state.services.config;
     let doc = crate::openapi::finish(doc, &config.public_base_url);
     let published = Published::new(&doc, &config.public_base_url, config.mode, sandbox);
