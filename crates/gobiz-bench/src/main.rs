@@ -40,6 +40,29 @@ enum What {
     Moka(MokaBench),
     /// Mixed traffic at a fixed rate for minutes: errors, p99 per operation, server RSS.
     Soak(SoakBench),
+    /// Console pages' latency over many orders and deliveries, and the live feed's memory.
+    Console(ConsoleBench),
+}
+
+#[derive(clap::Args, Clone)]
+struct ConsoleBench {
+    #[command(flatten)]
+    server: ServerArgs,
+    /// Orders to load into the seeded outlet.
+    #[arg(long, default_value_t = 10_000, value_parser = positive_count, allow_negative_numbers = true)]
+    orders: usize,
+    /// Webhook subscriptions to a receiver that is down (each event leaves one delivery per subscription of its name).
+    #[arg(long, default_value_t = 20)]
+    subscriptions: usize,
+    /// Requests per page.
+    #[arg(long, default_value_t = 100, value_parser = positive_count, allow_negative_numbers = true)]
+    rounds: usize,
+    /// Orders per second during the live-feed run.
+    #[arg(long, default_value_t = 50, value_parser = positive, allow_negative_numbers = true)]
+    live_rate: u64,
+    /// Length of the live-feed run.
+    #[arg(long, default_value_t = 60, value_parser = positive, allow_negative_numbers = true)]
+    live_seconds: u64,
 }
 
 #[derive(clap::Args, Clone)]
@@ -445,6 +468,7 @@ pub(crate) async fn client_token(
 }
 
 mod catalog;
+mod console;
 mod moka;
 mod soak;
 mod token_flood;
@@ -618,6 +642,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 k.minutes,
                 k.rate,
                 k.report_secs,
+            )
+            .await?;
+        }
+        What::Console(c) => {
+            let s = start(&c.server).await?;
+            let t = Target {
+                server: c.server.clone(),
+                connections: 1,
+                seconds: 1,
+            };
+            let v = seed(&http, &s, &t).await?;
+            let plan = console::Plan {
+                orders: c.orders,
+                subscriptions: c.subscriptions,
+                rounds: c.rounds,
+                live_rate: c.live_rate,
+                live_seconds: c.live_seconds,
+            };
+            console::run(
+                &http,
+                &s.base,
+                &c.server.admin_token,
+                &v["data"],
+                s.pid,
+                &plan,
             )
             .await?;
         }
