@@ -110,7 +110,7 @@ pub async fn run(
         t0.elapsed().as_secs_f64()
     );
     let deliveries: Value = http
-        .get(format!("{base}/sandbox/v1/deliveries?limit=1"))
+        .get(format!("{base}/sandbox/v1/deliveries?per_page=1"))
         .bearer_auth(admin)
         .send()
         .await?
@@ -122,7 +122,7 @@ pub async fn run(
         .to_string();
     let orders: Value = http
         .get(format!(
-            "{base}/sandbox/v1/orders?outlet_id={outlet}&limit=1"
+            "{base}/sandbox/v1/outlets/{outlet}/orders?per_page=1"
         ))
         .bearer_auth(admin)
         .send()
@@ -156,7 +156,7 @@ pub async fn run(
         "{:<44} {:>9.2} {:>9.2} {:>9}",
         "baseline: GET /healthz", p50, p95, b
     );
-    let sandbox_listing = format!("{base}/sandbox/v1/orders?outlet_id={outlet}&limit=50");
+    let sandbox_listing = format!("{base}/sandbox/v1/outlets/{outlet}/orders?per_page=50");
     let mut lat = Vec::new();
     for _ in 0..plan.rounds {
         let t0 = Instant::now();
