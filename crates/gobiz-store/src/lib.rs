@@ -9,6 +9,7 @@ pub mod catalogs;
 pub mod clients;
 mod codec;
 pub mod codes;
+pub mod console_reads;
 mod db;
 mod exec;
 pub mod flows;

@@ -433,6 +433,8 @@ pub struct DeliveryFilter {
     pub entity_id: Option<String>,
     /// Subscription.
     pub subscription_id: Option<String>,
+    /// Outlet the delivered event concerns (`events.outlet_id`).
+    pub outlet_id: Option<String>,
 }
 
 /// Deliveries matching `f`, newest first, one page.
@@ -453,6 +455,14 @@ pub async fn list<R: Runner>(
     eq(&mut stmt, Deliveries::Status, &f.status);
     eq(&mut stmt, Deliveries::EntityId, &f.entity_id);
     eq(&mut stmt, Deliveries::SubscriptionId, &f.subscription_id);
+    if let Some(outlet) = &f.outlet_id {
+        let events = Query::select()
+            .column(Events::Id)
+            .from(Events::Table)
+            .and_where(Expr::col(Events::OutletId).eq(outlet.as_str()))
+            .to_owned();
+        stmt.and_where(Expr::col((Deliveries::Table, Deliveries::EventId)).in_subquery(events));
+    }
     stmt.order_by((Deliveries::Table, Deliveries::CreatedAt), Order::Desc)
         .order_by((Deliveries::Table, Deliveries::Id), Order::Desc)
         .limit(limit)

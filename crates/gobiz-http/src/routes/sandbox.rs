@@ -166,6 +166,9 @@ struct DeliveriesQuery {
     entity_id: Option<String>,
     /// Only deliveries of this subscription.
     subscription_id: Option<String>,
+    /// Only deliveries of events about this outlet.
+    #[param(example = "G000012345")]
+    outlet_id: Option<String>,
     /// Page number, from 1 (default 1).
     #[param(minimum = 1, example = 1)]
     page: Option<u64>,
@@ -863,6 +866,7 @@ async fn list_deliveries(State(s): State<AppState>, _: Admin, RawQuery(q): RawQu
         status: get("status"),
         entity_id: get("entity_id"),
         subscription_id: get("subscription_id"),
+        outlet_id: get("outlet_id"),
     };
     let list = s
         .services
