@@ -11,6 +11,7 @@ mod support;
 mod auth;
 mod auto_driver;
 mod catalog;
+mod console;
 mod conventions;
 mod goauth;
 mod hostile;

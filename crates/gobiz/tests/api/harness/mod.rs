@@ -4,9 +4,11 @@
 //! [`db`] makes the databases, [`process`] starts the binary, [`client`] is the HTTP client
 //! ([`TestApp`], [`Resp`]), [`fixtures`] makes sandbox data through the admin API,
 //! [`assertions`] checks responses, [`goauth_browser`] drives the GoAuth login and consent
-//! pages, [`time`] does calendar arithmetic and [`receiver`] is a webhook receiver.
+//! pages, [`browser`] drives a real headless Chromium, [`time`] does calendar arithmetic and
+//! [`receiver`] is a webhook receiver.
 
 mod assertions;
+mod browser;
 mod client;
 pub mod contract;
 mod db;
@@ -17,6 +19,7 @@ pub mod receiver;
 mod time;
 
 pub use assertions::*;
+pub use browser::*;
 pub use client::*;
 pub use db::*;
 pub use fixtures::*;
