@@ -5,9 +5,12 @@
 
 mod assets;
 mod layout;
+mod otp;
 mod overview;
+mod partners;
 pub mod session;
 mod sign_in;
+mod webhooks;
 pub mod words;
 
 use crate::AppState;
@@ -38,6 +41,9 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(assets::router())
         .merge(sign_in::router())
         .merge(overview::router())
+        .merge(webhooks::router())
+        .merge(partners::router())
+        .merge(otp::router())
         .layer(middleware::from_fn(language_switch))
 }
 
