@@ -19,6 +19,7 @@ pub mod links;
 pub mod maintenance;
 pub mod merchants;
 pub mod moka;
+pub mod moka_daily;
 pub mod orders;
 pub mod outbox;
 pub mod outlets;

@@ -152,3 +152,23 @@ pub async fn due_expiries<R: Runner>(r: &mut R, now: i64, limit: u64) -> Result<
         .map(|row| text(row, "id"))
         .collect()
 }
+
+/// One page of an outlet's transactions, newest first (then by id, so that pages are stable);
+/// served by the `(outlet_id, created_at, id)` index on both engines.
+pub async fn of_outlet<R: Runner>(
+    r: &mut R,
+    outlet_id: &str,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<StoredTransaction>> {
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from(T::Table)
+        .and_where(Expr::col(T::OutletId).eq(outlet_id))
+        .order_by(T::CreatedAt, sea_query::Order::Desc)
+        .order_by(T::Id, sea_query::Order::Desc)
+        .limit(limit)
+        .offset(offset)
+        .to_owned();
+    fetch_all(r, &stmt).await?.iter().map(from_row).collect()
+}

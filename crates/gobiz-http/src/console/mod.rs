@@ -5,8 +5,10 @@
 
 mod assets;
 mod layout;
+mod moka;
 mod otp;
 mod overview;
+mod payments;
 mod partners;
 pub mod session;
 mod sign_in;
@@ -41,6 +43,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(assets::router())
         .merge(sign_in::router())
         .merge(overview::router())
+        .merge(payments::router())
+        .merge(moka::router())
         .merge(webhooks::router())
         .merge(partners::router())
         .merge(otp::router())

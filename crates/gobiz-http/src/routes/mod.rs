@@ -13,6 +13,7 @@ mod promotions;
 mod published;
 mod sandbox;
 mod sandbox_moka;
+mod sandbox_payments;
 
 use crate::envelope::ApiError;
 use crate::request_id::request_id;
@@ -51,7 +52,8 @@ pub fn api(sandbox: bool, console: crate::console::Console) -> OpenApiRouter<App
     if sandbox {
         router = router
             .merge(sandbox::router())
-            .merge(sandbox_moka::router());
+            .merge(sandbox_moka::router())
+            .merge(sandbox_payments::router());
     }
     router
 }

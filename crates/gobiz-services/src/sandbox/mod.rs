@@ -9,11 +9,13 @@ pub mod events;
 mod links;
 mod merchants;
 pub mod moka;
+mod moka_reports;
 mod orders;
 mod otp_inbox;
 mod outlets;
 mod partner_details;
 mod partners;
+mod payments;
 mod reset;
 mod users;
 
@@ -21,9 +23,11 @@ pub use clients::{ClientWithSecret, NewClient};
 pub use clock::{AdvanceClock, ClockView};
 pub use links::LinkRequest;
 pub use merchants::NewMerchant;
+pub use moka_reports::{MokaDay, MokaRangeReport};
 pub use otp_inbox::InboxOtp;
 pub use outlets::OutletFields;
 pub use partners::{NewPartner, PartnerWithSecret};
+pub use payments::StoredTransaction;
 pub use reset::{demo, ResetRequest, Seeded};
 pub use users::{NewRole, NewUser};
 

@@ -62,7 +62,7 @@ impl Services {
 }
 
 /// Sales summary: one `IDR` entry, zeros when empty.
-async fn sales_summary<R: Runner>(
+pub(crate) async fn sales_summary<R: Runner>(
     conn: &mut R,
     outlet_id: &str,
     range: ReportRange,
@@ -79,7 +79,7 @@ async fn sales_summary<R: Runner>(
 }
 
 /// Item sales: one entry per variant, sorted by name.
-async fn item_sales<R: Runner>(
+pub(crate) async fn item_sales<R: Runner>(
     conn: &mut R,
     outlet_id: &str,
     range: ReportRange,
