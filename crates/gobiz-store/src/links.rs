@@ -186,3 +186,31 @@ pub async fn page_of_partner<R: Runner>(
         })
         .collect()
 }
+
+/// Every link of an outlet (any partner, any product), oldest first (the console's outlet
+/// page).
+pub async fn of_outlet<R: Runner>(r: &mut R, outlet_id: &str) -> Result<Vec<Link>> {
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from(OutletLinks::Table)
+        .and_where(Expr::col(OutletLinks::OutletId).eq(outlet_id))
+        .order_by(OutletLinks::CreatedAt, Order::Asc)
+        .order_by(OutletLinks::PartnerId, Order::Asc)
+        .order_by(OutletLinks::Product, Order::Asc)
+        .to_owned();
+    fetch_all(r, &stmt)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(Link {
+                partner_id: text(row, "partner_id")?,
+                outlet_id: text(row, "outlet_id")?,
+                product: parsed(text(row, "product")?, Product::parse)?,
+                external_outlet_id: text(row, "external_outlet_id")?,
+                created_at: int(row, "created_at")?,
+                updated_at: int(row, "updated_at")?,
+                linked_at: int(row, "linked_at")?,
+            })
+        })
+        .collect()
+}

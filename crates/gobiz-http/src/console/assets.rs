@@ -57,6 +57,11 @@ background:#fdecea;color:#8e1b1b}.badge.wait{background:#fff4e5;color:#8a4b00}\
 color:#0d47a1;text-align:center;padding:8px;font-weight:600}input[type=number],input[type=password],\
 select{padding:8px;font-size:1em;box-sizing:border-box}input[type=password]{width:100%}\
 .muted{color:#666;font-size:.9em}\
+label.inline{display:inline-block;margin:4px 14px 4px 0}fieldset{border:1px solid #e3e7e4;border-radius:8px;\
+margin:10px 0;padding:8px 12px}fieldset.variant-choice{border-style:dashed}select[aria-invalid=true],\
+fieldset[aria-invalid=true]{border:2px solid #c62828}.promo-price{color:#00880d}dl{display:grid;\
+grid-template-columns:max-content 1fr;gap:4px 14px}dd{margin:0}td form{margin:4px 0}td button{margin-top:4px;\
+padding:6px 10px}input[type=email]{width:100%;padding:10px;box-sizing:border-box;font-size:1.1em}\
 @media (max-width:640px){main.console{margin:0;border-radius:0;padding:14px}\
 td,th{padding:6px 4px;font-size:.9em}header.console form{margin-left:0}}";
 

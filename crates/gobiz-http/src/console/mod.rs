@@ -5,8 +5,10 @@
 
 mod assets;
 mod layout;
+mod menu;
 mod moka;
 mod otp;
+mod outlets;
 mod overview;
 mod payments;
 mod partners;
@@ -43,6 +45,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(assets::router())
         .merge(sign_in::router())
         .merge(overview::router())
+        .merge(outlets::router())
+        .merge(menu::router())
         .merge(payments::router())
         .merge(moka::router())
         .merge(webhooks::router())

@@ -5,6 +5,7 @@
 
 mod clients;
 mod clock;
+mod console_outlets;
 pub mod events;
 mod links;
 mod merchants;
@@ -21,6 +22,7 @@ mod users;
 
 pub use clients::{ClientWithSecret, NewClient};
 pub use clock::{AdvanceClock, ClockView};
+pub use console_outlets::PromoPrice;
 pub use links::LinkRequest;
 pub use merchants::NewMerchant;
 pub use moka_reports::{MokaDay, MokaRangeReport};
