@@ -25,6 +25,10 @@ const CONSOLE_JS: &str = r#"(function () {
     var msg = form && form.getAttribute("data-confirm");
     if (msg) { e.preventDefault(); if (window.confirm(msg)) { e.detail.issueRequest(true); } }
   });
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var x = e.detail.xhr, ct = x.getResponseHeader("content-type") || "";
+    if (x.status >= 400 && x.status < 500 && ct.indexOf("text/html") === 0) { e.detail.shouldSwap = true; e.detail.isError = false; }
+  });
   function tick() {
     document.querySelectorAll("[data-deadline]").forEach(function (el) {
       var left = Math.round((Date.parse(el.getAttribute("data-deadline")) - Date.now() - (Number(el.getAttribute("data-offset-ms")) || 0)) / 1000);

@@ -7,6 +7,7 @@ mod assets;
 mod layout;
 mod menu;
 mod moka;
+mod orders;
 mod otp;
 mod outlets;
 mod overview;
@@ -47,6 +48,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(overview::router())
         .merge(outlets::router())
         .merge(menu::router())
+        .merge(orders::router())
         .merge(payments::router())
         .merge(moka::router())
         .merge(webhooks::router())

@@ -16,6 +16,7 @@ mod otp_inbox;
 mod outlets;
 mod partner_details;
 mod partners;
+pub mod pos;
 mod payments;
 mod reset;
 mod users;
