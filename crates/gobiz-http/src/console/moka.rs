@@ -245,7 +245,6 @@ fn field(
     kind: &str,
     value: &str,
     errors: &FieldErrors,
-    extra: Markup,
 ) -> Markup {
     let error = field_error(errors, name);
     let error_id = format!("{id}-error");
@@ -254,7 +253,7 @@ fn field(
             label for=(id) { (label) }
             input id=(id) type=(kind) name=(name) value=(value)
                 aria-invalid=[error.as_ref().map(|_| "true")]
-                aria-describedby=[error.as_ref().map(|_| error_id.as_str())] { (extra) }
+                aria-describedby=[error.as_ref().map(|_| error_id.as_str())];
             @if let Some(e) = error {
                 p id=(error_id) .field-error role="alert" { (e) }
             }
@@ -277,14 +276,15 @@ fn chart(w: &Words, days: &[MokaDay], from: &str, to: &str) -> Markup {
     let min = days.iter().map(|d| d.net.min(0)).min().unwrap_or(0);
     let span = (max - min).max(1) as f64;
     let n = days.len().max(1);
+    let round = |v: f64| (v * 10.0).round() / 10.0;
     let x = |i: usize| {
-        if n == 1 {
+        round(if n == 1 {
             left + plot_w / 2.0
         } else {
             left + plot_w * i as f64 / (n - 1) as f64
-        }
+        })
     };
-    let y = |v: i64| top + plot_h * (1.0 - (v - min) as f64 / span);
+    let y = |v: i64| round(top + plot_h * (1.0 - (v - min) as f64 / span));
     let points = |f: &dyn Fn(&MokaDay) -> i64| {
         let mut s = String::new();
         for (i, d) in days.iter().enumerate() {
@@ -328,7 +328,7 @@ fn chart(w: &Words, days: &[MokaDay], from: &str, to: &str) -> Markup {
                     text x=(left - 8.0) y=(y(t) + 4.0) text-anchor="end" font-size="11" fill="#333" { (rupiah(t)) }
                 }
                 @for (i, d) in days.iter().enumerate() {
-                    @if i % label_every == 0 || i + 1 == days.len() {
+                    @if i % label_every == 0 || (i + 1 == days.len() && i % label_every > label_every / 2) {
                         line x1=(x(i)) y1=(top + plot_h) x2=(x(i)) y2=(top + plot_h + 4.0) stroke="#555" {}
                         text x=(x(i)) y=(top + plot_h + 18.0) text-anchor="middle" font-size="10" fill="#333" { (d.date.get(5..).unwrap_or(&d.date)) }
                     }
@@ -430,11 +430,10 @@ fn generate_form(user: &ConsoleUser, values: &GenerateForm, errors: &FieldErrors
                 hx-indicator="#moka-generate-progress" hx-disabled-elt="find button" {
                 (csrf_field(user))
                 input type="hidden" name="outlet" value=(v(&values.outlet));
-                (field("generate-count", "count", w.count, "number", &v(&values.count), errors,
-                    html! {}))
-                (field("generate-from", "from", w.from, "date", &v(&values.from), errors, html! {}))
-                (field("generate-to", "to", w.to, "date", &v(&values.to), errors, html! {}))
-                (field("generate-seed", "seed", w.seed, "number", &v(&values.seed), errors, html! {}))
+                (field("generate-count", "count", w.count, "number", &v(&values.count), errors))
+                (field("generate-from", "from", w.from, "date", &v(&values.from), errors))
+                (field("generate-to", "to", w.to, "date", &v(&values.to), errors))
+                (field("generate-seed", "seed", w.seed, "number", &v(&values.seed), errors))
                 button #moka-generate-submit type="submit" { (w.generate) }
             }
             p #moka-generate-progress .htmx-indicator role="status" {
@@ -550,8 +549,8 @@ async fn report(
                     }
                 }
             }
-            (field("moka-from", "from", w.from, "date", &from, &errors, html! {}))
-            (field("moka-to", "to", w.to, "date", &to, &errors, html! {}))
+            (field("moka-from", "from", w.from, "date", &from, &errors))
+            (field("moka-to", "to", w.to, "date", &to, &errors))
             button type="submit" { (w.show) }
         }
         @if let Some(e) = field_error(&errors, "general") {
