@@ -77,6 +77,10 @@ pub struct Attempt {
     pub exception_message: Option<String>,
     /// True on 2xx.
     pub delivered: bool,
+    /// How long the attempt took, when recorded.
+    pub latency_ms: Option<i64>,
+    /// The first 4 KiB of the receiver's answer, when there was one.
+    pub response_body: Option<String>,
 }
 
 /// A claimed delivery with what sending needs from its partner.
@@ -329,6 +333,8 @@ pub async fn record<R: Runner>(r: &mut R, a: &AttemptRecord) -> Result<()> {
                 DeliveryAttempts::StatusCode,
                 DeliveryAttempts::ExceptionMessage,
                 DeliveryAttempts::Delivered,
+                DeliveryAttempts::LatencyMs,
+                DeliveryAttempts::ResponseBody,
             ])
             .values_panic([
                 a.delivery_id.clone().into(),
@@ -337,6 +343,8 @@ pub async fn record<R: Runner>(r: &mut R, a: &AttemptRecord) -> Result<()> {
                 e.status_code.into(),
                 e.exception_message.clone().into(),
                 i64::from(e.delivered).into(),
+                e.latency_ms.into(),
+                e.response_body.clone().into(),
             ])
             .to_owned();
         execute(r, &stmt).await?;
@@ -397,6 +405,8 @@ pub async fn histories<R: Runner>(
                 DeliveryAttempts::StatusCode,
                 DeliveryAttempts::ExceptionMessage,
                 DeliveryAttempts::Delivered,
+                DeliveryAttempts::LatencyMs,
+                DeliveryAttempts::ResponseBody,
             ])
             .from(DeliveryAttempts::Table)
             .and_where(
@@ -414,6 +424,8 @@ pub async fn histories<R: Runner>(
                     status_code: opt_int(&row, "status_code")?,
                     exception_message: opt_text(&row, "exception_message")?,
                     delivered: flag(&row, "delivered")?,
+                    latency_ms: opt_int(&row, "latency_ms")?,
+                    response_body: opt_text(&row, "response_body")?,
                 });
         }
     }

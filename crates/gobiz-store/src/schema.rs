@@ -262,6 +262,8 @@ pub enum DeliveryAttempts {
     StatusCode,
     ExceptionMessage,
     Delivered,
+    LatencyMs,
+    ResponseBody,
 }
 
 /// `catalogs`.

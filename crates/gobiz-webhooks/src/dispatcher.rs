@@ -66,6 +66,15 @@ pub struct Dispatcher {
 
 const CLAIM_BATCH: usize = 128;
 
+/// Adds what was observed of the attempt (its latency and the start of the answer) to its
+/// history entry.
+fn observed(record: &mut AttemptRecord, sent: &crate::send::Sent, latency: Duration) {
+    if let Some(first) = record.entries.first_mut() {
+        first.latency_ms = Some(i64::try_from(latency.as_millis()).unwrap_or(i64::MAX));
+        first.response_body = sent.response_body.clone();
+    }
+}
+
 /// Builds the record of an attempt made at `now` on a delivery that had `retries` retries.
 pub fn attempt_record(
     claimed: &Claimed,
@@ -81,6 +90,8 @@ pub fn attempt_record(
         status_code: outcome.status_code().map(i64::from),
         exception_message: outcome.message(),
         delivered: outcome.delivered(),
+        latency_ms: None,
+        response_body: None,
     }];
     let (status, retries, next_at) = match next_step(outcome, d.retries, now, schedule) {
         Next::Delivered => ("delivered", d.retries, d.next_attempt_at),
@@ -92,6 +103,8 @@ pub fn attempt_record(
                 status_code: None,
                 exception_message: Some(DEAD_MESSAGE.to_string()),
                 delivered: false,
+                latency_ms: None,
+                response_body: None,
             });
             ("dead", d.retries, d.next_attempt_at)
         }
@@ -256,13 +269,14 @@ impl Dispatcher {
         self.leave(&c.delivery.endpoint);
         crate::stats::attempted(sent.outcome.delivered());
         let done = self.clock.now_ms();
-        let record = attempt_record(
+        let mut record = attempt_record(
             &c,
             &sent.outcome,
             &sent.headers,
             done,
             &self.cfg.schedule_ms,
         );
+        observed(&mut record, &sent, latency);
         log_attempt(&c, &sent.outcome, &record, latency, "webhook attempt");
         if tx.send(record).await.is_err() {
             tracing::warn!(delivery = %c.delivery.id, "recorder gone; the lease will expire and the delivery retried");
@@ -285,6 +299,7 @@ impl Dispatcher {
         let done = self.clock.now_ms();
         let mut record =
             attempt_record(c, &sent.outcome, &sent.headers, done, &self.cfg.schedule_ms);
+        observed(&mut record, &sent, latency);
         if !sent.outcome.delivered() {
             record.entries.truncate(1);
             record.status = c.delivery.status.clone();

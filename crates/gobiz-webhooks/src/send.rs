@@ -31,6 +31,25 @@ pub struct Sent {
     pub outcome: Outcome,
     /// Exact headers sent, as shown in troubleshooting.
     pub headers: BTreeMap<String, String>,
+    /// The first [`RESPONSE_PREFIX`] bytes of the last answer's body (lossy UTF-8), if any.
+    pub response_body: Option<String>,
+}
+
+/// How much of a receiver's answer is kept (the console shows it).
+pub const RESPONSE_PREFIX: usize = 4096;
+
+/// Reads the answer's body for at most 200 ms (so the connection can be reused), keeping its
+/// first [`RESPONSE_PREFIX`] bytes; errors end the reading.
+async fn body_prefix(mut resp: reqwest::Response) -> Option<String> {
+    let mut kept: Vec<u8> = Vec::new();
+    let read = async {
+        while let Ok(Some(chunk)) = resp.chunk().await {
+            let room = RESPONSE_PREFIX.saturating_sub(kept.len());
+            kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_millis(200), read).await;
+    (!kept.is_empty()).then(|| String::from_utf8_lossy(&kept).into_owned())
 }
 
 /// Sends webhook requests. Cheap to clone.
@@ -139,6 +158,7 @@ impl Sender {
         let headers = self.headers(o);
         let mut target = o.url.to_string();
         let mut redirects = 0usize;
+        let mut response_body = None;
         let outcome = loop {
             if url_guard::check(&target, self.production).await.is_err() {
                 break Outcome::Blocked;
@@ -163,8 +183,8 @@ impl Sender {
                 .get(reqwest::header::LOCATION)
                 .and_then(|v| v.to_str().ok())
                 .map(String::from);
-            // Drain a little of the body so the connection can be reused; ignore errors.
-            let _ = tokio::time::timeout(Duration::from_millis(200), resp.bytes()).await;
+            // Drain the body so the connection can be reused, keeping its start.
+            response_body = body_prefix(resp).await;
             match status {
                 200..=299 => break Outcome::Delivered(status),
                 301..=303 => break Outcome::RedirectNotFollowed(status),
@@ -180,7 +200,11 @@ impl Sender {
                 _ => break Outcome::Status(status),
             }
         };
-        Sent { outcome, headers }
+        Sent {
+            outcome,
+            headers,
+            response_body,
+        }
     }
 }
 

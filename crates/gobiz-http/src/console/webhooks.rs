@@ -73,6 +73,8 @@ struct Words {
     body_exact: &'static str,
     response: &'static str,
     response_note: &'static str,
+    no_response: &'static str,
+    response_col: &'static str,
     redeliver: &'static str,
     redelivered: &'static str,
     back: &'static str,
@@ -114,7 +116,9 @@ const EN: Words = Words {
     body_pretty: "Body (formatted)",
     body_exact: "Body (exactly as sent)",
     response: "Response received",
-    response_note: "gobiz records the receiver's HTTP status and the error of each attempt; it does not store response bodies or latency.",
+    response_note: "The receiver's answer to the latest attempt: its status and the first 4 KiB of its body.",
+    no_response: "No answer recorded (no attempt reached the receiver, or it was made before answers were recorded).",
+    response_col: "Answer",
     redeliver: "Redeliver now",
     redelivered: "Redelivered: the attempt is in the list above.",
     back: "All deliveries",
@@ -161,7 +165,9 @@ const ID: Words = Words {
     body_pretty: "Isi (diformat)",
     body_exact: "Isi (persis seperti dikirim)",
     response: "Respons diterima",
-    response_note: "gobiz mencatat status HTTP penerima dan galat setiap percobaan; isi respons dan latensi tidak disimpan.",
+    response_note: "Jawaban penerima atas percobaan terakhir: statusnya dan 4 KiB pertama isinya.",
+    no_response: "Tidak ada jawaban tercatat (tidak ada percobaan yang sampai ke penerima, atau dibuat sebelum jawaban dicatat).",
+    response_col: "Jawaban",
     redeliver: "Kirim ulang sekarang",
     redelivered: "Dikirim ulang: percobaannya ada di daftar di atas.",
     back: "Semua pengiriman",
@@ -544,7 +550,7 @@ fn detail_section(
                     table #attempts {
                         thead { tr {
                             th scope="col" { "#" } th scope="col" { (w.time) } th scope="col" { (w.status_code) }
-                            th scope="col" { (w.latency) } th scope="col" { (w.error) }
+                            th scope="col" { (w.latency) } th scope="col" { (w.error) } th scope="col" { (w.response_col) }
                         } }
                         tbody {
                             @for a in &v.history {
@@ -556,8 +562,18 @@ fn detail_section(
                                             span class=(if a.delivered { "badge ok" } else { "badge bad" }) { (c) }
                                         } @else { "—" }
                                     }
-                                    td .muted { (w.not_recorded) }
+                                    td .latency {
+                                        @if let Some(ms) = a.latency_ms { (ms) " ms" } @else { span.muted { (w.not_recorded) } }
+                                    }
                                     td { (a.exception_message.as_deref().unwrap_or("")) }
+                                    td {
+                                        @if let Some(b) = &a.response_body {
+                                            details {
+                                                summary { (b.len()) " B" }
+                                                pre style="overflow-x:auto;white-space:pre-wrap;word-break:break-all" { (b) }
+                                            }
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -591,6 +607,14 @@ fn detail_section(
             pre #body-exact style="overflow-x:auto;white-space:pre-wrap;word-break:break-all" { (exact) }
             h2 { (w.response) }
             p.muted #response-note { (w.response_note) }
+            @if let Some(a) = v.history.iter().rev().find(|a| a.status_code.is_some() || a.response_body.is_some()) {
+                p { (w.status_code) ": " strong #response-status { (a.status_code.map(|c| c.to_string()).unwrap_or_default()) } }
+                @if let Some(b) = &a.response_body {
+                    pre #response-body style="overflow-x:auto;white-space:pre-wrap;word-break:break-all" { (b) }
+                }
+            } @else {
+                p #no-response { (w.no_response) }
+            }
         }
     }
 }
@@ -627,7 +651,7 @@ fn not_found_page(user: &ConsoleUser) -> Response {
 /// One delivery.
 #[utoipa::path(get, path = "/console/webhooks/{delivery_id}", tag = "Console",
     summary = "One webhook delivery",
-    description = "Every attempt (time, HTTP status, error), the exact request headers (signature included) and body sent, and a redeliver button. Response bodies and latency are not recorded by the dispatcher.",
+    description = "Every attempt (time, HTTP status, latency, error, the first 4 KiB of the answer), the exact request headers (signature included) and body sent, the latest answer, and a redeliver button.",
     params(("delivery_id" = String, Path, description = "The delivery")),
     responses(
         (status = 200, description = "HTML", content_type = "text/html", body = String),

@@ -20,9 +20,6 @@ impl Services {
         partner_id: &str,
     ) -> ServiceResult<Vec<Subscription>> {
         self.get_partner(partner_id).await?;
-        Ok(
-            console_reads::subscriptions_of_partner(&mut self.db.conn().await?, partner_id)
-                .await?,
-        )
+        Ok(console_reads::subscriptions_of_partner(&mut self.db.conn().await?, partner_id).await?)
     }
 }

@@ -403,9 +403,20 @@ async fn webhook_log_detail_and_redeliver(app: TestApp) {
         "the 500 of the attempt: {}",
         d.text
     );
+    // What the receiver answered: its status, latency and the start of its body.
+    assert_eq!(text_of(&d.text, "response-status").as_deref(), Some("500"));
+    assert_eq!(
+        text_of(&d.text, "response-body").as_deref(),
+        Some(r#"{"received":true}"#),
+        "{}",
+        d.text
+    );
     assert!(
-        d.text.contains("id=\"response-note\""),
-        "what is recorded of responses"
+        regex::Regex::new(r#"class="latency">\d+ ms<"#)
+            .unwrap()
+            .is_match(&d.text),
+        "the latency of the attempt: {}",
+        d.text
     );
     let form = form_html(&d.text, &format!("/console/webhooks/{id}/redeliver"));
     assert!(form.contains("name=\"csrf\""), "{form}");
@@ -429,6 +440,7 @@ async fn webhook_log_detail_and_redeliver(app: TestApp) {
     assert!(r.text.contains("id=\"redeliver-notice\""), "{}", r.text);
     assert!(r.text.contains("data-status=\"delivered\""), "{}", r.text);
     assert!(r.text.contains("badge ok\">200<"), "{}", r.text);
+    assert_eq!(text_of(&r.text, "response-status").as_deref(), Some("200"));
     let api = app
         .admin_get(&format!("/sandbox/v1/deliveries/{id}"))
         .await
