@@ -840,3 +840,48 @@ async fn otp_inbox_is_live(app: TestApp) {
     );
 }
 both_dbs!(otp_inbox_is_live);
+
+/// A production console (`--console`) is read-only: the log, partners and OTP pages load
+/// without action forms, OTP codes are not shown, and every action is refused (403).
+async fn production_console_shows_no_actions(db_url: String) {
+    let app = TestApp::start_with_env(
+        &db_url,
+        &[
+            ("GOBIZ_MODE", "production"),
+            (
+                "GOBIZ_SECRET_KEY",
+                "console-test-secret-key-0123456789abcdef",
+            ),
+            ("GOBIZ_CONSOLE", "true"),
+        ],
+    )
+    .await;
+    let (cookie, csrf) = sign_in(&app).await;
+    let r = get(&app, "/console/webhooks", &cookie).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = get(&app, "/console/partners", &cookie).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(!r.text.contains("id=\"create-partner\""), "{}", r.text);
+    let r = get(&app, "/console/otp", &cookie).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.text.contains("id=\"otp-hidden\""), "{}", r.text);
+    assert!(!r.text.contains("sse-connect=\"/console/otp/live\""));
+    for path in [
+        "/console/partners",
+        "/console/partners/some-partner/clients",
+        "/console/partners/some-partner/notification-secret",
+        "/console/partners/some-partner/notification-secret/rotate",
+        "/console/webhooks/0b6f5a3e-8d2c-4f1a-9e7b-6c5d4e3f2a10/redeliver",
+    ] {
+        let r = post(
+            &app,
+            path,
+            &cookie,
+            &[("csrf", &csrf), ("name", "Prod"), ("type", "facilitator")],
+            false,
+        )
+        .await;
+        assert_eq!(r.status, 403, "{path}: {}", r.text);
+    }
+}
+both_dbs!(production_console_shows_no_actions);
