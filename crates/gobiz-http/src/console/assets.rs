@@ -99,7 +99,10 @@ async fn asset(Path(file): Path<String>) -> Response {
             "text/javascript; charset=utf-8",
         ),
         "console.css" => (stylesheet().into_bytes(), "text/css; charset=utf-8"),
-        _ => return ApiError::no_route("GET", &format!("/console/assets/{file}")).into_response(),
+        _ => {
+            let missing = format!("Console asset {file} is not found");
+            return ApiError::from(gobiz_services::ServiceError::NotFound(missing)).into_response();
+        }
     };
     let mut resp = (StatusCode::OK, body).into_response();
     let h = resp.headers_mut();
