@@ -16,8 +16,8 @@ mod otp_inbox;
 mod outlets;
 mod partner_details;
 mod partners;
-pub mod pos;
 mod payments;
+pub mod pos;
 mod reset;
 mod users;
 
