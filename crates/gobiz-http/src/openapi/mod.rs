@@ -62,7 +62,33 @@ pub(crate) fn finish(doc: utoipa::openapi::OpenApi, base_url: &str) -> Value {
     security::install(&mut doc, base);
     common_errors::install(&mut doc);
     unique_operation_ids(&mut doc);
+    unique_parameters(&mut doc);
     doc
+}
+
+/// utoipa infers a path parameter from a handler's `Path<…>` extractor and also takes the one
+/// its annotation describes; OpenAPI wants each (name, location) once. The described one stays.
+fn unique_parameters(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for op in item.values_mut() {
+            let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+                continue;
+            };
+            let key = |p: &Value| (p["name"].to_string(), p["in"].to_string());
+            let mut kept: Vec<Value> = Vec::new();
+            for p in params.drain(..) {
+                match kept.iter_mut().find(|k| key(k) == key(&p)) {
+                    Some(k) if k.get("description").is_none() => *k = p,
+                    Some(_) => {}
+                    None => kept.push(p),
+                }
+            }
+            *params = kept;
+        }
+    }
 }
 
 /// A handler mounted for several methods (e.g. `PUT` and `POST` on a link) has one
@@ -72,7 +98,10 @@ fn unique_operation_ids(doc: &mut Value) {
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
-    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
         for (method, op) in item.iter_mut() {
             let Some(id) = op
                 .get("operationId")
@@ -81,11 +110,23 @@ fn unique_operation_ids(doc: &mut Value) {
             else {
                 continue;
             };
-            if !seen.insert(id.clone()) {
-                let renamed = format!("{id}_{method}");
-                seen.insert(renamed.clone());
-                op["operationId"] = Value::String(renamed);
+            if seen.insert(id.clone()) {
+                continue;
             }
+            // A second method of the same handler, else a handler whose name another one has
+            // (e.g. two modules' `list`): named after its method and path.
+            let slug: String = path
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            let slug = format!("{method}{}", slug.trim_end_matches('_'));
+            let renamed = [format!("{id}_{method}"), slug.clone()]
+                .into_iter()
+                .chain((2..).map(|n| format!("{slug}_{n}")))
+                .find(|c| !seen.contains(c))
+                .unwrap_or(slug);
+            seen.insert(renamed.clone());
+            op["operationId"] = Value::String(renamed);
         }
     }
 }
@@ -124,6 +165,36 @@ mod tests {
             checked += 1;
         }
         assert!(checked >= 10, "read only {checked} route files");
+    }
+
+    #[test]
+    fn operation_ids_are_unique() {
+        let doc = super::document(true, "http://127.0.0.1:8080");
+        let mut seen = std::collections::HashSet::new();
+        for (path, item) in doc["paths"].as_object().cloned().unwrap_or_default() {
+            for (method, op) in item.as_object().cloned().unwrap_or_default() {
+                let id = op["operationId"].as_str().unwrap_or_default().to_string();
+                assert!(seen.insert(id.clone()), "{method} {path}: {id} twice");
+            }
+        }
+    }
+
+    #[test]
+    fn no_operation_repeats_a_parameter() {
+        let doc = super::document(true, "http://127.0.0.1:8080");
+        for (path, item) in doc["paths"].as_object().cloned().unwrap_or_default() {
+            for (method, op) in item.as_object().cloned().unwrap_or_default() {
+                let params = op["parameters"].as_array().cloned().unwrap_or_default();
+                let mut seen = std::collections::HashSet::new();
+                for p in params {
+                    assert!(
+                        seen.insert((p["name"].to_string(), p["in"].to_string())),
+                        "{method} {path} repeats {}",
+                        p["name"]
+                    );
+                }
+            }
+        }
     }
 
     #[test]
