@@ -27,8 +27,7 @@ const EVENTS: [&str; 2] = [
 ];
 
 async fn place(http: &reqwest::Client, base: &str, admin: &str, outlet: &str) -> bool {
-    let body =
-        json!({ "items": [ { "external_id": "XID", "quantity": 1 } ], "order_type": "delivery" });
+    let body = json!({ "items": [ { "external_id": "XID", "quantity": 1, "variants": [ { "external_id": "V-XID" } ] } ], "order_type": "delivery" });
     admin_at(
         http,
         base,
