@@ -12,6 +12,7 @@ mod auth;
 mod auto_driver;
 mod catalog;
 mod console;
+mod console_browser;
 mod console_orders;
 mod console_outlets;
 mod console_payments;
