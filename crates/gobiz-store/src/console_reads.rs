@@ -4,11 +4,11 @@
 
 use crate::exec::{fetch_all, int, text};
 use crate::flows::OtpMessage;
-use crate::schema::{OauthClients, OtpMessages, Subscriptions};
+use crate::schema::{Deliveries, OauthClients, Orders, OtpMessages, Subscriptions};
 use crate::subscriptions::Subscription;
 use crate::{clients, subscriptions, Result, Runner};
 use gobiz_domain::entities::Client;
-use sea_query::{Expr, ExprTrait, Order, Query};
+use sea_query::{Alias, Expr, ExprTrait, Order, Query};
 
 /// The OAuth clients of a partner, oldest first.
 pub async fn clients_of_partner<R: Runner>(r: &mut R, partner_id: &str) -> Result<Vec<Client>> {
@@ -79,5 +79,34 @@ pub async fn recent_otps<R: Runner>(r: &mut R, limit: u64) -> Result<Vec<OtpMess
                 expires_at: int(row, "expires_at")?,
             })
         })
+        .collect()
+}
+
+/// Orders of every outlet created at or after `since` (ms).
+pub async fn orders_since<R: Runner>(r: &mut R, since: i64) -> Result<i64> {
+    let stmt = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from(Orders::Table)
+        .and_where(Expr::col(Orders::CreatedAt).gte(since))
+        .to_owned();
+    match fetch_all(r, &stmt).await?.first() {
+        Some(row) => int(row, "n"),
+        None => Ok(0),
+    }
+}
+
+/// How many deliveries are in each status (`pending`, `retrying`, `delivered`, `dead`).
+pub async fn deliveries_by_status<R: Runner>(r: &mut R) -> Result<Vec<(String, i64)>> {
+    let stmt = Query::select()
+        .column(Deliveries::Status)
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from(Deliveries::Table)
+        .group_by_col(Deliveries::Status)
+        .order_by(Deliveries::Status, Order::Asc)
+        .to_owned();
+    fetch_all(r, &stmt)
+        .await?
+        .iter()
+        .map(|row| Ok((text(row, "status")?, int(row, "n")?)))
         .collect()
 }

@@ -43,7 +43,7 @@ const CONSOLE_JS: &str = r#"(function () {
 /// The console's additions to the login pages' stylesheet.
 const CONSOLE_CSS: &str = "\
 body.console{background:#f4f6f5}header.console{background:#0b3d12;color:#fff;display:flex;\
-flex-wrap:wrap;align-items:center;gap:4px 18px;padding:10px 18px}header.console a{color:#fff;\
+flex-wrap:wrap;align-items:center;gap:4px 18px;padding:10px 18px}header.console nav{display:flex;flex-wrap:wrap;gap:2px 4px;min-width:0}header.console a{color:#fff;\
 text-decoration:none;padding:4px 6px;border-radius:6px}header.console a[aria-current=page]{\
 background:#00aa13}header.console .brand{font-weight:700;margin-right:8px}header.console form{\
 margin:0 0 0 auto}header.console button{margin:0;padding:6px 12px;background:#e8e8e8;color:#333}\

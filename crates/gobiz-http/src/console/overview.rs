@@ -71,6 +71,14 @@ fn clock_card(s: &AppState, user: &ConsoleUser, error: Option<&str>) -> Markup {
     }
 }
 
+fn status_class(status: &str) -> &'static str {
+    match status {
+        "delivered" => "ok",
+        "dead" => "bad",
+        _ => "wait",
+    }
+}
+
 /// The console's first page.
 #[utoipa::path(get, path = "/console", tag = "Console",
     summary = "The console overview",
@@ -87,11 +95,23 @@ async fn overview(State(s): State<AppState>, user: ConsoleUser) -> Result<Respon
     let outlets = s.services.list_outlets().await?.len();
     let partners = s.services.list_partners().await?.len();
     let backlog = s.services.webhook_backlog().await;
+    let counts = s.services.console_overview().await?;
     let body = html! {
         div.cards {
             div.card { div.n #count-merchants { (merchants) } (w.merchants) }
             div.card { div.n #count-outlets { (outlets) } a href="/console/outlets" { (w.outlets) } }
             div.card { div.n #count-partners { (partners) } a href="/console/partners" { (w.partners) } }
+            div.card { div.n #orders-today { (counts.orders_today) } a href="/console/orders" { (w.orders_today) } }
+            div.card #deliveries-by-result {
+                (w.deliveries_by_result)
+                @if counts.deliveries.is_empty() { div.muted { "0" } }
+                @for (status, n) in &counts.deliveries {
+                    div {
+                        span class={ "badge " (status_class(status)) } { (status) } " "
+                        a href={ "/console/webhooks?status=" (status) } { strong { (n) } }
+                    }
+                }
+            }
             @if let Some(b) = &backlog {
                 div.card {
                     div.n #webhooks-waiting { (b.waiting) }

@@ -63,7 +63,13 @@ pub fn app(state: AppState, sandbox: bool) -> Router {
     let (router, doc) = api(sandbox, state.console).split_for_parts();
     let config = &state.services.config;
     let doc = crate::openapi::finish(doc, &config.public_base_url);
-    let published = Published::new(&doc, &config.public_base_url, config.mode, sandbox);
+    let published = Published::new(
+        &doc,
+        &config.public_base_url,
+        config.mode,
+        sandbox,
+        state.console != crate::console::Console::Off,
+    );
     router
         .fallback(no_route)
         .layer(axum::Extension(Arc::new(published)))

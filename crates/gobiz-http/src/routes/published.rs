@@ -22,11 +22,18 @@ pub struct Published {
     base_url: String,
     mode: Mode,
     sandbox: bool,
+    console: bool,
 }
 
 impl Published {
     /// Renders `doc` for a server at `base_url`.
-    pub fn new(doc: &serde_json::Value, base_url: &str, mode: Mode, sandbox: bool) -> Published {
+    pub fn new(
+        doc: &serde_json::Value,
+        base_url: &str,
+        mode: Mode,
+        sandbox: bool,
+        console: bool,
+    ) -> Published {
         let json = serde_json::to_vec_pretty(doc).unwrap_or_default();
         let swagger = utoipa_swagger_ui::Config::new(["/openapi.json"])
             .try_it_out_enabled(true)
@@ -40,6 +47,7 @@ impl Published {
             base_url: base_url.trim_end_matches('/').to_string(),
             mode,
             sandbox,
+            console,
         }
     }
 }
@@ -205,6 +213,9 @@ fn landing_page(p: &Published) -> maud::Markup {
                     }
                     h2 { "Reference" }
                     ul {
+                        @if p.console {
+                            li { a href="/console" { "Console" } " — outlets, menus, live orders, webhook deliveries, payments and the clock, in a browser (sign in with the admin token)" }
+                        }
                         li { a href="/docs/" { "API reference" } " — every operation, with “try it out” against this server" }
                         li { a href="/openapi.json" { "OpenAPI document (JSON)" } " · " a href="/openapi.yaml" { "YAML" } " — import into Postman, Insomnia or a client generator" }
                         li { a href="/.well-known/openid-configuration" { "OpenID Connect discovery" } " · " a href="/.well-known/jwks.json" { "signing keys" } }

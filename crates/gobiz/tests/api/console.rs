@@ -447,3 +447,46 @@ async fn console_in_a_browser_on(app: TestApp) {
     b.wait_for_path("/console/sign-in").await;
     b.wait_for("#token").await;
 }
+
+fn overview_count(html: &str, id: &str) -> i64 {
+    let marker = format!("id=\"{id}\">");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no #{id} on the overview"))
+        + marker.len();
+    html[start..]
+        .split('<')
+        .next()
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("#{id} is not a number"))
+}
+
+/// The overview counts today's orders by the sandbox clock, and shows deliveries by result.
+async fn overview_counts_todays_orders(app: TestApp) {
+    let seeded = app.admin_post("/sandbox/v1/seed", json!({})).await;
+    let outlet = seeded.data(201)["outlet"]["id"].as_str().unwrap().to_string();
+    let (cookie, _) = sign_in(&app).await;
+    let page = get_page(&app, "/console", &cookie).await;
+    assert_eq!(overview_count(&page.text, "orders-today"), 0);
+    assert!(page.text.contains("id=\"deliveries-by-result\""));
+    for _ in 0..2 {
+        let r = app
+            .admin_post(
+                &format!("/sandbox/v1/outlets/{outlet}/orders"),
+                json!({ "items": [ { "external_id": "XID", "quantity": 1,
+                    "variants": [ { "external_id": "V-XID" } ] } ], "order_type": "delivery" }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let page = get_page(&app, "/console", &cookie).await;
+    assert_eq!(overview_count(&page.text, "orders-today"), 2);
+    // A day later by the sandbox clock, they are yesterday's.
+    let r = app
+        .admin_post("/sandbox/v1/clock/advance", json!({ "seconds": 86_400 }))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let page = get_page(&app, "/console", &cookie).await;
+    assert_eq!(overview_count(&page.text, "orders-today"), 0);
+}
+both_dbs!(overview_counts_todays_orders);

@@ -223,6 +223,7 @@ async fn landing_page_for_browsers_only(app: TestApp) {
     for needle in [
         "href=\"/docs/\"",
         "href=\"/openapi.json\"",
+        "href=\"/console\"",
         "href=\"/.well-known/openid-configuration\"",
         "sandbox",
         &format!("{}/oauth2/token", app.base),
