@@ -133,7 +133,11 @@ pub async fn run(
         .unwrap_or("")
         .to_string();
 
-    let r = http
+    // The session cookie comes with the 303, so that one is not followed.
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let r = no_redirect
         .post(format!("{base}/console/sign-in"))
         .form(&[("token", admin), ("next", "/console")])
         .send()
@@ -146,6 +150,26 @@ pub async fn run(
         .context("console sign-in gave no cookie")?
         .to_string();
 
+    let overview = http
+        .get(format!("{base}/console"))
+        .header("cookie", &cookie)
+        .send()
+        .await?
+        .text()
+        .await?;
+    let deliveries: i64 = overview
+        .split("id=\"deliveries-by-result\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</div></div>").next())
+        .map(|section| {
+            section
+                .split("<strong>")
+                .skip(1)
+                .filter_map(|s| s.split('<').next()?.trim().parse::<i64>().ok())
+                .sum()
+        })
+        .unwrap_or(0);
+    println!("database: {placed} orders, {deliveries} deliveries (the overview's count)");
     println!(
         "{:<44} {:>9} {:>9} {:>9}",
         "page (one request at a time)", "p50 ms", "p95 ms", "bytes"
