@@ -33,6 +33,9 @@ pub struct AppState {
         Arc<std::sync::Mutex<std::collections::HashMap<String, (String, axum::body::Bytes)>>>,
     /// Whether `/console` is mounted, and whether it may act.
     pub console: console::Console,
+    /// Becomes `true` when the server starts shutting down: long-lived answers (the console's
+    /// live feeds) end then, so that shutdown does not wait for them.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Largest accepted request body (spec §1.2).

@@ -201,17 +201,18 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
     let dispatcher = services.dispatcher.clone();
     let timer_services = services.clone();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let state = AppState {
         services,
         admin_token: admin.unwrap_or_default().into(),
         catalog_cache: Default::default(),
         console,
+        stopping: stop_rx.clone(),
     };
     let app = gobiz_http::app(state, sandbox);
     say(&format!("gobiz listening on http://{addr}"));
     tracing::info!(%addr, mode = %settings.mode, sandbox, "serving");
 
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(dispatcher.clone().run(stop_rx.clone()));
     let timers = tokio::spawn(timer_services.run_timers(stop_rx.clone()));
     tokio::spawn(db.clone().keep_wal_bounded(stop_rx.clone()));

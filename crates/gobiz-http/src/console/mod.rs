@@ -5,6 +5,7 @@
 
 mod assets;
 mod layout;
+mod live;
 mod menu;
 mod moka;
 mod orders;

@@ -14,7 +14,6 @@ use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use gobiz_domain::goauth::Locale;
 use gobiz_domain::ids::{OrderNumber, OutletId};
@@ -25,9 +24,6 @@ use gobiz_services::partner::orders::RejectBody;
 use gobiz_services::sandbox::pos::REJECT_REASON_CODES;
 use gobiz_services::ServiceError;
 use maud::{html, Markup, PreEscaped};
-use std::convert::Infallible;
-use std::hash::{Hash, Hasher};
-use std::time::Duration;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -49,8 +45,6 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 const PER_PAGE: u64 = 50;
 /// Deliveries of one order shown per partner.
 const DELIVERIES_PER_PARTNER: u64 = 100;
-/// How often a live feed polls the services.
-const POLL: Duration = Duration::from_secs(1);
 
 // ---- Words ----
 
@@ -318,12 +312,6 @@ fn deadline(w: &Words, ms: i64, offset_ms: i64) -> Markup {
     }
 }
 
-fn hash_of(s: &str) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    s.hash(&mut h);
-    h.finish()
-}
-
 fn offset_ms(s: &AppState) -> i64 {
     s.services.clock_view().offset_seconds.saturating_mul(1000)
 }
@@ -331,44 +319,6 @@ fn offset_ms(s: &AppState) -> i64 {
 /// A plain-text answer (the live feeds' refusals).
 fn text(status: StatusCode, message: &str) -> Response {
     session::refusal(status, message)
-}
-
-/// A live feed: `render` every second, sent as event `name` when it changed since the last
-/// one sent. Only the last fragment's hash is kept; the feed ends with its connection.
-fn live<F, Fut>(name: &'static str, render: F) -> Response
-where
-    F: Fn() -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = Option<String>> + Send,
-{
-    let stream = futures_util::stream::unfold(
-        (render, None::<u64>, true),
-        move |(render, mut last, first)| async move {
-            let mut first = first;
-            loop {
-                if !first {
-                    tokio::time::sleep(POLL).await;
-                }
-                first = false;
-                let Some(html) = render().await else {
-                    continue;
-                };
-                let h = hash_of(&html);
-                if last != Some(h) {
-                    last = Some(h);
-                    let event = Event::default().event(name).data(html);
-                    return Some((Ok::<Event, Infallible>(event), (render, last, false)));
-                }
-            }
-        },
-    );
-    let mut resp = Sse::new(stream)
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-        .into_response();
-    resp.headers_mut().insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
-    resp
 }
 
 // ---- The list ----
@@ -549,7 +499,8 @@ async fn list_live(
         Err(e) => return Err(e.into()),
     }
     let page = query.page;
-    Ok(live("orders", move || {
+    let state = s.clone();
+    Ok(super::live::feed(&state, "orders", move || {
         let (s, outlet) = (s.clone(), outlet.clone());
         async move {
             list_rows(&s, w, &outlet, page)
@@ -957,7 +908,8 @@ async fn order_live(
         }
         Err(e) => return Err(e.into()),
     }
-    Ok(live("order", move || {
+    let state = s.clone();
+    Ok(super::live::feed(&state, "order", move || {
         let (s, number) = (s.clone(), number.clone());
         async move {
             state_section(&s, w, &number)

@@ -152,7 +152,8 @@ async fn inbox(State(s): State<AppState>, user: ConsoleUser) -> Result<Response,
     security(("console_session" = [])))]
 async fn live(State(s): State<AppState>, user: ConsoleUser) -> Response {
     let w = words(user.locale);
-    super::webhooks::live_feed("otps", move || {
+    let state = s.clone();
+    super::live::feed(&state, "otps", move || {
         let s = s.clone();
         async move {
             list(&s)

@@ -9,8 +9,7 @@ use crate::envelope::ApiError;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use gobiz_domain::events::EventName;
 use gobiz_domain::goauth::Locale;
@@ -19,10 +18,6 @@ use gobiz_domain::webhook::DEAD_MESSAGE;
 use gobiz_services::partner::notifications::{DeliveryFilter, DeliveryView};
 use maud::{html, Markup};
 use std::collections::HashMap;
-use std::convert::Infallible;
-use std::future::Future;
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::time::Duration;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -427,42 +422,6 @@ async fn log(
     Ok(page(&user, Nav::Webhooks, w.title, body))
 }
 
-/// A Server-Sent Events stream that renders a fragment every second and sends it as
-/// `event: <event>` whenever it changed (only the last fragment's hash is kept; each poll
-/// reads the database through the services, so every node of a deployment serves it).
-pub(super) fn live_feed<F, Fut>(event: &'static str, render: F) -> Response
-where
-    F: Fn() -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Option<String>> + Send + 'static,
-{
-    let stream = futures_util::stream::unfold(
-        (render, None::<u64>, Duration::ZERO),
-        move |(render, last, wait)| async move {
-            let mut wait = wait;
-            loop {
-                tokio::time::sleep(wait).await;
-                wait = Duration::from_secs(1);
-                let Some(fragment) = render().await else {
-                    continue;
-                };
-                let mut h = DefaultHasher::new();
-                fragment.hash(&mut h);
-                let h = h.finish();
-                if last != Some(h) {
-                    let ev = Event::default().event(event).data(fragment);
-                    return Some((Ok::<Event, Infallible>(ev), (render, Some(h), wait)));
-                }
-            }
-        },
-    );
-    let mut resp = Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response();
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
-}
-
 /// The live rows of the log.
 #[utoipa::path(get, path = "/console/webhooks/live", tag = "Console",
     summary = "The delivery log, live",
@@ -482,7 +441,8 @@ where
 async fn live(State(s): State<AppState>, user: ConsoleUser, RawQuery(q): RawQuery) -> Response {
     let w = words(user.locale);
     let f = Filters::parse(q.as_deref());
-    live_feed("rows", move || {
+    let state = s.clone();
+    super::live::feed(&state, "rows", move || {
         let s = s.clone();
         let f = f.clone();
         async move { render_rows(&s, w, &f).await.ok().map(|m| m.into_string()) }

@@ -464,7 +464,10 @@ fn overview_count(html: &str, id: &str) -> i64 {
 /// The overview counts today's orders by the sandbox clock, and shows deliveries by result.
 async fn overview_counts_todays_orders(app: TestApp) {
     let seeded = app.admin_post("/sandbox/v1/seed", json!({})).await;
-    let outlet = seeded.data(201)["outlet"]["id"].as_str().unwrap().to_string();
+    let outlet = seeded.data(201)["outlet"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (cookie, _) = sign_in(&app).await;
     let page = get_page(&app, "/console", &cookie).await;
     assert_eq!(overview_count(&page.text, "orders-today"), 0);
@@ -490,3 +493,40 @@ async fn overview_counts_todays_orders(app: TestApp) {
     assert_eq!(overview_count(&page.text, "orders-today"), 0);
 }
 both_dbs!(overview_counts_todays_orders);
+
+/// An open live feed does not hold up shutdown: on SIGTERM the feed ends and the server exits
+/// well before its grace period (10 s) runs out.
+async fn live_feeds_end_on_shutdown(app: TestApp) {
+    let seeded = app.admin_post("/sandbox/v1/seed", json!({})).await;
+    let outlet = seeded.data(201)["outlet"]["id"].as_str().unwrap().to_string();
+    let (cookie, _) = sign_in(&app).await;
+    let mut feed = app
+        .client
+        .get(app.url(&format!("/console/orders/live?outlet={outlet}")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(feed.status(), 200);
+    let first = tokio::time::timeout(std::time::Duration::from_secs(10), feed.chunk())
+        .await
+        .expect("a first event")
+        .unwrap()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("event: orders"));
+    let started = std::time::Instant::now();
+    let status = app.terminate().await;
+    assert!(status.success(), "{status:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "shutdown waited {:?} for the live feed",
+        started.elapsed()
+    );
+    // The feed ended with the server.
+    let rest = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while let Ok(Some(_)) = feed.chunk().await {}
+    })
+    .await;
+    assert!(rest.is_ok(), "the feed is still open");
+}
+both_dbs!(live_feeds_end_on_shutdown);
