@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 #[command(
     name = "gobiz",
     version,
-    about = "A self-hostable GoBiz Partner Integration API"
+    about = "A self-hostable GoBiz Partner Integration API",
+    after_help = crate::cli::EXIT_CODES
 )]
 pub struct Cli {
     /// Subcommand.
@@ -35,6 +36,30 @@ pub enum Command {
     ///
     /// Example: gobiz openapi --format yaml --public-base-url https://gobiz.example.com > openapi.yaml
     Openapi(OpenapiArgs),
+    /// Forward the webhooks of a running server to an app on this machine, live.
+    ///
+    /// Example: gobiz listen --forward-to http://localhost:3000/webhook --events gofood.order.merchant_accepted,gofood.order.completed
+    Listen(crate::cli::listen::ListenArgs),
+    /// Run the real flow that causes an event (spec §9) on a running server.
+    ///
+    /// Example: gobiz trigger gofood.order.completed --outlet G000012345
+    Trigger(crate::cli::trigger::TriggerArgs),
+    /// Drive a running sandbox: orders, clock, payments, outlets, partners, OTPs, reset, MokaPOS.
+    ///
+    /// Example: gobiz sandbox orders place --outlet G000012345 --json
+    Sandbox(crate::cli::sandbox::SandboxArgs),
+    /// Print a shell completion script.
+    ///
+    /// Example: gobiz completions bash > ~/.local/share/bash-completion/completions/gobiz
+    Completions(CompletionsArgs),
+}
+
+/// `gobiz completions` options.
+#[derive(Debug, Args, Clone)]
+pub struct CompletionsArgs {
+    /// bash, zsh, fish, elvish or powershell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `gobiz openapi` options.

@@ -1,5 +1,6 @@
 //! `gobiz`: serve the GoBiz-compatible API, or migrate its database.
 
+mod cli;
 mod config;
 mod logging;
 mod serve;
@@ -15,6 +16,9 @@ async fn main() -> ExitCode {
         Command::Serve(a) | Command::Worker(a) => &a.common,
         Command::Migrate(c) => c,
         Command::Openapi(a) => return print_openapi(a),
+        Command::Listen(_) | Command::Trigger(_) | Command::Sandbox(_) | Command::Completions(_) => {
+            return client_command(cli.command).await
+        }
     };
     match config::log_format(common) {
         Ok(format) => logging::init(format),
@@ -27,7 +31,7 @@ async fn main() -> ExitCode {
         Command::Serve(args) => serve::serve(args).await,
         Command::Migrate(args) => serve::migrate(args).await,
         Command::Worker(args) => serve::worker(args).await,
-        Command::Openapi(_) => Ok(()),
+        _ => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -36,6 +40,22 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The client commands: they talk to a running server and log nothing of their own.
+async fn client_command(command: Command) -> ExitCode {
+    let result = match command {
+        Command::Listen(a) => cli::listen::run(a).await,
+        Command::Trigger(a) => cli::trigger::run(a).await,
+        Command::Sandbox(a) => cli::sandbox::run(a).await,
+        Command::Completions(a) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(a.shell, &mut cmd, "gobiz", &mut std::io::stdout());
+            Ok(())
+        }
+        _ => Ok(()),
+    };
+    cli::finish(result)
 }
 
 /// `gobiz openapi`: the document `GET /openapi.json` serves (sandbox routes included).
