@@ -109,13 +109,43 @@ impl FromRequestParts<AppState> for Admin {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         preamble(parts)?;
-        let token = bearer(parts).unwrap_or_default();
-        let expected = state.admin_token.as_bytes();
-        if !token.is_empty() && bool::from(token.as_bytes().ct_eq(expected)) {
-            Ok(Admin)
-        } else {
-            Err(ServiceError::InvalidAdminToken.into())
+        admin_token(parts, state)?;
+        Ok(Admin)
+    }
+}
+
+/// The admin bearer token, compared in constant time.
+fn admin_token(parts: &Parts, state: &AppState) -> Result<(), ApiError> {
+    let token = bearer(parts).unwrap_or_default();
+    let expected = state.admin_token.as_bytes();
+    if !token.is_empty() && bool::from(token.as_bytes().ct_eq(expected)) {
+        Ok(())
+    } else {
+        Err(ServiceError::InvalidAdminToken.into())
+    }
+}
+
+/// The sandbox admin on an event stream: `Accept: text/event-stream` is accepted besides
+/// what JSON routes accept (its errors are still JSON envelopes).
+pub struct AdminStream;
+
+impl FromRequestParts<AppState> for AdminStream {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let wants_stream = parts
+            .headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().contains("text/event-stream"));
+        if !wants_stream {
+            preamble(parts)?;
         }
+        admin_token(parts, state)?;
+        Ok(AdminStream)
     }
 }
 

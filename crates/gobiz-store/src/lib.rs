@@ -16,6 +16,7 @@ pub mod flows;
 pub mod idempotency;
 pub mod keys;
 pub mod links;
+pub mod listeners;
 pub mod maintenance;
 pub mod merchants;
 pub mod moka;

@@ -3,7 +3,7 @@
 use crate::exec::execute;
 use crate::schema::{
     AccessTokens, AuthCodes, CatalogMappings, Catalogs, Deliveries, DeliveryAttempts, Events,
-    IdempotencyKeys, LoginFlows, Merchants, MokaCustomers, MokaGratuities, MokaSaleLines,
+    IdempotencyKeys, Listeners, LoginFlows, Merchants, MokaCustomers, MokaGratuities, MokaSaleLines,
     MokaSaleModifiers, MokaSales, OauthClients, Orders, OtpMessages, OutletLinks, Outlets,
     Partners, PaymentTransactions, Promotions, RefreshTokens, Settings, Subscriptions, UserRoles,
     Users,
@@ -40,6 +40,7 @@ pub async fn reset<R: Runner>(r: &mut R) -> Result<()> {
         Query::delete().from_table(Deliveries::Table).to_owned(),
         Query::delete().from_table(Events::Table).to_owned(),
         Query::delete().from_table(Subscriptions::Table).to_owned(),
+        Query::delete().from_table(Listeners::Table).to_owned(),
         Query::delete().from_table(AccessTokens::Table).to_owned(),
         Query::delete().from_table(RefreshTokens::Table).to_owned(),
         Query::delete().from_table(AuthCodes::Table).to_owned(),

@@ -193,9 +193,25 @@ pub async fn insert_delivery<R: Runner>(r: &mut R, d: &Delivery) -> Result<()> {
     Ok(())
 }
 
-/// The claim: lease up to `limit` due, unleased deliveries to `owner` until `lease_until`.
-fn claim_statement(now: i64, lease_until: i64, owner: &str, limit: u64) -> UpdateStatement {
-    let due = Query::select()
+/// Which deliveries a claim takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// Those sent over HTTP by the dispatcher: every endpoint but listeners'.
+    Http,
+    /// Those of one listener (its endpoint, [`crate::listeners::endpoint`]), oldest first.
+    Listener(&'a str),
+}
+
+/// The claim: lease up to `limit` due, unleased deliveries of `target` to `owner` until
+/// `lease_until`.
+fn claim_statement(
+    now: i64,
+    lease_until: i64,
+    owner: &str,
+    limit: u64,
+    target: Target<'_>,
+) -> UpdateStatement {
+    let mut due = Query::select()
         .column(Deliveries::Id)
         .from(Deliveries::Table)
         .and_where(Expr::col(Deliveries::Status).is_in(["pending", "retrying"]))
@@ -205,7 +221,23 @@ fn claim_statement(now: i64, lease_until: i64, owner: &str, limit: u64) -> Updat
                 .is_null()
                 .or(Expr::col(Deliveries::LeaseUntil).lt(now)),
         )
-        .order_by(Deliveries::NextAttemptAt, Order::Asc)
+        .to_owned();
+    match target {
+        Target::Http => {
+            due.and_where(
+                Expr::col(Deliveries::Endpoint)
+                    .not_like(format!("{}%", crate::listeners::SCHEME)),
+            )
+            .order_by(Deliveries::NextAttemptAt, Order::Asc);
+        }
+        Target::Listener(endpoint) => {
+            due.and_where(Expr::col(Deliveries::Endpoint).eq(endpoint))
+                .order_by(Deliveries::NextAttemptAt, Order::Asc)
+                .order_by(Deliveries::CreatedAt, Order::Asc)
+                .order_by(Deliveries::Id, Order::Asc);
+        }
+    }
+    let due = due
         .limit(limit)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
         .to_owned();
@@ -233,7 +265,19 @@ pub async fn claim_due<R: Runner>(
     owner: &str,
     limit: u64,
 ) -> Result<Vec<Claimed>> {
-    execute(r, &claim_statement(now, lease_until, owner, limit)).await?;
+    claim(r, now, lease_until, owner, limit, Target::Http).await
+}
+
+/// Claims up to `limit` due deliveries of `target` (see [`claim_due`]).
+pub async fn claim<R: Runner>(
+    r: &mut R,
+    now: i64,
+    lease_until: i64,
+    owner: &str,
+    limit: u64,
+    target: Target<'_>,
+) -> Result<Vec<Claimed>> {
+    execute(r, &claim_statement(now, lease_until, owner, limit, target)).await?;
     let stmt = select_claimed()
         .and_where(Expr::col((Deliveries::Table, Deliveries::LeaseOwner)).eq(owner))
         .and_where(Expr::col((Deliveries::Table, Deliveries::LeaseUntil)).eq(lease_until))
@@ -361,6 +405,129 @@ pub async fn record<R: Runner>(r: &mut R, a: &AttemptRecord) -> Result<()> {
             (Deliveries::LeaseOwner, Option::<String>::None.into()),
         ])
         .and_where(Expr::col(Deliveries::Id).eq(a.delivery_id.as_str()))
+        .to_owned();
+    execute(r, &stmt).await?;
+    Ok(())
+}
+
+/// Whether a delivery of `endpoint` is due at `now` and unleased (a read, so that an idle
+/// listener does not take SQLite's write lock every poll).
+pub async fn any_due<R: Runner>(r: &mut R, endpoint: &str, now: i64) -> Result<bool> {
+    let stmt = Query::select()
+        .column(Deliveries::Id)
+        .from(Deliveries::Table)
+        .and_where(Expr::col(Deliveries::Endpoint).eq(endpoint))
+        .and_where(Expr::col(Deliveries::Status).is_in(["pending", "retrying"]))
+        .and_where(Expr::col(Deliveries::NextAttemptAt).lte(now))
+        .and_where(
+            Expr::col(Deliveries::LeaseUntil)
+                .is_null()
+                .or(Expr::col(Deliveries::LeaseUntil).lt(now)),
+        )
+        .limit(1)
+        .to_owned();
+    Ok(fetch_optional(r, &stmt).await?.is_some())
+}
+
+/// Who holds a delivery's lease, if anyone.
+pub async fn lease_owner<R: Runner>(r: &mut R, id: &str) -> Result<Option<String>> {
+    let stmt = Query::select()
+        .column(Deliveries::LeaseOwner)
+        .from(Deliveries::Table)
+        .and_where(Expr::col(Deliveries::Id).eq(id))
+        .to_owned();
+    match fetch_optional(r, &stmt).await? {
+        Some(row) => opt_text(&row, "lease_owner"),
+        None => Ok(None),
+    }
+}
+
+/// Stores the headers an attempt is about to send (a listener's attempt is recorded later,
+/// possibly by another node, from these).
+pub async fn set_headers<R: Runner>(r: &mut R, id: &str, headers: &str) -> Result<()> {
+    let stmt = Query::update()
+        .table(Deliveries::Table)
+        .value(Deliveries::Headers, headers)
+        .and_where(Expr::col(Deliveries::Id).eq(id))
+        .to_owned();
+    execute(r, &stmt).await?;
+    Ok(())
+}
+
+/// The outlet an event concerns.
+pub async fn event_outlet<R: Runner>(r: &mut R, event_id: &str) -> Result<Option<String>> {
+    let stmt = Query::select()
+        .column(Events::OutletId)
+        .from(Events::Table)
+        .and_where(Expr::col(Events::Id).eq(event_id))
+        .to_owned();
+    match fetch_optional(r, &stmt).await? {
+        Some(row) => Ok(Some(text(&row, "outlet_id")?)),
+        None => Ok(None),
+    }
+}
+
+/// Ends every unfinished delivery of `endpoint` as `dead` with `message` in its history
+/// (a closed listener's deliveries have nowhere to go).
+pub async fn abandon<R: Runner>(r: &mut R, endpoint: &str, now: i64, message: &str) -> Result<u64> {
+    let stmt = Query::select()
+        .column(Deliveries::Id)
+        .from(Deliveries::Table)
+        .and_where(Expr::col(Deliveries::Endpoint).eq(endpoint))
+        .and_where(Expr::col(Deliveries::Status).is_in(["pending", "retrying"]))
+        .to_owned();
+    let ids: Vec<String> = fetch_all(r, &stmt)
+        .await?
+        .iter()
+        .map(|row| text(row, "id"))
+        .collect::<Result<_>>()?;
+    for id in &ids {
+        let seq = history_len(r, id).await? + 1;
+        let entry = Query::insert()
+            .into_table(DeliveryAttempts::Table)
+            .columns([
+                DeliveryAttempts::DeliveryId,
+                DeliveryAttempts::Seq,
+                DeliveryAttempts::At,
+                DeliveryAttempts::ExceptionMessage,
+                DeliveryAttempts::Delivered,
+            ])
+            .values_panic([
+                id.clone().into(),
+                seq.into(),
+                now.into(),
+                message.into(),
+                0i64.into(),
+            ])
+            .to_owned();
+        execute(r, &entry).await?;
+        let end = Query::update()
+            .table(Deliveries::Table)
+            .values([
+                (Deliveries::Status, "dead".into()),
+                (Deliveries::UpdatedAt, now.into()),
+                (Deliveries::LeaseUntil, Option::<i64>::None.into()),
+                (Deliveries::LeaseOwner, Option::<String>::None.into()),
+            ])
+            .and_where(Expr::col(Deliveries::Id).eq(id.as_str()))
+            .to_owned();
+        execute(r, &end).await?;
+    }
+    Ok(ids.len() as u64)
+}
+
+/// Makes a delivery due again at `now` (a listener's redelivery: its stream sends it next).
+pub async fn requeue<R: Runner>(r: &mut R, id: &str, now: i64) -> Result<()> {
+    let stmt = Query::update()
+        .table(Deliveries::Table)
+        .values([
+            (Deliveries::Status, "retrying".into()),
+            (Deliveries::NextAttemptAt, now.into()),
+            (Deliveries::UpdatedAt, now.into()),
+            (Deliveries::LeaseUntil, Option::<i64>::None.into()),
+            (Deliveries::LeaseOwner, Option::<String>::None.into()),
+        ])
+        .and_where(Expr::col(Deliveries::Id).eq(id))
         .to_owned();
     execute(r, &stmt).await?;
     Ok(())

@@ -216,6 +216,19 @@ pub enum Subscriptions {
     UpdatedAt,
 }
 
+/// `listeners`: the temporary receivers of `gobiz listen`.
+#[derive(Iden, Clone, Copy)]
+pub enum Listeners {
+    Table,
+    Id,
+    PartnerId,
+    OutletId,
+    Events,
+    ForwardTo,
+    CreatedAt,
+    SeenAt,
+}
+
 /// `events`: the outbox.
 #[derive(Iden, Clone, Copy)]
 pub enum Events {

@@ -59,6 +59,11 @@ fn from_row(row: &AnyRow) -> Result<Subscription> {
     })
 }
 
+/// Partners see and manage their own subscriptions, not the listeners' of `gobiz listen`.
+fn not_a_listener() -> sea_query::SimpleExpr {
+    Expr::col(Subscriptions::Url).not_like(format!("{}%", crate::listeners::SCHEME))
+}
+
 fn key(outlet_id: Option<&str>) -> String {
     outlet_id.unwrap_or_default().to_string()
 }
@@ -118,6 +123,7 @@ pub async fn get<R: Runner>(
 ) -> Result<Option<Subscription>> {
     let stmt = select()
         .and_where(Expr::col(Subscriptions::Id).eq(id))
+        .and_where(not_a_listener())
         .and_where(Expr::col(Subscriptions::PartnerId).eq(partner_id))
         .and_where(Expr::col(Subscriptions::OutletKey).eq(key(outlet_id)))
         .to_owned();
@@ -137,6 +143,7 @@ pub async fn list<R: Runner>(
     let stmt = select()
         .and_where(Expr::col(Subscriptions::PartnerId).eq(partner_id))
         .and_where(Expr::col(Subscriptions::OutletKey).eq(key(outlet_id)))
+        .and_where(not_a_listener())
         .order_by(Subscriptions::CreatedAt, Order::Asc)
         .order_by(Subscriptions::Id, Order::Asc)
         .to_owned();

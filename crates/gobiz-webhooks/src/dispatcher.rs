@@ -145,7 +145,22 @@ impl Dispatcher {
         &self.sender
     }
 
-    fn outgoing<'a>(&self, c: &'a Claimed, secret: &'a str, now: Millis) -> Outgoing<'a> {
+    /// The database.
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The delivery settings.
+    pub(crate) fn config(&self) -> &WebhookConfig {
+        &self.cfg
+    }
+
+    /// The clock's now.
+    pub(crate) fn now_ms(&self) -> Millis {
+        self.clock.now_ms()
+    }
+
+    pub(crate) fn outgoing<'a>(&self, c: &'a Claimed, secret: &'a str, now: Millis) -> Outgoing<'a> {
         Outgoing {
             url: &c.delivery.endpoint,
             body: &c.delivery.payload,
@@ -317,7 +332,7 @@ impl Dispatcher {
 /// The one info line of an attempt: event, delivery, partner, URL (without query or
 /// credentials, which may hold a receiver's secret), HTTP status or error, latency, and what
 /// happens next (`delivered`, `retry at <server-clock time>`, `dead`).
-fn log_attempt(
+pub(crate) fn log_attempt(
     c: &Claimed,
     outcome: &Outcome,
     record: &AttemptRecord,

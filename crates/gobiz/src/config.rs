@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
     name = "gobiz",
     version,
     about = "A self-hostable GoBiz Partner Integration API",
-    after_help = crate::cli::EXIT_CODES
+    after_help = crate::cli::EXIT_CODES,
+    args_override_self = true
 )]
 pub struct Cli {
     /// Subcommand.

@@ -12,6 +12,7 @@ mod payments;
 mod promotions;
 mod published;
 mod sandbox;
+pub mod sandbox_listen;
 mod sandbox_moka;
 mod sandbox_payments;
 
@@ -53,7 +54,8 @@ pub fn api(sandbox: bool, console: crate::console::Console) -> OpenApiRouter<App
         router = router
             .merge(sandbox::router())
             .merge(sandbox_moka::router())
-            .merge(sandbox_payments::router());
+            .merge(sandbox_payments::router())
+            .merge(sandbox_listen::router());
     }
     router
 }

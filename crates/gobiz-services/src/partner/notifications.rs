@@ -291,7 +291,12 @@ impl Services {
             .ok_or_else(|| {
                 ServiceError::NotFound(format!("Delivery with id: {id} is not found"))
             })?;
-        self.dispatcher.redeliver(&claimed).await?;
+        if gobiz_store::listeners::is_listener_url(&claimed.delivery.endpoint) {
+            // A listener's delivery goes out through its stream: due now, offered next.
+            outbox::requeue(&mut self.db.conn().await?, id, self.now()).await?;
+        } else {
+            self.dispatcher.redeliver(&claimed).await?;
+        }
         self.delivery_view(id).await
     }
 }

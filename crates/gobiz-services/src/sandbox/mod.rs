@@ -8,6 +8,7 @@ mod clock;
 mod console_outlets;
 pub mod events;
 mod links;
+pub mod listeners;
 mod merchants;
 pub mod moka;
 mod moka_reports;

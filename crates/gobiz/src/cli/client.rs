@@ -198,7 +198,7 @@ impl Api {
     }
 
     /// The plain words of an error answer.
-    fn refusal(&self, status: StatusCode, path: &str, body: &[u8]) -> CliError {
+    pub fn refusal(&self, status: StatusCode, path: &str, body: &[u8]) -> CliError {
         let parsed: Option<FailureBody> = serde_json::from_slice(body).ok();
         let messages: Vec<String> = parsed
             .as_ref()

@@ -11,6 +11,7 @@ mod support;
 mod auth;
 mod auto_driver;
 mod catalog;
+mod cli_listen;
 mod console;
 mod console_browser;
 mod console_orders;

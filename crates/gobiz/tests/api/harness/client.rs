@@ -124,6 +124,19 @@ impl TestApp {
         self.stderr = stderr;
     }
 
+    /// Kills the server (SIGKILL) and starts a new one on the same database and the same
+    /// address, as an operator's restart would (clients keep their base URL).
+    pub async fn restart_same_port(&mut self) {
+        self.child.start_kill().expect("kill server");
+        let _ = self.child.wait().await;
+        let listen = self.base.trim_start_matches("http://").to_string();
+        let (child, base, stderr) =
+            super::process::spawn_server_at(&self.db_url, &self.env, &listen).await;
+        self.child = child;
+        self.base = base;
+        self.stderr = stderr;
+    }
+
     /// Sends SIGTERM and waits (at most 15 s) for the server to exit; returns its status.
     pub async fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().expect("server pid");

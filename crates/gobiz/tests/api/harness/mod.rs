@@ -9,6 +9,7 @@
 
 mod assertions;
 mod browser;
+mod cli;
 mod client;
 pub mod contract;
 mod db;
@@ -20,6 +21,7 @@ mod time;
 
 pub use assertions::*;
 pub use browser::*;
+pub use cli::*;
 pub use client::*;
 pub use db::*;
 pub use fixtures::*;

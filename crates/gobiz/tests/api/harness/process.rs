@@ -27,6 +27,27 @@ pub async fn spawn_server(
     spawn_serve(&args, &env).await
 }
 
+/// Like [`spawn_server`], listening on `listen` (e.g. the address of a server it replaces).
+pub async fn spawn_server_at(
+    db_url: &str,
+    env: &[(String, String)],
+    listen: &str,
+) -> (Child, String, Arc<Mutex<Vec<String>>>) {
+    let mut args = vec![
+        "--database-url",
+        db_url,
+        "--admin-token",
+        ADMIN_TOKEN,
+        "--listen",
+        listen,
+    ];
+    if !env.iter().any(|(k, _)| k == "GOBIZ_MODE") {
+        args.extend(["--mode", "sandbox"]);
+    }
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    spawn_serve(&args, &env).await
+}
+
 /// The binary under test: `GOBIZ_TEST_BIN` runs the suite against another build (e.g. to show
 /// a test failing on the binary from before a fix), else this build's `gobiz`.
 pub fn gobiz_bin() -> String {
