@@ -76,6 +76,8 @@ struct Words {
     not_found: &'static str,
     truncated: &'static str,
     statuses: [(&'static str, &'static str); 4],
+    listeners: &'static str,
+    listener_line: &'static str,
 }
 
 const EN: Words = Words {
@@ -119,6 +121,8 @@ const EN: Words = Words {
     back: "All deliveries",
     not_found: "No such delivery.",
     truncated: "(first 4 KiB shown)",
+    listeners: "Attached with gobiz listen",
+    listener_line: "forwarding to",
     statuses: [
         ("delivered", "delivered"),
         ("retrying", "retrying"),
@@ -168,6 +172,8 @@ const ID: Words = Words {
     back: "Semua pengiriman",
     not_found: "Pengiriman tidak ditemukan.",
     truncated: "(4 KiB pertama ditampilkan)",
+    listeners: "Terhubung dengan gobiz listen",
+    listener_line: "meneruskan ke",
     statuses: [
         ("delivered", "terkirim"),
         ("retrying", "diulang"),
@@ -388,6 +394,7 @@ async fn log(
         .delivery_views(&f.service_filter(), PER_PAGE, (f.page - 1) * PER_PAGE)
         .await?;
     let names: HashMap<String, String> = partners.iter().cloned().collect();
+    let listeners = s.services.listeners().await?;
     let full_page = list.len() as u64 == PER_PAGE;
     let live_query = f.query(Some(f.page));
     let body = html! {
@@ -398,6 +405,21 @@ async fn log(
                 (select("filter-partner", "partner_id", w.partner, w.any, f.partner_id.as_deref(), &partners))
                 (select("filter-status", "status", w.result, w.any, f.status.as_deref(), &statuses))
                 button type="submit" { (w.apply) }
+            }
+        }
+        @if !listeners.is_empty() {
+            section #listeners aria-label=(w.listeners) {
+                h2 { (w.listeners) }
+                ul {
+                    @for l in &listeners {
+                        li {
+                            (names.get(&l.partner_id).cloned().unwrap_or_else(|| l.partner_id.clone()))
+                            " · " (l.events.len()) " events"
+                            @if let Some(o) = &l.outlet_id { " · " (o) }
+                            " · " (w.listener_line) " " code { (l.forward_to) }
+                        }
+                    }
+                }
             }
         }
         p.muted { (w.live_note) }
