@@ -12,7 +12,7 @@ use gobiz_domain::timefmt::{rfc3339_millis, rfc3339_seconds as ts};
 use gobiz_services::partner::notifications::{DeliveryView, Subscription};
 use gobiz_services::partner::outlets::LinkedOutletView;
 use gobiz_services::sandbox::{ClientWithSecret, ClockView, PartnerWithSecret};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// A merchant (sandbox).
@@ -38,14 +38,14 @@ pub fn merchant(m: &Merchant) -> MerchantView {
 }
 
 /// `{"active": bool}`.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Active {
     /// Whether the feature is on.
     pub active: bool,
 }
 
 /// The outlet's payment settings (spec §3.4).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PaymentSettings {
     /// GoPay.
     pub gopay: Active,
@@ -54,7 +54,7 @@ pub struct PaymentSettings {
 }
 
 /// The outlet's applications (spec §3.4).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Applications {
     /// Midtrans.
     pub midtrans: Active,
@@ -119,7 +119,7 @@ pub fn outlet_info(o: &Outlet) -> OutletInfo {
 }
 
 /// An outlet with every field of spec §3.1 (sandbox).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct OutletFull {
     /// Outlet id.
     #[schema(example = "G000012345")]
@@ -225,7 +225,7 @@ pub fn user(u: &User) -> UserView {
 }
 
 /// A partner (sandbox); `notification_secret` only in the answers that show it once.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PartnerView {
     /// Partner id.
     pub id: String,
@@ -329,7 +329,7 @@ pub fn client_with_secret(c: &ClientWithSecret) -> ClientView {
 }
 
 /// A link as spec §3.5 answers it.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct LinkView {
     /// Outlet id.
     #[schema(example = "G000012345")]
@@ -385,7 +385,7 @@ pub fn linked_outlet(l: &LinkedOutletView) -> LinkedOutlet {
 }
 
 /// The sandbox clock (spec §10.2).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Clock {
     /// The sandbox's current time.
     #[schema(format = DateTime)]

@@ -3,11 +3,11 @@
 use gobiz_domain::events::{EventName, OrderEventBody};
 use gobiz_domain::order::{Order, OrderState};
 use gobiz_domain::timefmt::rfc3339_millis;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// One state change of a sandbox order.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SandboxOrderEvent {
     /// The event emitted on entering the state.
     pub event: EventName,
@@ -21,7 +21,7 @@ pub struct SandboxOrderEvent {
 /// An order as the sandbox shows it: the webhook body of spec §9.12 (as the catalog names
 /// things: `external_outlet_id` `null`, the catalog's `external_id`s) plus its timers and
 /// history (spec §10.2).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SandboxOrder {
     /// The §9.12 body.
     #[serde(flatten)]

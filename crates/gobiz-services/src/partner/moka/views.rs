@@ -875,7 +875,7 @@ pub struct MokaModifiersSummary {
 }
 
 /// What `POST /sandbox/v1/outlets/{outlet_id}/moka/generate` made.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MokaGeneratedSales {
     /// Sales generated.
     #[schema(example = 500)]
