@@ -1,22 +1,24 @@
-//! The sandbox's QRIS transaction listing (issue 17): an outlet's transactions, newest first,
-//! paged like the other sandbox lists. Admin token only.
+//! The sandbox's QRIS transactions (issues 17 and 18): an outlet's transactions, newest
+//! first, paged like the other sandbox lists, and a test payment created through the partner
+//! API's own use case (what the console's payments page and `gobiz sandbox payments create`
+//! do). Admin token only.
 
-use crate::envelope::{ok, ApiResult, Failure, Success};
-use crate::extract::{Admin, ApiPath};
+use crate::envelope::{created, ok, ApiResult, Failure, Success};
+use crate::extract::{Admin, ApiJson, ApiPath};
 use crate::AppState;
 use axum::extract::{RawQuery, State};
 use gobiz_domain::ids::OutletId;
 use gobiz_domain::timefmt::rfc3339_seconds;
 use gobiz_services::partner::payments::TransactionData;
 use gobiz_services::sandbox::StoredTransaction;
-use gobiz_services::Services;
-use serde::Serialize;
+use gobiz_services::{ServiceError, Services};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_transactions))
+    OpenApiRouter::new().routes(routes!(list_transactions, create_transaction))
 }
 
 /// `{outlet_id}`.
@@ -110,4 +112,50 @@ async fn list_transactions(
         .map(|t| sandbox_transaction(&s.services, t))
         .collect();
     Ok(ok(SandboxTransactions { transactions }))
+}
+
+/// Body of `POST /sandbox/v1/outlets/{outlet_id}/transactions`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(example = json!({"gross_amount": 25000}))]
+pub struct NewTestTransaction {
+    /// The amount in IDR, checked as the partner API's create checks it.
+    #[schema(required = true, nullable = false, value_type = i64, minimum = 1, example = 25000)]
+    pub gross_amount: Option<i64>,
+}
+
+/// `data` of a test payment's creation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SandboxTransactionData {
+    /// The new `pending` transaction.
+    pub transaction: SandboxTransaction,
+}
+
+/// `POST /sandbox/v1/outlets/{outlet_id}/transactions`: a test payment, created by the partner
+/// API's own use case as the partner that has the outlet for `payment`.
+#[utoipa::path(post, path = "/sandbox/v1/outlets/{outlet_id}/transactions", tag = "Sandbox",
+    operation_id = "sandbox_create_transaction",
+    summary = "Create a test QRIS transaction",
+    description = "Creates a `pending` dynamic QRIS transaction at the outlet exactly as the partner API's create (spec §7.1) would, with the same checks, on behalf of the first partner that has the outlet for `payment` (a facilitator linked for it, or the merchant's direct partner); its `order_id` is generated. Pay it with `POST /sandbox/v1/payments/pay`. The answer is the transaction as the sandbox listing shows it.",
+    params(OutletParams),
+    request_body = NewTestTransaction,
+    responses(
+        (status = 201, description = "Created", body = Success<SandboxTransactionData>),
+        (status = 400, description = "`gross_amount` missing or not an integer", body = Failure),
+        (status = 404, description = "Unknown outlet: `Outlet with id: <outlet_id> is not found`", body = Failure),
+        (status = 422, description = "No partner has the outlet for payment: `No partner has outlet <outlet_id> for payment: link one first`, or the partner API refuses the amount", body = Failure),
+    ))]
+async fn create_transaction(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(id): ApiPath<OutletId>,
+    ApiJson(b): ApiJson<NewTestTransaction>,
+) -> ApiResult {
+    let amount = b
+        .gross_amount
+        .ok_or_else(|| ServiceError::invalid("gross_amount", "is required"))?;
+    let t = s.services.sandbox_create_transaction(&id, amount).await?;
+    let stored = s.services.sandbox_transaction(t.id()).await?;
+    Ok(created(SandboxTransactionData {
+        transaction: sandbox_transaction(&s.services, &stored),
+    }))
 }
