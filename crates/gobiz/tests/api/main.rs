@@ -12,6 +12,7 @@ mod auth;
 mod auto_driver;
 mod catalog;
 mod cli_listen;
+mod cli_sandbox;
 mod console;
 mod console_browser;
 mod console_orders;
