@@ -85,7 +85,7 @@ pub async fn run(ctx: &Ctx, command: MokaCommand) -> CliResult {
     let bar = if std::io::stderr().is_terminal() {
         let b = ProgressBar::new(u64::try_from(count).unwrap_or(0));
         if let Ok(style) = ProgressStyle::with_template(
-            "{spinner} generating Moka sales [{bar:30}] {pos}/{len} ({per_sec}, {eta} left)",
+            "{spinner} generating Moka sales [{bar:30}] {pos}/{len} ({elapsed}, about {eta} left)",
         ) {
             b.set_style(style.progress_chars("=> "));
         }
