@@ -4,6 +4,7 @@
 //! the current instant in (it comes from the `Clock`).
 
 pub mod catalog;
+pub mod chaos;
 pub mod clock;
 pub mod entities;
 pub mod events;

@@ -2,6 +2,7 @@
 //! transaction: the event, its deliveries and the state change commit together or not at all.
 
 use crate::{ServiceResult, Services};
+use gobiz_domain::chaos::ChaosConfig;
 use gobiz_domain::clock::Clock;
 use gobiz_domain::entities::Partner;
 use gobiz_domain::events::{
@@ -11,7 +12,7 @@ use gobiz_domain::events::{
 use gobiz_domain::model::PartnerType;
 use gobiz_domain::webhook::idempotency_key;
 use gobiz_store::outbox::{self, Delivery, EventRow};
-use gobiz_store::{catalogs, clients, links, outlets, partners, subscriptions, Tx};
+use gobiz_store::{catalogs, chaos, clients, links, outlets, partners, subscriptions, Tx};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -109,7 +110,8 @@ impl Services {
                 deliveries: 0,
             });
         };
-        let mut routing: HashMap<String, Option<(Recipient, String)>> = HashMap::new();
+        let mut routing: HashMap<String, Option<(Recipient, String, Option<ChaosConfig>)>> =
+            HashMap::new();
         let mut mapping_errors: Vec<(String, WebhookError)> = Vec::new();
         let mut count = 0;
         for sub in subscriptions::candidates(tx, name.as_str(), &draft.outlet_id).await? {
@@ -140,40 +142,84 @@ impl Services {
                                 }
                             }
                         }
-                        Some((r, payload.to_string()))
+                        let sandbox = self.config.mode == gobiz_domain::model::Mode::Sandbox;
+                        let stored = if sandbox {
+                            chaos::get(tx, &p.id).await?
+                        } else {
+                            None
+                        };
+                        let chaos = match stored {
+                            Some(c) => serde_json::from_str::<ChaosConfig>(&c.config)
+                                .ok()
+                                .filter(|c| !c.is_off()),
+                            None => None,
+                        };
+                        Some((r, payload.to_string(), chaos))
                     }
                     None => None,
                 };
                 routing.insert(sub.partner_id.clone(), entry);
             }
-            let Some(Some((recipient, payload))) = routing.get(&sub.partner_id) else {
+            let Some(Some((recipient, payload, chaos_cfg))) = routing.get(&sub.partner_id) else {
                 continue;
             };
             if !recipient.allowed {
                 continue;
             }
-            outbox::insert_delivery(
-                tx,
-                &Delivery {
-                    id: uuid::Uuid::new_v4().to_string(),
-                    event_id: event_id.clone(),
-                    subscription_id: sub.id.clone(),
-                    partner_id: sub.partner_id.clone(),
-                    event_name: name.to_string(),
-                    entity_id: entity_id.clone(),
-                    endpoint: sub.url.clone(),
-                    idempotency_key: idempotency_key(&event_id, &sub.id),
-                    payload: payload.clone(),
-                    headers: "{}".into(),
-                    status: "pending".into(),
-                    retries: 0,
-                    next_attempt_at: now,
-                    created_at: now,
-                    updated_at: now,
-                },
-            )
-            .await?;
+            let mut delivery = Delivery {
+                id: uuid::Uuid::new_v4().to_string(),
+                event_id: event_id.clone(),
+                subscription_id: sub.id.clone(),
+                partner_id: sub.partner_id.clone(),
+                event_name: name.to_string(),
+                entity_id: entity_id.clone(),
+                endpoint: sub.url.clone(),
+                idempotency_key: idempotency_key(&event_id, &sub.id),
+                payload: payload.clone(),
+                headers: "{}".into(),
+                status: "pending".into(),
+                retries: 0,
+                next_attempt_at: now,
+                created_at: now,
+                updated_at: now,
+                chaos_seq: None,
+            };
+            let mut notes: Vec<String> = Vec::new();
+            let mut copy: Option<Delivery> = None;
+            if let Some(cfg) = chaos_cfg.clone() {
+                if let Some(seq) = chaos::next_seq(tx, &sub.partner_id).await? {
+                    let decided = cfg.at_fan_out(seq);
+                    delivery.chaos_seq = Some(seq);
+                    delivery.next_attempt_at = now + decided.hold_ms;
+                    notes.extend(decided.hold_note);
+                    if let Some(gap) = decided.duplicate_gap_ms {
+                        let copy_id = uuid::Uuid::new_v4().to_string();
+                        notes.push(gobiz_domain::chaos::duplicated_note(&copy_id, gap));
+                        copy = Some(Delivery {
+                            id: copy_id,
+                            next_attempt_at: delivery.next_attempt_at + gap,
+                            chaos_seq: chaos::next_seq(tx, &sub.partner_id).await?,
+                            ..delivery.clone()
+                        });
+                    }
+                }
+            }
+            outbox::insert_delivery(tx, &delivery).await?;
+            for note in &notes {
+                outbox::note(tx, &delivery.id, now, note).await?;
+            }
             count += 1;
+            if let Some(copy) = copy {
+                outbox::insert_delivery(tx, &copy).await?;
+                outbox::note(
+                    tx,
+                    &copy.id,
+                    now,
+                    &gobiz_domain::chaos::copy_note(&delivery.id),
+                )
+                .await?;
+                count += 1;
+            }
         }
         for (partner_id, error) in mapping_errors {
             let draft = EventDraft {

@@ -6,6 +6,7 @@
 //! [`db`] and commented.
 
 pub mod catalogs;
+pub mod chaos;
 pub mod clients;
 mod codec;
 pub mod codes;

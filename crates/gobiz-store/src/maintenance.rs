@@ -2,11 +2,11 @@
 
 use crate::exec::execute;
 use crate::schema::{
-    AccessTokens, AuthCodes, CatalogMappings, Catalogs, Deliveries, DeliveryAttempts, Events,
-    IdempotencyKeys, Listeners, LoginFlows, Merchants, MokaCustomers, MokaGratuities, MokaSaleLines,
-    MokaSaleModifiers, MokaSales, OauthClients, Orders, OtpMessages, OutletLinks, Outlets,
-    Partners, PaymentTransactions, Promotions, RefreshTokens, Settings, Subscriptions, UserRoles,
-    Users,
+    AccessTokens, AuthCodes, CatalogMappings, Catalogs, Chaos, Deliveries, DeliveryAttempts,
+    Events, IdempotencyKeys, Listeners, LoginFlows, Merchants, MokaCustomers, MokaGratuities,
+    MokaSaleLines, MokaSaleModifiers, MokaSales, OauthClients, Orders, OtpMessages, OutletLinks,
+    Outlets, Partners, PaymentTransactions, Promotions, RefreshTokens, Settings, Subscriptions,
+    UserRoles, Users,
 };
 use crate::{settings, Result, Runner};
 use sea_query::{Expr, ExprTrait, Query};
@@ -41,6 +41,7 @@ pub async fn reset<R: Runner>(r: &mut R) -> Result<()> {
         Query::delete().from_table(Events::Table).to_owned(),
         Query::delete().from_table(Subscriptions::Table).to_owned(),
         Query::delete().from_table(Listeners::Table).to_owned(),
+        Query::delete().from_table(Chaos::Table).to_owned(),
         Query::delete().from_table(AccessTokens::Table).to_owned(),
         Query::delete().from_table(RefreshTokens::Table).to_owned(),
         Query::delete().from_table(AuthCodes::Table).to_owned(),

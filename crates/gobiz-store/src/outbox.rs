@@ -3,7 +3,7 @@
 //! due deliveries with a lease and records every attempt.
 
 use crate::exec::{execute, fetch_all, fetch_optional, flag, int, opt_int, opt_text, text};
-use crate::schema::{Deliveries, DeliveryAttempts, Events, Partners};
+use crate::schema::{Chaos, Deliveries, DeliveryAttempts, Events, Partners};
 use crate::{Result, Runner};
 use sea_query::{
     Alias, Expr, ExprTrait, LockBehavior, LockType, Order, Query, SelectStatement, UpdateStatement,
@@ -62,6 +62,8 @@ pub struct Delivery {
     pub created_at: i64,
     /// Last change.
     pub updated_at: i64,
+    /// Its chaos sequence number, when the partner had chaos on at its creation.
+    pub chaos_seq: Option<i64>,
 }
 
 /// One history entry.
@@ -92,6 +94,8 @@ pub struct Claimed {
     pub secret: String,
     /// Whether to add Standard Webhooks headers.
     pub standard_webhooks: bool,
+    /// The partner's chaos settings (JSON), when chaos is on.
+    pub chaos: Option<String>,
 }
 
 /// Writes an event.
@@ -121,7 +125,7 @@ pub async fn insert_event<R: Runner>(r: &mut R, e: &EventRow) -> Result<()> {
     Ok(())
 }
 
-const COLUMNS: [Deliveries; 15] = [
+const COLUMNS: [Deliveries; 16] = [
     Deliveries::Id,
     Deliveries::EventId,
     Deliveries::SubscriptionId,
@@ -137,6 +141,7 @@ const COLUMNS: [Deliveries; 15] = [
     Deliveries::NextAttemptAt,
     Deliveries::CreatedAt,
     Deliveries::UpdatedAt,
+    Deliveries::ChaosSeq,
 ];
 
 fn delivery_from(row: &AnyRow) -> Result<Delivery> {
@@ -156,6 +161,7 @@ fn delivery_from(row: &AnyRow) -> Result<Delivery> {
         next_attempt_at: int(row, "next_attempt_at")?,
         created_at: int(row, "created_at")?,
         updated_at: int(row, "updated_at")?,
+        chaos_seq: opt_int(row, "chaos_seq")?,
     })
 }
 
@@ -187,6 +193,7 @@ pub async fn insert_delivery<R: Runner>(r: &mut R, d: &Delivery) -> Result<()> {
             d.next_attempt_at.into(),
             d.created_at.into(),
             d.updated_at.into(),
+            d.chaos_seq.into(),
         ])
         .to_owned();
     execute(r, &stmt).await?;
@@ -225,8 +232,7 @@ fn claim_statement(
     match target {
         Target::Http => {
             due.and_where(
-                Expr::col(Deliveries::Endpoint)
-                    .not_like(format!("{}%", crate::listeners::SCHEME)),
+                Expr::col(Deliveries::Endpoint).not_like(format!("{}%", crate::listeners::SCHEME)),
             )
             .order_by(Deliveries::NextAttemptAt, Order::Asc);
         }
@@ -303,9 +309,18 @@ fn select_claimed() -> SelectStatement {
             Expr::col((Partners::Table, Partners::StandardWebhooks)),
             Alias::new("standard_webhooks"),
         )
+        .expr_as(
+            Expr::col((Chaos::Table, Chaos::Config)),
+            Alias::new("chaos"),
+        )
         .inner_join(
             Partners::Table,
             Expr::col((Partners::Table, Partners::Id))
+                .equals((Deliveries::Table, Deliveries::PartnerId)),
+        )
+        .left_join(
+            Chaos::Table,
+            Expr::col((Chaos::Table, Chaos::PartnerId))
                 .equals((Deliveries::Table, Deliveries::PartnerId)),
         )
         .to_owned()
@@ -316,6 +331,7 @@ fn claimed_from(row: &AnyRow) -> Result<Claimed> {
         delivery: delivery_from(row)?,
         secret: text(row, "secret")?,
         standard_webhooks: flag(row, "standard_webhooks")?,
+        chaos: opt_text(row, "chaos")?,
     })
 }
 
@@ -410,6 +426,30 @@ pub async fn record<R: Runner>(r: &mut R, a: &AttemptRecord) -> Result<()> {
     Ok(())
 }
 
+/// Appends a note to a delivery's history that is not an attempt (a chaos decision).
+pub async fn note<R: Runner>(r: &mut R, delivery_id: &str, at: i64, message: &str) -> Result<()> {
+    let seq = history_len(r, delivery_id).await? + 1;
+    let stmt = Query::insert()
+        .into_table(DeliveryAttempts::Table)
+        .columns([
+            DeliveryAttempts::DeliveryId,
+            DeliveryAttempts::Seq,
+            DeliveryAttempts::At,
+            DeliveryAttempts::ExceptionMessage,
+            DeliveryAttempts::Delivered,
+        ])
+        .values_panic([
+            delivery_id.into(),
+            seq.into(),
+            at.into(),
+            message.into(),
+            0i64.into(),
+        ])
+        .to_owned();
+    execute(r, &stmt).await?;
+    Ok(())
+}
+
 /// Whether a delivery of `endpoint` is due at `now` and unleased (a read, so that an idle
 /// listener does not take SQLite's write lock every poll).
 pub async fn any_due<R: Runner>(r: &mut R, endpoint: &str, now: i64) -> Result<bool> {
@@ -482,25 +522,7 @@ pub async fn abandon<R: Runner>(r: &mut R, endpoint: &str, now: i64, message: &s
         .map(|row| text(row, "id"))
         .collect::<Result<_>>()?;
     for id in &ids {
-        let seq = history_len(r, id).await? + 1;
-        let entry = Query::insert()
-            .into_table(DeliveryAttempts::Table)
-            .columns([
-                DeliveryAttempts::DeliveryId,
-                DeliveryAttempts::Seq,
-                DeliveryAttempts::At,
-                DeliveryAttempts::ExceptionMessage,
-                DeliveryAttempts::Delivered,
-            ])
-            .values_panic([
-                id.clone().into(),
-                seq.into(),
-                now.into(),
-                message.into(),
-                0i64.into(),
-            ])
-            .to_owned();
-        execute(r, &entry).await?;
+        note(r, id, now, message).await?;
         let end = Query::update()
             .table(Deliveries::Table)
             .values([

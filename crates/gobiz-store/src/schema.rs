@@ -216,6 +216,16 @@ pub enum Subscriptions {
     UpdatedAt,
 }
 
+/// `chaos`: a partner's delivery chaos settings (sandbox).
+#[derive(Iden, Clone, Copy)]
+pub enum Chaos {
+    Table,
+    PartnerId,
+    Config,
+    Decisions,
+    UpdatedAt,
+}
+
 /// `listeners`: the temporary receivers of `gobiz listen`.
 #[derive(Iden, Clone, Copy)]
 pub enum Listeners {
@@ -263,6 +273,7 @@ pub enum Deliveries {
     LeaseOwner,
     CreatedAt,
     UpdatedAt,
+    ChaosSeq,
 }
 
 /// `delivery_attempts`.

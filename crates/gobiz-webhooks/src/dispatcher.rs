@@ -160,7 +160,12 @@ impl Dispatcher {
         self.clock.now_ms()
     }
 
-    pub(crate) fn outgoing<'a>(&self, c: &'a Claimed, secret: &'a str, now: Millis) -> Outgoing<'a> {
+    pub(crate) fn outgoing<'a>(
+        &self,
+        c: &'a Claimed,
+        secret: &'a str,
+        now: Millis,
+    ) -> Outgoing<'a> {
         Outgoing {
             url: &c.delivery.endpoint,
             body: &c.delivery.payload,
@@ -278,6 +283,26 @@ impl Dispatcher {
             }
         };
         let now = self.clock.now_ms();
+        if let Some(outcome) = chaos_failure(&c).filter(|_| !self.cfg.production) {
+            // Sandbox chaos: recorded as the receiver's failure, nothing is sent.
+            self.leave(&c.delivery.endpoint);
+            let headers = self.sender.headers(&self.outgoing(&c, &secret, now));
+            let mut record = attempt_record(&c, &outcome, &headers, now, &self.cfg.schedule_ms);
+            if let Some(first) = record.entries.first_mut() {
+                first.exception_message = Some(gobiz_domain::chaos::failure_message(&outcome));
+            }
+            log_attempt(
+                &c,
+                &outcome,
+                &record,
+                Duration::ZERO,
+                "webhook attempt (chaos: not sent)",
+            );
+            if tx.send(record).await.is_err() {
+                tracing::warn!(delivery = %c.delivery.id, "recorder gone; the lease will expire and the delivery retried");
+            }
+            return;
+        }
         let started = Instant::now();
         let sent = self.sender.attempt(&self.outgoing(&c, &secret, now)).await;
         let latency = started.elapsed();
@@ -327,6 +352,13 @@ impl Dispatcher {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// The failure sandbox chaos makes of this attempt, if any (see `gobiz_domain::chaos`).
+fn chaos_failure(c: &Claimed) -> Option<Outcome> {
+    let cfg: gobiz_domain::chaos::ChaosConfig = serde_json::from_str(c.chaos.as_deref()?).ok()?;
+    let seq = c.delivery.chaos_seq?;
+    cfg.failure(seq, c.delivery.retries + 1, c.delivery.retries)
 }
 
 /// The one info line of an attempt: event, delivery, partner, URL (without query or

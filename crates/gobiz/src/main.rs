@@ -16,9 +16,10 @@ async fn main() -> ExitCode {
         Command::Serve(a) | Command::Worker(a) => &a.common,
         Command::Migrate(c) => c,
         Command::Openapi(a) => return print_openapi(a),
-        Command::Listen(_) | Command::Trigger(_) | Command::Sandbox(_) | Command::Completions(_) => {
-            return client_command(cli.command).await
-        }
+        Command::Listen(_)
+        | Command::Trigger(_)
+        | Command::Sandbox(_)
+        | Command::Completions(_) => return client_command(cli.command).await,
     };
     match config::log_format(common) {
         Ok(format) => logging::init(format),

@@ -12,6 +12,7 @@ mod payments;
 mod promotions;
 mod published;
 mod sandbox;
+mod sandbox_chaos;
 pub mod sandbox_listen;
 mod sandbox_moka;
 mod sandbox_payments;
@@ -55,7 +56,8 @@ pub fn api(sandbox: bool, console: crate::console::Console) -> OpenApiRouter<App
             .merge(sandbox::router())
             .merge(sandbox_moka::router())
             .merge(sandbox_payments::router())
-            .merge(sandbox_listen::router());
+            .merge(sandbox_listen::router())
+            .merge(sandbox_chaos::router());
     }
     router
 }

@@ -271,8 +271,8 @@ async fn stream(
         let ev = feed.next().await?;
         Some((Ok::<Event, Infallible>(ev), feed))
     });
-    let events = futures_util::stream::once(async move { Ok::<Event, Infallible>(ready) })
-        .chain(offers);
+    let events =
+        futures_util::stream::once(async move { Ok::<Event, Infallible>(ready) }).chain(offers);
     let mut stopping = s.stopping.clone();
     let stop = async move {
         let _ = stopping.wait_for(|s| *s).await;
@@ -308,7 +308,9 @@ impl Feed {
                 self.touched = Instant::now();
                 match self.services.listener(&self.id).await {
                     Err(ServiceError::NotFound(_)) => return Some(self.close()),
-                    Err(e) => tracing::warn!(listener = %self.id, error = %e, "listener check failed"),
+                    Err(e) => {
+                        tracing::warn!(listener = %self.id, error = %e, "listener check failed")
+                    }
                     Ok(_) => {
                         let _ = self.services.touch_listener(&self.id).await;
                     }
@@ -323,8 +325,8 @@ impl Feed {
                         .json_data(&data)
                         .ok()?;
                     let lease_ms = self.services.dispatcher.listener_lease_ms();
-                    let until =
-                        Instant::now() + Duration::from_millis(u64::try_from(lease_ms).unwrap_or(30_000));
+                    let until = Instant::now()
+                        + Duration::from_millis(u64::try_from(lease_ms).unwrap_or(30_000));
                     self.pending = Some((data.delivery_id, data.lease, until));
                     return Some(ev);
                 }
@@ -347,7 +349,9 @@ impl Feed {
             match self.services.offer_open(&delivery, &lease).await {
                 Ok(false) => return,
                 Ok(true) => {}
-                Err(e) => tracing::warn!(listener = %self.id, error = %e, "checking an offer failed"),
+                Err(e) => {
+                    tracing::warn!(listener = %self.id, error = %e, "checking an offer failed")
+                }
             }
             tokio::time::sleep(ANSWER_POLL).await;
         }
@@ -355,7 +359,9 @@ impl Feed {
 
     fn close(&mut self) -> Event {
         self.closed = true;
-        Event::default().event("closed").data("the listener was closed")
+        Event::default()
+            .event("closed")
+            .data("the listener was closed")
     }
 }
 

@@ -9,8 +9,8 @@ use super::demo;
 use crate::{ServiceError, ServiceResult, Services};
 use gobiz_domain::events::EventName;
 use gobiz_domain::validation::Violations;
-pub use gobiz_store::listeners::Listener;
 use gobiz_store::listeners;
+pub use gobiz_store::listeners::Listener;
 use gobiz_store::subscriptions::{self, Subscription};
 use gobiz_store::{clients, outbox};
 use gobiz_webhooks::relay::{Offer, RelayAnswer};
@@ -240,7 +240,11 @@ impl Services {
         } else if !answer.timed_out && answer.error.is_none() {
             v.add("status_code", "status_code, timed_out or error is required");
         }
-        if answer.error.as_deref().is_some_and(|e| e.chars().count() > 1000) {
+        if answer
+            .error
+            .as_deref()
+            .is_some_and(|e| e.chars().count() > 1000)
+        {
             v.add("error", "must be at most 1000 characters");
         }
         if answer

@@ -3,6 +3,7 @@
 //! Everything here is reached with the sandbox admin token; the simulators that act as a
 //! customer, driver, payer or cashier live in `crate::simulators`.
 
+mod chaos;
 mod clients;
 mod clock;
 mod console_outlets;
@@ -23,6 +24,7 @@ pub mod pos;
 mod reset;
 mod users;
 
+pub use chaos::{ChaosSettings, ChaosState, MAX_SEED};
 pub use clients::{ClientWithSecret, NewClient};
 pub use clock::{AdvanceClock, ClockView};
 pub use console_outlets::PromoPrice;

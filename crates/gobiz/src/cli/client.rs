@@ -152,10 +152,7 @@ impl Api {
     }
 
     /// Sends a request; a 2xx answer's status, path and body, or the error in plain words.
-    pub async fn exchange(
-        &self,
-        req: RequestBuilder,
-    ) -> CliResult<(StatusCode, String, Bytes)> {
+    pub async fn exchange(&self, req: RequestBuilder) -> CliResult<(StatusCode, String, Bytes)> {
         let req = req
             .build()
             .map_err(|e| CliError::usage(format!("cannot build the request: {e}")))?;
@@ -258,4 +255,3 @@ impl Api {
         CliError::new(kind, format!("{text} (HTTP {code})"))
     }
 }
-

@@ -134,7 +134,9 @@ impl Session {
         loop {
             match self.attach(&mut connected_once).await {
                 Ok(Ended::Closed) => {
-                    println!("The listener was closed on the server (a reset?); opening a new one.");
+                    println!(
+                        "The listener was closed on the server (a reset?); opening a new one."
+                    );
                     self.listener = None;
                     self.unsent = None;
                     self.open().await?;
@@ -243,7 +245,10 @@ impl Session {
                             return Err(e);
                         }
                         // 409: the offer ran out meanwhile and will come again.
-                        println!("  (the server no longer waited for this answer: {})", e.message);
+                        println!(
+                            "  (the server no longer waited for this answer: {})",
+                            e.message
+                        );
                     }
                 }
                 "closed" => return Ok(Ended::Closed),

@@ -30,11 +30,17 @@ impl Listening {
         let lines = Arc::new(Mutex::new(Vec::new()));
         for (pipe, tag) in [
             (
-                child.stdout.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Send + Unpin>),
+                child
+                    .stdout
+                    .take()
+                    .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Send + Unpin>),
                 "",
             ),
             (
-                child.stderr.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Send + Unpin>),
+                child
+                    .stderr
+                    .take()
+                    .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Send + Unpin>),
                 "stderr: ",
             ),
         ] {
@@ -133,9 +139,8 @@ async fn forwards_an_orders_events_in_order_with_their_signatures(app: TestApp) 
         .await;
     r.data(200);
     // The partner's own subscription gets every event of the order: the listener must too.
-    let real = e
-        .rx
-        .wait_until(Duration::from_secs(30), "the order's events", |got| {
+    let real =
+        e.rx.wait_until(Duration::from_secs(30), "the order's events", |got| {
             got.iter()
                 .any(|g| g.json()["header"]["event_name"] == json!("gofood.order.completed"))
         })
@@ -145,7 +150,10 @@ async fn forwards_an_orders_events_in_order_with_their_signatures(app: TestApp) 
         .filter(|g| g.json()["body"]["order"]["order_number"] == json!(n))
         .map(|g| g.json()["header"]["event_id"].as_str().unwrap().to_string())
         .collect();
-    assert!(expected.len() >= 4, "an order walked to completion: {expected:?}");
+    assert!(
+        expected.len() >= 4,
+        "an order walked to completion: {expected:?}"
+    );
     let got = local
         .wait_for_path(HOOK, expected.len(), Duration::from_secs(30))
         .await;
@@ -160,7 +168,9 @@ async fn forwards_an_orders_events_in_order_with_their_signatures(app: TestApp) 
             Some(go_signature(&e.fx.notification_secret, g.body_str().as_bytes()).as_str()),
             "the app's signature check passes unchanged"
         );
-        assert!(g.header("X-Go-Idempotency-Key").is_some_and(|k| !k.is_empty()));
+        assert!(g
+            .header("X-Go-Idempotency-Key")
+            .is_some_and(|k| !k.is_empty()));
     }
     ids.sort();
     let mut want = expected.clone();
@@ -168,12 +178,21 @@ async fn forwards_an_orders_events_in_order_with_their_signatures(app: TestApp) 
     assert_eq!(ids, want, "every event of the order, each once");
     // One line per delivery, with the app's status, and the log says delivered.
     listen
-        .wait_line(|l| l.contains("gofood.order.completed") && l.contains("200"), "the completed line")
+        .wait_line(
+            |l| l.contains("gofood.order.completed") && l.contains("200"),
+            "the completed line",
+        )
         .await;
     let ours = listener_deliveries(&app, &e.fx.partner_id).await;
     assert_eq!(ours.len(), expected.len(), "{ours:?}");
     for d in &ours {
-        wait_status(&app, d["id"].as_str().unwrap(), "delivered", Duration::from_secs(10)).await;
+        wait_status(
+            &app,
+            d["id"].as_str().unwrap(),
+            "delivered",
+            Duration::from_secs(10),
+        )
+        .await;
     }
     // The console's delivery log names the attached listener.
     let signed = app
@@ -207,7 +226,11 @@ async fn forwards_an_orders_events_in_order_with_their_signatures(app: TestApp) 
     assert_eq!(code, 0, "{lines:?}");
     assert!(lines.iter().any(|l| l.starts_with("Stopped")), "{lines:?}");
     let open = app.admin_get("/sandbox/v1/listeners").await;
-    assert_eq!(open.data(200)["listeners"], json!([]), "SIGTERM closes the listener");
+    assert_eq!(
+        open.data(200)["listeners"],
+        json!([]),
+        "SIGTERM closes the listener"
+    );
 }
 both_dbs!(forwards_an_orders_events_in_order_with_their_signatures);
 
@@ -238,10 +261,16 @@ async fn a_500_from_the_app_is_retried_on_the_schedule(app: TestApp) {
     let id = ours[0]["id"].as_str().unwrap().to_string();
     let d = wait_status(&app, &id, "retrying", Duration::from_secs(10)).await;
     assert_eq!(d["history"][0]["status_code"], json!(500), "{d}");
-    assert_eq!(d["history"][0]["exception_message"], json!("HTTP 500"), "{d}");
+    assert_eq!(
+        d["history"][0]["exception_message"],
+        json!("HTTP 500"),
+        "{d}"
+    );
     // The first retry of spec §9.8 comes 2 minutes later (sandbox clock).
     local.set(HOOK, Behaviour::Status(200));
-    local.assert_stays(HOOK, 1, Duration::from_millis(500)).await;
+    local
+        .assert_stays(HOOK, 1, Duration::from_millis(500))
+        .await;
     app.advance_clock(121).await;
     let both = local.wait_for_path(HOOK, 2, Duration::from_secs(30)).await;
     assert_eq!(
@@ -300,10 +329,20 @@ async fn a_server_restart_loses_and_repeats_nothing(mut app: TestApp) {
         *per_event.entry(g.event_id()).or_default() += 1;
     }
     for ev in &emitted {
-        assert_eq!(per_event.get(ev), Some(&1), "event {ev} forwarded once: {per_event:?}");
+        assert_eq!(
+            per_event.get(ev),
+            Some(&1),
+            "event {ev} forwarded once: {per_event:?}"
+        );
     }
     for d in listener_deliveries(&app, &fx.partner_id).await {
-        let d = wait_status(&app, d["id"].as_str().unwrap(), "delivered", Duration::from_secs(10)).await;
+        let d = wait_status(
+            &app,
+            d["id"].as_str().unwrap(),
+            "delivered",
+            Duration::from_secs(10),
+        )
+        .await;
         assert_eq!(
             d["history"].as_array().map(Vec::len),
             Some(1),
@@ -322,20 +361,50 @@ async fn bad_arguments_fail_in_one_line() {
     let fx = app.setup_facilitator().await;
     let hook = "http://127.0.0.1:9/hook";
     let cases: Vec<(Vec<&str>, i32, &str)> = vec![
-        (vec!["listen", "--forward-to", "not a url"], 2, "--forward-to"),
-        (vec!["listen", "--forward-to", "ftp://x/y"], 2, "http:// or https://"),
         (
-            vec!["listen", "--forward-to", hook, "--partner", "no-such-partner"],
+            vec!["listen", "--forward-to", "not a url"],
+            2,
+            "--forward-to",
+        ),
+        (
+            vec!["listen", "--forward-to", "ftp://x/y"],
+            2,
+            "http:// or https://",
+        ),
+        (
+            vec![
+                "listen",
+                "--forward-to",
+                hook,
+                "--partner",
+                "no-such-partner",
+            ],
             5,
             "Partner with id: no-such-partner is not found",
         ),
         (
-            vec!["listen", "--forward-to", hook, "--partner", &fx.partner_id, "--outlet", "G999999999"],
+            vec![
+                "listen",
+                "--forward-to",
+                hook,
+                "--partner",
+                &fx.partner_id,
+                "--outlet",
+                "G999999999",
+            ],
             5,
             "G999999999",
         ),
         (
-            vec!["listen", "--forward-to", hook, "--partner", &fx.partner_id, "--events", "gofood.order.nope"],
+            vec![
+                "listen",
+                "--forward-to",
+                hook,
+                "--partner",
+                &fx.partner_id,
+                "--events",
+                "gofood.order.nope",
+            ],
             6,
             "unknown event gofood.order.nope",
         ),
@@ -346,18 +415,33 @@ async fn bad_arguments_fail_in_one_line() {
         let run = cli(&app, &args).await;
         assert_eq!(run.code, code, "{args:?}: {run:#?}");
         assert_eq!(run.stderr.trim().lines().count(), 1, "{args:?}: {run:#?}");
-        assert!(run.stderr.starts_with("gobiz: ") && run.stderr.contains(words), "{args:?}: {run:#?}");
+        assert!(
+            run.stderr.starts_with("gobiz: ") && run.stderr.contains(words),
+            "{args:?}: {run:#?}"
+        );
     }
     let wrong_token = {
         let mut cmd = cli_command(&["listen", "--forward-to", hook, "--partner", &fx.partner_id]);
-        cmd.env("GOBIZ_SERVER", &app.base).env("GOBIZ_ADMIN_TOKEN", "wrong");
+        cmd.env("GOBIZ_SERVER", &app.base)
+            .env("GOBIZ_ADMIN_TOKEN", "wrong");
         cmd.output().await.unwrap()
     };
     assert_eq!(wrong_token.status.code(), Some(4), "{wrong_token:?}");
     assert!(String::from_utf8_lossy(&wrong_token.stderr).contains("admin token"));
-    let down = cli_bare(&["listen", "--server", "http://127.0.0.1:9", "--forward-to", hook]).await;
+    let down = cli_bare(&[
+        "listen",
+        "--server",
+        "http://127.0.0.1:9",
+        "--forward-to",
+        hook,
+    ])
+    .await;
     assert_eq!(down.code, 3, "{down:#?}");
-    assert!(down.stderr.contains("cannot reach the gobiz server at http://127.0.0.1:9"), "{down:#?}");
+    assert!(
+        down.stderr
+            .contains("cannot reach the gobiz server at http://127.0.0.1:9"),
+        "{down:#?}"
+    );
     let open = app.admin_get("/sandbox/v1/listeners").await;
     assert_eq!(open.data(200)["listeners"], json!([]));
 }
@@ -378,7 +462,11 @@ async fn listener_api_refuses_what_does_not_fit(app: TestApp) {
         .admin_post(&format!("/sandbox/v1/listeners/{id}/answers"), json!({}))
         .await;
     assert_eq!(bad.status, 400, "{}", bad.text);
-    assert!(bad.text.contains("delivery_id: is required"), "{}", bad.text);
+    assert!(
+        bad.text.contains("delivery_id: is required"),
+        "{}",
+        bad.text
+    );
     let unknown = app
         .admin_post(
             &format!("/sandbox/v1/listeners/{id}/answers"),
@@ -391,7 +479,12 @@ async fn listener_api_refuses_what_does_not_fit(app: TestApp) {
     // The partner does not see the listener's subscription among its own.
     let tok = crate::harness::receiver::order_token(&app, &fx).await;
     let subs = app
-        .api_send(reqwest::Method::GET, crate::harness::receiver::SUBS, &tok, None)
+        .api_send(
+            reqwest::Method::GET,
+            crate::harness::receiver::SUBS,
+            &tok,
+            None,
+        )
         .await;
     assert!(!subs.text.contains("gobiz-listen:"), "{}", subs.text);
     let ours = listener_deliveries(&app, &fx.partner_id).await;
@@ -404,12 +497,35 @@ async fn listener_api_refuses_what_does_not_fit(app: TestApp) {
         .await;
     assert_eq!(wrong_lease.status, 409, "{}", wrong_lease.text);
     let closed = app
-        .send(app.request(reqwest::Method::DELETE, &format!("/sandbox/v1/listeners/{id}")).bearer_auth(ADMIN_TOKEN))
+        .send(
+            app.request(
+                reqwest::Method::DELETE,
+                &format!("/sandbox/v1/listeners/{id}"),
+            )
+            .bearer_auth(ADMIN_TOKEN),
+        )
         .await;
-    assert_eq!(closed.data(200)["abandoned_deliveries"], json!(1), "{}", closed.text);
-    let d = wait_status(&app, ours[0]["id"].as_str().unwrap(), "dead", Duration::from_secs(5)).await;
-    assert!(d.to_string().contains("the listener (gobiz listen) was closed"), "{d}");
-    let gone = app.admin_get(&format!("/sandbox/v1/listeners/{id}/stream")).await;
+    assert_eq!(
+        closed.data(200)["abandoned_deliveries"],
+        json!(1),
+        "{}",
+        closed.text
+    );
+    let d = wait_status(
+        &app,
+        ours[0]["id"].as_str().unwrap(),
+        "dead",
+        Duration::from_secs(5),
+    )
+    .await;
+    assert!(
+        d.to_string()
+            .contains("the listener (gobiz listen) was closed"),
+        "{d}"
+    );
+    let gone = app
+        .admin_get(&format!("/sandbox/v1/listeners/{id}/stream"))
+        .await;
     assert_eq!(gone.status, 404, "{}", gone.text);
 }
 both_dbs!(listener_api_refuses_what_does_not_fit);

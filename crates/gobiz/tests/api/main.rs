@@ -34,6 +34,7 @@ mod promotions;
 mod readme;
 mod restart;
 mod sandbox;
+mod sandbox_chaos;
 mod secrets_at_rest;
 mod startup;
 mod token;
