@@ -12,7 +12,7 @@ mod payments;
 mod promotions;
 mod published;
 mod sandbox;
-mod sandbox_chaos;
+pub mod sandbox_chaos;
 pub mod sandbox_listen;
 mod sandbox_moka;
 mod sandbox_payments;

@@ -4,6 +4,7 @@
 //! the typed data for scripts.
 
 mod admin;
+mod chaos;
 mod duration;
 mod moka;
 mod orders;
@@ -71,6 +72,11 @@ pub enum SandboxCommand {
     /// Example: gobiz sandbox moka generate --count 500
     #[command(subcommand)]
     Moka(moka::MokaCommand),
+    /// Delivery chaos of a partner: duplicates, reordering, delays, simulated failures.
+    ///
+    /// Example: gobiz sandbox chaos set --duplicate 0.2 --reorder-window 5s --seed 42
+    #[command(subcommand)]
+    Chaos(chaos::ChaosCommand),
 }
 
 /// What every subcommand needs: the client and how to print.
@@ -107,6 +113,7 @@ pub async fn run(args: SandboxArgs) -> CliResult {
         SandboxCommand::Otp(a) => admin::otp(&ctx, a).await,
         SandboxCommand::Reset(a) => admin::reset(&ctx, a).await,
         SandboxCommand::Moka(c) => moka::run(&ctx, c).await,
+        SandboxCommand::Chaos(c) => chaos::run(&ctx, c).await,
     }
 }
 

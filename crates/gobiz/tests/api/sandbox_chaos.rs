@@ -254,3 +254,83 @@ async fn fail_runs_the_retry_budget_and_off_restores_order(app: TestApp) {
     assert_eq!(noted, 0);
 }
 both_dbs!(fail_runs_the_retry_budget_and_off_restores_order, FAST);
+
+async fn the_cli_sets_shows_and_clears_chaos(app: TestApp) {
+    let fx = app.setup_facilitator().await;
+    let set = cli(
+        &app,
+        &[
+            "sandbox",
+            "chaos",
+            "set",
+            "--partner",
+            &fx.partner_id,
+            "--duplicate",
+            "0.25",
+            "--reorder-window",
+            "5s",
+            "--delay",
+            "1s-3s",
+            "--fail",
+            "0.5",
+            "--fail-status",
+            "503",
+            "--seed",
+            "42",
+            "--json",
+        ],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(set["enabled"], json!(true), "{set}");
+    assert_eq!(
+        set["settings"],
+        json!({ "seed": 42, "duplicate": { "fraction": 0.25, "gap_ms": 3000 },
+                "reorder": { "window_ms": 5000 }, "delay": { "min_ms": 1000, "max_ms": 3000 },
+                "fail": { "fraction": 0.5, "status": 503 } })
+    );
+    let shown = app.admin_get(&chaos_path(&fx.partner_id)).await;
+    assert_eq!(shown.data(200)["chaos"]["settings"], set["settings"]);
+    let human = cli(
+        &app,
+        &["sandbox", "chaos", "show", "--partner", &fx.partner_id],
+    )
+    .await
+    .ok();
+    assert!(human.stdout.contains("HTTP 503, not sent"), "{human:#?}");
+    let bad = cli(
+        &app,
+        &[
+            "sandbox",
+            "chaos",
+            "set",
+            "--partner",
+            &fx.partner_id,
+            "--fail",
+            "2",
+        ],
+    )
+    .await;
+    assert_eq!(bad.code, 6, "{bad:#?}");
+    assert!(
+        bad.stderr.contains("fail.fraction: must be from 0 to 1"),
+        "{bad:#?}"
+    );
+    let off = cli(
+        &app,
+        &[
+            "sandbox",
+            "chaos",
+            "off",
+            "--partner",
+            &fx.partner_id,
+            "--json",
+        ],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(off["enabled"], json!(false));
+}
+both_dbs!(the_cli_sets_shows_and_clears_chaos);
