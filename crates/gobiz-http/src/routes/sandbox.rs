@@ -13,6 +13,7 @@ use gobiz_domain::ids::{OrderNumber, OutletId};
 use gobiz_domain::payment::Ending;
 use gobiz_domain::timefmt::rfc3339_seconds;
 use gobiz_services::partner::notifications::DeliveryFilter;
+use gobiz_services::partner::orders::RejectBody;
 use gobiz_services::partner::payments::TransactionData;
 use gobiz_services::sandbox::events::NewEvent;
 use gobiz_services::sandbox::{
@@ -23,7 +24,7 @@ use gobiz_services::simulators::customer::{CustomerCancelBody, NewOrder};
 use gobiz_services::simulators::driver::{AdvanceBody, DriverBody};
 use gobiz_services::simulators::payer::PayBody;
 use gobiz_services::ServiceError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -52,6 +53,10 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(advance_order))
         .routes(routes!(order_driver))
         .routes(routes!(cancel_order))
+        .routes(routes!(accept_order))
+        .routes(routes!(reject_order))
+        .routes(routes!(food_prepared))
+        .routes(routes!(push_catalog))
         .routes(routes!(sandbox_catalog, sandbox_put_catalog))
         .routes(routes!(menu_item_stocks))
         .routes(routes!(variant_stocks))
@@ -1140,6 +1145,142 @@ async fn cancel_order(
     let o = s.services.customer_cancel(&n, b.reason.as_deref()).await?;
     Ok(ok(SandboxOrderData {
         order: views::order_view(&o),
+    }))
+}
+
+// ---- The merchant's POS ----
+
+/// `POST /sandbox/v1/orders/{n}/accept`: the merchant accepts, as the console's button does.
+#[utoipa::path(post, path = "/sandbox/v1/orders/{order_number}/accept", tag = "Sandbox",
+    operation_id = "sandbox_accept_order",
+    summary = "Accept a GoFood order as the merchant",
+    description = "The merchant's POS accepts an order awaiting acceptance: the same transition and `gofood.order.merchant_accepted` as `PUT …/orders/{order_type}/{order_number}/accepted` (spec §5.6), without a partner token. Idempotent once accepted. No body.",
+    params(OrderNumberParams),
+    responses(
+        (status = 200, description = "The order, accepted", body = Success<SandboxOrderData>),
+        (status = 404, description = "Unknown order: `Order with id: <order_number> is not found`", body = Failure),
+        (status = 409, description = "Past acceptance: `Order <order_number> cannot be accepted in state <STATE>`", body = Failure),
+    ))]
+async fn accept_order(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(n): ApiPath<OrderNumber>,
+) -> ApiResult {
+    let o = s.services.pos_accept_order(&n).await?;
+    Ok(ok(SandboxOrderData {
+        order: views::order_view(&o),
+    }))
+}
+
+/// `POST /sandbox/v1/orders/{n}/reject`: the merchant rejects, as the console's button does.
+#[utoipa::path(post, path = "/sandbox/v1/orders/{order_number}/reject", tag = "Sandbox",
+    operation_id = "sandbox_reject_order",
+    summary = "Reject a GoFood order as the merchant",
+    description = "The merchant's POS rejects an order awaiting acceptance with a reason code and description: the same rules, transition and `gofood.order.cancelled` as `PUT …/orders/{order_type}/{order_number}/cancelled` (spec §5.7), without a partner token.",
+    params(OrderNumberParams),
+    request_body = RejectBody,
+    responses(
+        (status = 200, description = "The order, cancelled", body = Success<SandboxOrderData>),
+        (status = 400, description = "A missing or unknown `cancel_reason_code`, or a `cancel_reason_description` not 3 to 200 characters", body = Failure),
+        (status = 404, description = "Unknown order: `Order with id: <order_number> is not found`", body = Failure),
+        (status = 409, description = "Not awaiting acceptance: `Order <order_number> cannot be rejected in state <STATE>`", body = Failure),
+    ))]
+async fn reject_order(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(n): ApiPath<OrderNumber>,
+    ApiJson(b): ApiJson<RejectBody>,
+) -> ApiResult {
+    let o = s.services.pos_reject_order(&n, b).await?;
+    Ok(ok(SandboxOrderData {
+        order: views::order_view(&o),
+    }))
+}
+
+/// `POST /sandbox/v1/orders/{n}/food-prepared`: the merchant marks the food ready.
+#[utoipa::path(post, path = "/sandbox/v1/orders/{order_number}/food-prepared", tag = "Sandbox",
+    operation_id = "sandbox_food_prepared",
+    summary = "Mark a GoFood order's food prepared as the merchant",
+    description = "The merchant's POS marks the food ready: the same rule as `PUT …/orders/{order_type}/{order_number}/food-prepared` (spec §5.8: accepted and not yet handed over; repeat calls succeed), without a partner token. Records `food_prepared_at`; no state change, no event. No body.",
+    params(OrderNumberParams),
+    responses(
+        (status = 200, description = "The order with `food_prepared_at`", body = Success<SandboxOrderData>),
+        (status = 404, description = "Unknown order: `Order with id: <order_number> is not found`", body = Failure),
+        (status = 409, description = "Not accepted yet, or already handed over: `Order <order_number> cannot be marked as prepared in state <STATE>`", body = Failure),
+    ))]
+async fn food_prepared(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(n): ApiPath<OrderNumber>,
+) -> ApiResult {
+    let o = s.services.pos_food_prepared(&n).await?;
+    Ok(ok(SandboxOrderData {
+        order: views::order_view(&o),
+    }))
+}
+
+/// Body of `POST /sandbox/v1/outlets/{outlet_id}/catalog/push`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(example = json!({"partner_id": "7d9e4c1a-2b3f-4a5e-8c6d-0e1f2a3b4c5d"}))]
+struct RepushBody {
+    /// The partner that pushes (default: the one that pushed the menu last, if it still
+    /// has the outlet for `gofood`, else the first partner that has it).
+    #[schema(required = false, nullable = false, value_type = String)]
+    partner_id: Option<String>,
+}
+
+/// A partner's re-push of an outlet's menu.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CatalogPushView {
+    /// The outlet.
+    #[schema(example = "G000012345")]
+    pub outlet_id: String,
+    /// The partner whose push it was (the menu mapping is now its).
+    pub partner_id: String,
+    /// The push's `request_id`, echoed by `gofood.catalog.menu_mapping_updated` (and its
+    /// troubleshooting `entity_id`).
+    #[schema(format = "uuid")]
+    pub request_id: String,
+    /// Items in the pushed menu.
+    pub menu_items: usize,
+}
+
+/// `data` of `POST /sandbox/v1/outlets/{outlet_id}/catalog/push`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SandboxCatalogPush {
+    /// What was pushed.
+    pub push: CatalogPushView,
+}
+
+/// `POST /sandbox/v1/outlets/{id}/catalog/push`: a partner re-pushes the current menu.
+#[utoipa::path(post, path = "/sandbox/v1/outlets/{outlet_id}/catalog/push", tag = "Sandbox",
+    operation_id = "sandbox_push_catalog",
+    summary = "Re-push an outlet's menu as its partner",
+    description = "The outlet's current catalog is pushed again, unchanged, through the partner API's own catalog push (spec §4.2) as a partner that has the outlet for `gofood`, under a new `request_id`: the push becomes that partner's menu mapping and `gofood.catalog.menu_mapping_updated` (spec §9.14) follows once the mapping is done. The body is optional.",
+    params(OutletParams),
+    request_body(content = Option<RepushBody>, description = "Optional"),
+    responses(
+        (status = 200, description = "Pushed", body = Success<SandboxCatalogPush>),
+        (status = 404, description = "Unknown outlet or partner: `Outlet with id: <outlet_id> is not found`", body = Failure),
+        (status = 422, description = "Nothing to push, or no partner: `Outlet <outlet_id> has no catalog to push: set one first`, `No partner has outlet <outlet_id> for gofood: link one first`", body = Failure),
+    ))]
+async fn push_catalog(
+    State(s): State<AppState>,
+    _: Admin,
+    ApiPath(id): ApiPath<OutletId>,
+    ApiJson(b): ApiJson<RepushBody>,
+) -> ApiResult {
+    let pushed = s
+        .services
+        .sandbox_repush_catalog(&id, b.partner_id.as_deref())
+        .await?;
+    Ok(ok(SandboxCatalogPush {
+        push: CatalogPushView {
+            outlet_id: id.to_string(),
+            partner_id: pushed.partner_id,
+            request_id: pushed.request_id,
+            menu_items: pushed.menu_items,
+        },
     }))
 }
 

@@ -3,6 +3,7 @@
 //! Everything here is reached with the sandbox admin token; the simulators that act as a
 //! customer, driver, payer or cashier live in `crate::simulators`.
 
+mod catalog_push;
 mod chaos;
 mod clients;
 mod clock;
@@ -24,6 +25,7 @@ pub mod pos;
 mod reset;
 mod users;
 
+pub use catalog_push::Repushed;
 pub use chaos::{ChaosSettings, ChaosState, MAX_SEED};
 pub use clients::{ClientWithSecret, NewClient};
 pub use clock::{AdvanceClock, ClockView};
