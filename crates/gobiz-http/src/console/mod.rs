@@ -4,6 +4,7 @@
 //! CSRF and calls the same services as the sandbox API, never a second code path.
 
 mod assets;
+mod chaos;
 mod layout;
 mod live;
 mod menu;
@@ -54,6 +55,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(moka::router())
         .merge(webhooks::router())
         .merge(partners::router())
+        .merge(chaos::router())
         .merge(otp::router())
         .layer(middleware::from_fn(language_switch))
 }

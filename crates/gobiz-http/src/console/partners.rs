@@ -726,6 +726,7 @@ async fn partner_page(
     let p = s.services.get_partner(partner_id).await?;
     let clients = s.services.partner_clients(partner_id).await?;
     let subs = s.services.partner_subscriptions(partner_id).await?;
+    let chaos = s.services.chaos(partner_id).await?;
     let none_errors = FormErrors::none();
     let default_form = ClientForm::default();
     let body = html! {
@@ -737,6 +738,8 @@ async fn partner_page(
             dt { (w.created) } dd { (rfc3339_seconds(p.created_at)) }
         }
         (secret_card(user, &p.id, st.secret, st.rotated))
+        (super::chaos::card(user, &p.id, chaos.config.as_ref(), chaos.decisions,
+            &super::chaos::ChaosForm::of(chaos.config.as_ref()), &[]))
         (clients_section(user, &p.id, &clients, st.client_form.unwrap_or(&default_form),
             st.client_errors.unwrap_or(&none_errors), st.created_client))
         section #subscriptions aria-labelledby="subscriptions-title" {

@@ -195,28 +195,8 @@ async fn forwards_an_orders_events_in_order_with_their_signatures(app: TestApp) 
         .await;
     }
     // The console's delivery log names the attached listener.
-    let signed = app
-        .send(
-            app.request(reqwest::Method::POST, "/console/sign-in")
-                .form(&[("token", ADMIN_TOKEN)]),
-        )
-        .await;
-    let cookie = signed
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("gobiz_console="))
-        .and_then(|v| v.split(';').next())
-        .expect("console session")
-        .to_string();
-    let page = app
-        .send(
-            app.request(reqwest::Method::GET, "/console/webhooks")
-                .header("cookie", cookie)
-                .header("accept-language", "en"),
-        )
-        .await;
+    let console = ConsoleSession::sign_in(&app).await;
+    let page = console.get("/console/webhooks").await;
     assert!(
         page.text.contains("Attached with gobiz listen") && page.text.contains(&local.url(HOOK)),
         "{}",

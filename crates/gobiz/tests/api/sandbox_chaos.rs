@@ -334,3 +334,89 @@ async fn the_cli_sets_shows_and_clears_chaos(app: TestApp) {
     assert_eq!(off["enabled"], json!(false));
 }
 both_dbs!(the_cli_sets_shows_and_clears_chaos);
+
+async fn the_console_sets_and_clears_chaos(app: TestApp) {
+    let fx = app.setup_facilitator().await;
+    let console = ConsoleSession::sign_in(&app).await;
+    let path = format!("/console/partners/{}", fx.partner_id);
+    let page = console.get(&path).await;
+    assert!(
+        page.text.contains("Delivery chaos") && page.text.contains("Off: every delivery"),
+        "{}",
+        page.text
+    );
+    let action = format!("{path}/chaos");
+    let bad = console
+        .post(
+            &action,
+            &[
+                ("action", "set"),
+                ("fail_fraction", "lots"),
+                ("reorder_window_ms", "0"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    assert!(
+        bad.text
+            .contains("fail.fraction: &quot;lots&quot; is not a number"),
+        "{}",
+        bad.text
+    );
+    let still = app.admin_get(&chaos_path(&fx.partner_id)).await;
+    assert_eq!(
+        still.data(200)["chaos"]["enabled"],
+        json!(false),
+        "a wrong form changes nothing"
+    );
+    let range = console
+        .post(
+            &action,
+            &[("action", "set"), ("reorder_window_ms", "0")],
+            true,
+        )
+        .await;
+    assert_eq!(range.status, 400, "{}", range.text);
+    assert!(
+        range
+            .text
+            .contains("reorder.window_ms: must be from 1 to 3600000"),
+        "{}",
+        range.text
+    );
+    let ok = console
+        .post(
+            &action,
+            &[
+                ("action", "set"),
+                ("seed", "7"),
+                ("duplicate_fraction", "0.5"),
+                ("fail_fraction", "0.25"),
+                ("fail_status", "500"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    assert!(ok.text.contains("id=\"chaos-off\""), "{}", ok.text);
+    let set = app.admin_get(&chaos_path(&fx.partner_id)).await;
+    assert_eq!(
+        set.data(200)["chaos"]["settings"],
+        json!({ "seed": 7, "duplicate": { "fraction": 0.5, "gap_ms": 3000 }, "fail": { "fraction": 0.25, "status": 500 } })
+    );
+    // A plain form (no JavaScript) is redirected back to the partner page.
+    let off = console.post(&action, &[("action", "off")], false).await;
+    assert_eq!(off.status, 303, "{}", off.text);
+    let cleared = app.admin_get(&chaos_path(&fx.partner_id)).await;
+    assert_eq!(cleared.data(200)["chaos"]["enabled"], json!(false));
+    let no_csrf = app
+        .send(
+            app.request(reqwest::Method::POST, &action)
+                .header("cookie", &console.cookie)
+                .form(&[("action", "off")]),
+        )
+        .await;
+    assert_eq!(no_csrf.status, 403, "{}", no_csrf.text);
+}
+both_dbs!(the_console_sets_and_clears_chaos);
