@@ -45,7 +45,7 @@ pub enum Command {
     ///
     /// Example: gobiz trigger gofood.order.completed --outlet G000012345
     Trigger(crate::cli::trigger::TriggerArgs),
-    /// Drive a running sandbox: orders, clock, payments, outlets, partners, OTPs, reset, MokaPOS.
+    /// Drive a running sandbox: orders, clock, payments, outlets, partners, OTPs, chaos, reset, MokaPOS.
     ///
     /// Example: gobiz sandbox orders place --outlet G000012345 --json
     Sandbox(crate::cli::sandbox::SandboxArgs),
