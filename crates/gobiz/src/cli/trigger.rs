@@ -206,6 +206,14 @@ pub async fn run(args: TriggerArgs) -> CliResult {
     Ok(())
 }
 
+/// The codes a merchant rejects an order with (spec §5.7).
+const REJECT_CODES: [&str; 4] = [
+    "HIGH_DEMAND",
+    "RESTAURANT_CLOSED",
+    "ITEMS_OUT_OF_STOCK",
+    "OTHERS",
+];
+
 /// Options that do not fit the event.
 fn check_options(args: &TriggerArgs, event: EventName) -> CliResult {
     if args.synthetic {
@@ -220,6 +228,16 @@ fn check_options(args: &TriggerArgs, event: EventName) -> CliResult {
         return Err(CliError::usage(format!(
             "a pickup order has no driver, so it never causes {event}; drop --pickup"
         )));
+    }
+    if event == EventName::OrderCancelled && args.by == CancelBy::Merchant {
+        let code = args.reason_code.trim().to_ascii_uppercase();
+        if !REJECT_CODES.contains(&code.as_str()) {
+            return Err(CliError::usage(format!(
+                "--reason-code {:?} is not a rejection code; use one of {}",
+                args.reason_code,
+                REJECT_CODES.join(", ")
+            )));
+        }
     }
     if args.amount < 1 {
         return Err(CliError::usage("--amount must be at least 1 (IDR)"));
