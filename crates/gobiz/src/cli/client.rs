@@ -74,11 +74,6 @@ impl Api {
         &self.base
     }
 
-    /// The underlying HTTP client (for calls that are not admin API calls).
-    pub fn http(&self) -> &reqwest::Client {
-        &self.http
-    }
-
     /// The absolute URL of `path` (which starts with `/`).
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)

@@ -35,12 +35,3 @@ pub fn json<T: Serialize + ?Sized>(value: &T) {
         Err(e) => eprintln!("gobiz: cannot print JSON: {e}"),
     }
 }
-
-/// A millisecond Unix time as `YYYY-MM-DD HH:MM:SS` (UTC), or `-`.
-pub fn time_ms(ms: i64) -> String {
-    let Ok(t) = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) else {
-        return "-".into();
-    };
-    let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    t.format(&f).unwrap_or_else(|_| "-".into())
-}
