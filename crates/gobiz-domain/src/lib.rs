@@ -18,6 +18,7 @@ pub mod payment;
 pub mod phone;
 pub mod promo;
 pub mod qris;
+pub mod scenario;
 pub mod scope;
 pub mod timefmt;
 pub mod validation;

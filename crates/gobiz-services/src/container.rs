@@ -57,6 +57,8 @@ pub struct Services {
     pub outlet_memo: Arc<OutletMemo>,
     /// The webhook engine (run by the binary; used here for immediate redeliveries).
     pub dispatcher: Arc<gobiz_webhooks::Dispatcher>,
+    /// The traffic scenarios this node runs (issue 19): their stop flags.
+    pub scenarios: Arc<crate::sandbox::scenarios::ScenarioRunners>,
 }
 
 impl Services {
@@ -82,6 +84,7 @@ impl Services {
             client_auth: Arc::new(ClientAuth::default()),
             keys: Arc::new(KeyCache::default()),
             otp_sender: Arc::new(LogAndSandboxSender),
+            scenarios: Arc::default(),
         })
     }
 

@@ -29,6 +29,7 @@ pub mod partners;
 pub mod payments;
 pub mod promotions;
 pub mod refresh;
+pub mod scenarios;
 pub mod schema;
 pub mod settings;
 pub mod subscriptions;

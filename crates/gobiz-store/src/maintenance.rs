@@ -1,6 +1,7 @@
 //! Whole-database operations of the sandbox.
 
 use crate::exec::execute;
+use crate::scenarios::{ScenarioEntities, Scenarios};
 use crate::schema::{
     AccessTokens, AuthCodes, CatalogMappings, Catalogs, Chaos, Deliveries, DeliveryAttempts,
     Events, IdempotencyKeys, Listeners, LoginFlows, Merchants, MokaCustomers, MokaGratuities,
@@ -22,6 +23,10 @@ pub async fn reset<R: Runner>(r: &mut R) -> Result<()> {
         Query::delete().from_table(MokaSales::Table).to_owned(),
         Query::delete().from_table(MokaCustomers::Table).to_owned(),
         Query::delete().from_table(MokaGratuities::Table).to_owned(),
+        Query::delete()
+            .from_table(ScenarioEntities::Table)
+            .to_owned(),
+        Query::delete().from_table(Scenarios::Table).to_owned(),
         Query::delete()
             .from_table(PaymentTransactions::Table)
             .to_owned(),

@@ -16,6 +16,7 @@ pub mod sandbox_chaos;
 pub mod sandbox_listen;
 mod sandbox_moka;
 mod sandbox_payments;
+pub mod sandbox_scenarios;
 
 use crate::envelope::ApiError;
 use crate::request_id::request_id;
@@ -57,6 +58,7 @@ pub fn api(sandbox: bool, console: crate::console::Console) -> OpenApiRouter<App
             .merge(sandbox_moka::router())
             .merge(sandbox_payments::router())
             .merge(sandbox_listen::router())
+            .merge(sandbox_scenarios::router())
             .merge(sandbox_chaos::router());
     }
     router

@@ -23,6 +23,7 @@ mod partners;
 mod payments;
 pub mod pos;
 mod reset;
+pub mod scenarios;
 mod users;
 
 pub use catalog_push::Repushed;

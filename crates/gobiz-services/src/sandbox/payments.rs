@@ -37,17 +37,13 @@ impl Services {
             .ok_or_else(not_found)
     }
 
-    /// Sandbox: a test payment of `gross_amount` IDR at the outlet, created by
-    /// [`Services::create_transaction`] (same checks, same answer) as the first partner that
-    /// reaches the outlet for `payment`: a facilitator linked for it, or its direct merchant
-    /// partner. 422 when no partner has the outlet for `payment`.
-    pub async fn sandbox_create_transaction(
+    /// The first partner that reaches the outlet for `payment` (a facilitator linked for it,
+    /// or its direct merchant partner), if any; 404 for an unknown outlet.
+    pub(crate) async fn payment_partner(
         &self,
         outlet_id: &OutletId,
-        gross_amount: i64,
-    ) -> ServiceResult<Transaction> {
+    ) -> ServiceResult<Option<gobiz_domain::entities::Partner>> {
         let outlet = self.get_outlet(outlet_id).await?;
-        let mut partner = None;
         for p in self.list_partners().await? {
             let linked = links::is_linked(
                 &mut self.db.conn().await?,
@@ -57,11 +53,22 @@ impl Services {
             )
             .await?;
             if p.reaches(&outlet.merchant_id, linked) {
-                partner = Some(p);
-                break;
+                return Ok(Some(p));
             }
         }
-        let partner = partner.ok_or_else(|| {
+        Ok(None)
+    }
+
+    /// Sandbox: a test payment of `gross_amount` IDR at the outlet, created by
+    /// [`Services::create_transaction`] (same checks, same answer) as the first partner that
+    /// reaches the outlet for `payment`: a facilitator linked for it, or its direct merchant
+    /// partner. 422 when no partner has the outlet for `payment`.
+    pub async fn sandbox_create_transaction(
+        &self,
+        outlet_id: &OutletId,
+        gross_amount: i64,
+    ) -> ServiceResult<Transaction> {
+        let partner = self.payment_partner(outlet_id).await?.ok_or_else(|| {
             ServiceError::Unprocessable(format!(
                 "No partner has outlet {outlet_id} for payment: link one first"
             ))

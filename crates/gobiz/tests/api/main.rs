@@ -36,6 +36,7 @@ mod readme;
 mod restart;
 mod sandbox;
 mod sandbox_chaos;
+mod sandbox_scenarios;
 mod secrets_at_rest;
 mod startup;
 mod token;
