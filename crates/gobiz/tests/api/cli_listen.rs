@@ -58,6 +58,20 @@ impl Listening {
         l
     }
 
+    /// `gobiz listen` of the fixture's partner, `merchant_accepted` only, to `local`.
+    async fn accepted_events(app: &TestApp, fx: &Fixture, local: &Receiver) -> Listening {
+        let url = local.url(HOOK);
+        let args = [
+            "--forward-to",
+            url.as_str(),
+            "--partner",
+            fx.partner_id.as_str(),
+            "--events",
+            "gofood.order.merchant_accepted",
+        ];
+        Listening::start(app, &args).await
+    }
+
     fn lines(&self) -> Vec<String> {
         self.lines.lock().unwrap().clone()
     }
@@ -105,6 +119,12 @@ async fn listener_deliveries(app: &TestApp, partner_id: &str) -> Vec<Value> {
                 .is_some_and(|e| e.starts_with("gobiz-listen:"))
         })
         .collect()
+}
+
+/// One `merchant_accepted` of a new order at the fixture's outlet; its event id.
+async fn emit_accepted(app: &TestApp, fx: &Fixture) -> String {
+    let n = crate::harness::receiver::order_number();
+    crate::harness::receiver::emit_order(app, &fx.outlet_id, &n, 1).await
 }
 
 fn timestamp(r: &crate::harness::receiver::Received) -> String {
@@ -218,20 +238,8 @@ async fn a_500_from_the_app_is_retried_on_the_schedule(app: TestApp) {
     let fx = app.setup_facilitator().await;
     let local = Receiver::start().await;
     local.set(HOOK, Behaviour::Status(500));
-    let listen = Listening::start(
-        &app,
-        &[
-            "--forward-to",
-            &local.url(HOOK),
-            "--partner",
-            &fx.partner_id,
-            "--events",
-            "gofood.order.merchant_accepted",
-        ],
-    )
-    .await;
-    let n = crate::harness::receiver::order_number();
-    crate::harness::receiver::emit_order(&app, &fx.outlet_id, &n, 1).await;
+    let listen = Listening::accepted_events(&app, &fx, &local).await;
+    emit_accepted(&app, &fx).await;
     let first = local.wait_for_path(HOOK, 1, Duration::from_secs(30)).await;
     listen
         .wait_line(|l| l.contains("500"), "the 500 line")
@@ -270,38 +278,23 @@ both_dbs!(a_500_from_the_app_is_retried_on_the_schedule);
 async fn a_server_restart_loses_and_repeats_nothing(mut app: TestApp) {
     let fx = app.setup_facilitator().await;
     let local = Receiver::start().await;
-    let listen = Listening::start(
-        &app,
-        &[
-            "--forward-to",
-            &local.url(HOOK),
-            "--partner",
-            &fx.partner_id,
-            "--events",
-            "gofood.order.merchant_accepted",
-        ],
-    )
-    .await;
+    let listen = Listening::accepted_events(&app, &fx, &local).await;
     let mut emitted = Vec::new();
-    let n = crate::harness::receiver::order_number();
-    emitted.push(crate::harness::receiver::emit_order(&app, &fx.outlet_id, &n, 1).await);
+    emitted.push(emit_accepted(&app, &fx).await);
     local.wait_for_path(HOOK, 1, Duration::from_secs(30)).await;
     // The app is slow: the server dies while the CLI waits for its answer, so the answer can
     // only be reported to the restarted server.
     local.set(HOOK, Behaviour::Delay(Duration::from_secs(2), 200));
-    let n = crate::harness::receiver::order_number();
-    emitted.push(crate::harness::receiver::emit_order(&app, &fx.outlet_id, &n, 1).await);
+    emitted.push(emit_accepted(&app, &fx).await);
     local.wait_for_path(HOOK, 2, Duration::from_secs(30)).await;
     // Two more events wait in the outbox while the server is down and restarts.
-    let n = crate::harness::receiver::order_number();
-    emitted.push(crate::harness::receiver::emit_order(&app, &fx.outlet_id, &n, 1).await);
+    emitted.push(emit_accepted(&app, &fx).await);
     app.restart_same_port().await;
     local.set(HOOK, Behaviour::Status(200));
     listen
         .wait_line(|l| l.starts_with("Reconnected"), "Reconnected")
         .await;
-    let n = crate::harness::receiver::order_number();
-    emitted.push(crate::harness::receiver::emit_order(&app, &fx.outlet_id, &n, 1).await);
+    emitted.push(emit_accepted(&app, &fx).await);
     let got = local.wait_for_path(HOOK, 4, Duration::from_secs(30)).await;
     local.assert_stays(HOOK, 4, Duration::from_secs(1)).await;
     let mut per_event: HashMap<String, usize> = HashMap::new();
@@ -454,8 +447,7 @@ async fn listener_api_refuses_what_does_not_fit(app: TestApp) {
         )
         .await;
     assert_eq!(unknown.status, 404, "{}", unknown.text);
-    let n = crate::harness::receiver::order_number();
-    crate::harness::receiver::emit_order(&app, &fx.outlet_id, &n, 1).await;
+    emit_accepted(&app, &fx).await;
     // The partner does not see the listener's subscription among its own.
     let tok = crate::harness::receiver::order_token(&app, &fx).await;
     let subs = app
