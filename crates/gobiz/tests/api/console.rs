@@ -498,7 +498,10 @@ both_dbs!(overview_counts_todays_orders);
 /// well before its grace period (10 s) runs out.
 async fn live_feeds_end_on_shutdown(app: TestApp) {
     let seeded = app.admin_post("/sandbox/v1/seed", json!({})).await;
-    let outlet = seeded.data(201)["outlet"]["id"].as_str().unwrap().to_string();
+    let outlet = seeded.data(201)["outlet"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (cookie, _) = sign_in(&app).await;
     let mut feed = app
         .client
