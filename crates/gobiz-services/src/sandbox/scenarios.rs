@@ -503,7 +503,12 @@ impl Services {
             created_at: now,
             updated_at: now,
         };
-        store::insert(&mut self.db.conn().await?, &row).await?;
+        let stored = async { store::insert(&mut self.db.conn().await?, &row).await }.await;
+        if let Err(e) = stored {
+            // Nothing runs: the outlet gets its mode back at once.
+            self.restore_outlet_mode(&row).await;
+            return Err(e.into());
+        }
         let stop = self.scenarios.register(&row.id);
         let runner = runner::Runner::new(self.clone(), row.clone(), spec, plan, stop);
         tokio::spawn(runner.run());
