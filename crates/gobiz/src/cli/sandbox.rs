@@ -9,6 +9,7 @@ mod duration;
 mod moka;
 mod orders;
 mod payments;
+mod scenario;
 
 use super::client::Api;
 use super::{CliResult, ServerArgs};
@@ -77,6 +78,12 @@ pub enum SandboxCommand {
     /// Example: gobiz sandbox chaos set --duplicate 0.2 --reorder-window 5s --seed 42
     #[command(subcommand)]
     Chaos(chaos::ChaosCommand),
+    /// Traffic scenarios: a lunch rush (or a custom curve) of orders, cancellations, timeouts
+    /// and payments, followed to a summary of what the partner's webhooks went through.
+    ///
+    /// Example: gobiz sandbox scenario run --duration 30m --peak 40 --seed 42
+    #[command(subcommand)]
+    Scenario(scenario::ScenarioCommand),
 }
 
 /// What every subcommand needs: the client and how to print.
@@ -114,6 +121,7 @@ pub async fn run(args: SandboxArgs) -> CliResult {
         SandboxCommand::Reset(a) => admin::reset(&ctx, a).await,
         SandboxCommand::Moka(c) => moka::run(&ctx, c).await,
         SandboxCommand::Chaos(c) => chaos::run(&ctx, c).await,
+        SandboxCommand::Scenario(c) => scenario::run(&ctx, c).await,
     }
 }
 

@@ -13,6 +13,7 @@ mod auto_driver;
 mod catalog;
 mod cli_listen;
 mod cli_sandbox;
+mod cli_scenario;
 mod cli_trigger;
 mod console;
 mod console_browser;
