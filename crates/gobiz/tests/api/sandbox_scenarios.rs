@@ -1,7 +1,8 @@
 //! Traffic scenarios (issue 19): a compressed 30-minute lunch rush on the sandbox clock
 //! finishes in seconds, and its summary matches the orders, payments and deliveries the
 //! sandbox lists and the webhooks the receiver got; the same seed replays the same traffic;
-//! stopping a running scenario leaves only whole orders; bad requests get the error envelope.
+//! stopping a running scenario leaves only whole orders; bad requests get the error envelope;
+//! another node reads and stops a scenario, and marks `failed` one whose node died.
 
 use crate::harness::receiver::*;
 use crate::harness::*;
@@ -507,3 +508,79 @@ async fn bad_requests_get_the_envelope(app: TestApp) {
     assert_eq!(list.data(200)["scenarios"], json!([]));
 }
 both_dbs!(bad_requests_get_the_envelope);
+
+async fn acceptance_mode(app: &TestApp, path: &str) -> Value {
+    app.admin_get(path).await.data(200)["outlet"]["acceptance_mode"].clone()
+}
+
+/// Two nodes on one PostgreSQL database: a scenario started on node A is read and stopped
+/// through node B; a scenario whose node dies is `failed` (no heartbeat for 30 s) and the
+/// outlet gets its acceptance mode back. PostgreSQL only (skipped without
+/// `GOBIZ_TEST_POSTGRES_URL`).
+#[tokio::test]
+async fn another_node_reads_and_stops_and_sees_a_dead_node() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let a = TestApp::start(&db.url).await;
+    let b = TestApp::start(&db.url).await;
+    let e = env(&a).await;
+    let body = json!({ "name": "custom", "outlet_id": e.outlet(), "rate": { "per_minute": [60, 60] },
+                       "mix": { "payment": 0, "timeout": 0.5 }, "seed": 5 });
+    let s = start(&a, body.clone()).await;
+    let id = s["id"].as_str().unwrap().to_string();
+    assert_eq!(s["restores_acceptance_mode"], json!("auto_accept"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let seen = get_scenario(&b, &id).await;
+        assert_eq!(seen["status"], json!("running"), "{seen}");
+        if count(&seen, "/progress/orders_placed") >= 2 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no progress seen from B: {seen}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let stop = b
+        .admin_post(&format!("{}/stop", scenario_path(&id)), json!({}))
+        .await;
+    let stopped = stop.data(200)["scenario"].clone();
+    assert_eq!(stopped["status"], json!("stopped"), "{stopped}");
+    let path = format!("/sandbox/v1/outlets/{}", e.outlet());
+    assert_eq!(acceptance_mode(&b, &path).await, json!("auto_accept"));
+
+    // Node A dies in the middle of the next one.
+    let s = start(&a, body).await;
+    let id = s["id"].as_str().unwrap().to_string();
+    assert_eq!(acceptance_mode(&b, &path).await, json!("manual"));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    drop(a);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let failed = loop {
+        let seen = get_scenario(&b, &id).await;
+        if seen["status"] == json!("failed") {
+            break seen;
+        }
+        assert_eq!(seen["status"], json!("running"), "{seen}");
+        assert!(
+            Instant::now() < deadline,
+            "a dead node's scenario not failed: {seen}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let reason = failed["reason"].as_str().unwrap_or("");
+    assert!(
+        reason.starts_with("The node running it stopped (no heartbeat since "),
+        "{failed}"
+    );
+    assert_eq!(acceptance_mode(&b, &path).await, json!("auto_accept"));
+    let again = b
+        .admin_post(&format!("{}/stop", scenario_path(&id)), json!({}))
+        .await;
+    assert_error(
+        &again,
+        409,
+        "Conflict",
+        &format!("Scenario {id} is already failed"),
+    );
+    db.cleanup().await;
+}
