@@ -19,6 +19,7 @@ pub enum Nav {
     Payments,
     Partners,
     Moka,
+    Scenarios,
 }
 
 fn head(title: &str, console: &str) -> Markup {
@@ -44,6 +45,7 @@ pub fn page(user: &ConsoleUser, nav: Nav, title: &str, body: Markup) -> Response
         (Nav::Payments, "/console/payments", w.nav_payments),
         (Nav::Partners, "/console/partners", w.nav_partners),
         (Nav::Moka, "/console/moka", w.nav_moka),
+        (Nav::Scenarios, "/console/scenarios", w.nav_scenarios),
     ];
     let headers = format!("{{\"X-CSRF-Token\": \"{}\"}}", user.csrf);
     let markup = html! {

@@ -15,6 +15,7 @@ mod outlets;
 mod overview;
 mod partners;
 mod payments;
+mod scenarios;
 pub mod session;
 mod sign_in;
 mod webhooks;
@@ -56,6 +57,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(webhooks::router())
         .merge(partners::router())
         .merge(chaos::router())
+        .merge(scenarios::router())
         .merge(otp::router())
         .layer(middleware::from_fn(language_switch))
 }

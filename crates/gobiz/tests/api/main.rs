@@ -20,6 +20,7 @@ mod console_browser;
 mod console_orders;
 mod console_outlets;
 mod console_payments;
+mod console_scenarios;
 mod console_webhooks;
 mod conventions;
 mod goauth;
