@@ -209,15 +209,21 @@ pub enum Target<'a> {
     Listener(&'a str),
 }
 
-/// The claim: lease up to `limit` due, unleased deliveries of `target` to `owner` until
-/// `lease_until`.
-fn claim_statement(
-    now: i64,
-    lease_until: i64,
-    owner: &str,
-    limit: u64,
-    target: Target<'_>,
-) -> UpdateStatement {
+/// The lease a claim takes, in wall-clock time (not the sandbox clock, which may jump ahead
+/// of a lease while its attempt is in flight and let a second claimer send it again).
+#[derive(Debug, Clone, Copy)]
+pub struct Lease<'a> {
+    /// Real time now.
+    pub now: i64,
+    /// Real time the lease ends.
+    pub until: i64,
+    /// Unique per claim: identifies the claimed rows.
+    pub owner: &'a str,
+}
+
+/// The claim: lease up to `limit` deliveries of `target` that are due at `now` (the clock's)
+/// and not leased.
+fn claim_statement(now: i64, lease: Lease<'_>, limit: u64, target: Target<'_>) -> UpdateStatement {
     let mut due = Query::select()
         .column(Deliveries::Id)
         .from(Deliveries::Table)
@@ -226,7 +232,7 @@ fn claim_statement(
         .and_where(
             Expr::col(Deliveries::LeaseUntil)
                 .is_null()
-                .or(Expr::col(Deliveries::LeaseUntil).lt(now)),
+                .or(Expr::col(Deliveries::LeaseUntil).lt(lease.now)),
         )
         .to_owned();
     match target {
@@ -250,8 +256,8 @@ fn claim_statement(
     Query::update()
         .table(Deliveries::Table)
         .values([
-            (Deliveries::LeaseUntil, lease_until.into()),
-            (Deliveries::LeaseOwner, owner.into()),
+            (Deliveries::LeaseUntil, lease.until.into()),
+            (Deliveries::LeaseOwner, lease.owner.into()),
         ])
         .and_where(Expr::col(Deliveries::Id).in_subquery(due))
         .to_owned()
@@ -267,26 +273,24 @@ fn claim_statement(
 pub async fn claim_due<R: Runner>(
     r: &mut R,
     now: i64,
-    lease_until: i64,
-    owner: &str,
+    lease: Lease<'_>,
     limit: u64,
 ) -> Result<Vec<Claimed>> {
-    claim(r, now, lease_until, owner, limit, Target::Http).await
+    claim(r, now, lease, limit, Target::Http).await
 }
 
 /// Claims up to `limit` due deliveries of `target` (see [`claim_due`]).
 pub async fn claim<R: Runner>(
     r: &mut R,
     now: i64,
-    lease_until: i64,
-    owner: &str,
+    lease: Lease<'_>,
     limit: u64,
     target: Target<'_>,
 ) -> Result<Vec<Claimed>> {
-    execute(r, &claim_statement(now, lease_until, owner, limit, target)).await?;
+    execute(r, &claim_statement(now, lease, limit, target)).await?;
     let stmt = select_claimed()
-        .and_where(Expr::col((Deliveries::Table, Deliveries::LeaseOwner)).eq(owner))
-        .and_where(Expr::col((Deliveries::Table, Deliveries::LeaseUntil)).eq(lease_until))
+        .and_where(Expr::col((Deliveries::Table, Deliveries::LeaseOwner)).eq(lease.owner))
+        .and_where(Expr::col((Deliveries::Table, Deliveries::LeaseUntil)).eq(lease.until))
         .and_where(
             Expr::col((Deliveries::Table, Deliveries::Status)).is_in(["pending", "retrying"]),
         )
@@ -452,7 +456,12 @@ pub async fn note<R: Runner>(r: &mut R, delivery_id: &str, at: i64, message: &st
 
 /// Whether a delivery of `endpoint` is due at `now` and unleased (a read, so that an idle
 /// listener does not take SQLite's write lock every poll).
-pub async fn any_due<R: Runner>(r: &mut R, endpoint: &str, now: i64) -> Result<bool> {
+pub async fn any_due<R: Runner>(
+    r: &mut R,
+    endpoint: &str,
+    now: i64,
+    lease_now: i64,
+) -> Result<bool> {
     let stmt = Query::select()
         .column(Deliveries::Id)
         .from(Deliveries::Table)
@@ -462,7 +471,7 @@ pub async fn any_due<R: Runner>(r: &mut R, endpoint: &str, now: i64) -> Result<b
         .and_where(
             Expr::col(Deliveries::LeaseUntil)
                 .is_null()
-                .or(Expr::col(Deliveries::LeaseUntil).lt(now)),
+                .or(Expr::col(Deliveries::LeaseUntil).lt(lease_now)),
         )
         .limit(1)
         .to_owned();
@@ -721,7 +730,12 @@ mod tests {
     /// The claim the dispatcher runs locks with `SKIP LOCKED` on PostgreSQL only.
     #[test]
     fn skip_locked_only_on_postgres() {
-        let claim = super::claim_statement(1, 2, "node", 10);
+        let lease = super::Lease {
+            now: 1,
+            until: 2,
+            owner: "node",
+        };
+        let claim = super::claim_statement(1, lease, 10, super::Target::Http);
         assert!(claim
             .to_string(PostgresQueryBuilder)
             .contains("FOR UPDATE SKIP LOCKED"));

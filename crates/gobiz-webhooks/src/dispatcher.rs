@@ -217,8 +217,13 @@ impl Dispatcher {
                 let token = format!("{}:{}", self.owner, uuid::Uuid::new_v4().simple());
                 let claimed = async {
                     let mut conn = self.db.conn().await?;
-                    outbox::claim_due(&mut conn, now, now + self.cfg.lease_ms, &token, free as u64)
-                        .await
+                    let wall = gobiz_domain::clock::wall_now_ms();
+                    let lease = outbox::Lease {
+                        now: wall,
+                        until: wall + self.cfg.lease_ms,
+                        owner: &token,
+                    };
+                    outbox::claim_due(&mut conn, now, lease, free as u64).await
                 }
                 .await;
                 match claimed {

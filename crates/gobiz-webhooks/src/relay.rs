@@ -77,22 +77,21 @@ impl Dispatcher {
     pub async fn offer(&self, endpoint: &str) -> Result<Option<Offer>, StoreError> {
         let now = self.now_ms();
         let mut conn = self.db().conn().await?;
-        if !outbox::any_due(&mut conn, endpoint, now).await? {
+        let wall = gobiz_domain::clock::wall_now_ms();
+        if !outbox::any_due(&mut conn, endpoint, now, wall).await? {
             return Ok(None);
         }
         let lease = format!("listen:{}", uuid::Uuid::new_v4().simple());
-        let lease_until = now + self.listener_lease_ms();
-        let Some(claimed) = outbox::claim(
-            &mut conn,
-            now,
-            lease_until,
-            &lease,
-            1,
-            Target::Listener(endpoint),
-        )
-        .await?
-        .into_iter()
-        .next() else {
+        let taken = outbox::Lease {
+            now: wall,
+            until: wall + self.listener_lease_ms(),
+            owner: &lease,
+        };
+        let Some(claimed) = outbox::claim(&mut conn, now, taken, 1, Target::Listener(endpoint))
+            .await?
+            .into_iter()
+            .next()
+        else {
             return Ok(None);
         };
         let secret = self

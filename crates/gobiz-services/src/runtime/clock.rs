@@ -5,7 +5,6 @@ use gobiz_domain::clock::{Clock, Millis};
 use gobiz_domain::model::Mode;
 use gobiz_store::{settings, Db};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Real time plus an offset that only grows. In production mode the offset stays 0 and
 /// cannot be changed. The offset is persisted so that it survives restarts.
@@ -15,10 +14,7 @@ pub struct AppClock {
 }
 
 fn system_ms() -> Millis {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+    gobiz_domain::clock::wall_now_ms()
 }
 
 impl AppClock {

@@ -7,6 +7,7 @@
 
 use super::demo;
 use crate::{ServiceError, ServiceResult, Services};
+use gobiz_domain::clock::wall_now_ms as wall_ms;
 use gobiz_domain::events::EventName;
 use gobiz_domain::validation::Violations;
 use gobiz_store::listeners;
@@ -279,12 +280,4 @@ impl Services {
         };
         Ok(self.dispatcher.relayed(&claimed, &relay).await?)
     }
-}
-
-/// Wall-clock milliseconds (a listener's liveness does not move with the sandbox clock).
-fn wall_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }

@@ -236,9 +236,7 @@ impl ScenarioRunners {
 
 /// Real time in ms (heartbeats; the sandbox clock moves under compressed scenarios).
 pub(crate) fn real_now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    gobiz_domain::clock::wall_now_ms()
 }
 
 fn not_found(id: &str) -> ServiceError {

@@ -1656,3 +1656,23 @@ async fn metrics_show_attempts_and_the_backlog(app: TestApp) {
     let _ = sub;
 }
 both_dbs!(metrics_show_attempts_and_the_backlog);
+
+/// A sandbox clock jump longer than the claim's lease while an attempt is in flight does not
+/// let another claim send the delivery again: leases run on real time.
+async fn a_clock_jump_does_not_send_an_attempt_in_flight_twice(app: TestApp) {
+    let fx = app.setup_facilitator().await;
+    let rx = Receiver::start().await;
+    // Within FAST's 1 s request timeout.
+    rx.set("/slow", Behaviour::Delay(Duration::from_millis(900), 200));
+    let tok = order_token(&app, &fx).await;
+    subscribe(&app, &tok, EV, &rx.url("/slow")).await;
+    emit_order(&app, &fx.outlet_id, &order_number(), 1).await;
+    rx.wait_for_path("/slow", 1, WAIT).await;
+    // The receiver is still answering; a day passes on the sandbox clock.
+    app.advance_clock(24 * 3600).await;
+    rx.assert_stays("/slow", 1, Duration::from_secs(2)).await;
+    let d = deliveries(&app, &format!("partner_id={}", fx.partner_id)).await;
+    let d = wait_status(&app, d[0]["id"].as_str().unwrap(), "delivered", WAIT).await;
+    assert_eq!(d["history"].as_array().map(Vec::len), Some(1), "{d}");
+}
+both_dbs!(a_clock_jump_does_not_send_an_attempt_in_flight_twice, FAST);
