@@ -158,7 +158,7 @@ async fn start(ctx: &Ctx, a: RunArgs) -> CliResult {
     let mix = [a.pickup, a.cancel, a.timeout, a.payment, a.paid]
         .iter()
         .any(Option::is_some)
-        .then(|| MixSpec {
+        .then_some(MixSpec {
             pickup: a.pickup,
             customer_cancel: a.cancel,
             timeout: a.timeout,
