@@ -31,6 +31,7 @@ struct Words {
     intro: &'static str,
     start: &'static str,
     outlet: &'static str,
+    scenario: &'static str,
     duration: &'static str,
     peak: &'static str,
     pickup: &'static str,
@@ -60,6 +61,7 @@ const EN: Words = Words {
     intro: "Play a lunch rush on an outlet: orders per minute rise to a peak and fall, with pickups, customer cancellations, manual-mode timeouts and QRIS payments, then read what your webhooks went through.",
     start: "Start the rush",
     outlet: "Outlet",
+    scenario: "Scenario",
     duration: "Minutes of orders",
     peak: "Orders per minute at the peak",
     pickup: "Pickup share (0–1)",
@@ -89,6 +91,7 @@ const ID: Words = Words {
     intro: "Mainkan jam makan siang di satu outlet: pesanan per menit naik ke puncak lalu turun, dengan ambil sendiri, pembatalan pelanggan, batas waktu mode manual dan pembayaran QRIS, lalu baca apa yang dialami webhook Anda.",
     start: "Mulai",
     outlet: "Outlet",
+    scenario: "Skenario",
     duration: "Menit pesanan",
     peak: "Pesanan per menit di puncak",
     pickup: "Porsi ambil sendiri (0–1)",
@@ -316,7 +319,7 @@ async fn list_page(
         div style="overflow-x:auto" sse-connect="/console/scenarios/live" {
             table #scenarios {
                 thead { tr {
-                    th scope="col" { "ID" } th scope="col" { (w.outlet) } th scope="col" { (w.status) }
+                    th scope="col" { "ID" } th scope="col" { (w.scenario) } th scope="col" { (w.status) }
                     th scope="col" { (w.progress) } th scope="col" { (w.started) }
                 } }
                 tbody #scenario-rows sse-swap="rows" aria-live="polite" { (rows(w, &list)) }
