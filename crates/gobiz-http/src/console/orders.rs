@@ -471,7 +471,7 @@ async fn list(
         ("page" = Option<u64>, Query, description = "Page, from 1"),
     ),
     responses(
-        (status = 200, description = "The event stream", content_type = "text/event-stream", body = String),
+        (status = 200, description = "The event stream", content_type = "text/event-stream", body = crate::openapi::SseEvent),
         (status = 303, description = "No session: to `/console/sign-in?next=…`"),
         (status = 404, description = "Unknown outlet, or no outlet at all", content_type = "text/plain", body = String),
         (status = 503, description = "The database is unavailable", content_type = "application/json", body = crate::envelope::Failure),
@@ -882,7 +882,7 @@ async fn order_page(
     description = "Server-Sent Events: the order page's status, countdown, timeline and deliveries section (`event: order`) at once and then whenever it changed (polled every second from the database), so an accept made through the partner API shows without reload.",
     params(("order_number" = String, Path, description = "e.g. `F-123456789`")),
     responses(
-        (status = 200, description = "The event stream", content_type = "text/event-stream", body = String),
+        (status = 200, description = "The event stream", content_type = "text/event-stream", body = crate::openapi::SseEvent),
         (status = 303, description = "No session: to `/console/sign-in?next=…`"),
         (status = 404, description = "Unknown order", content_type = "text/plain", body = String),
         (status = 503, description = "The database is unavailable", content_type = "application/json", body = crate::envelope::Failure),

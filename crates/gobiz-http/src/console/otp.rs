@@ -146,7 +146,7 @@ async fn inbox(State(s): State<AppState>, user: ConsoleUser) -> Result<Response,
     summary = "The OTP inbox, live",
     description = "Server-Sent Events: `event: otps` with the table rows of `/console/otp`, sent at once and then whenever they change (checked every second).",
     responses(
-        (status = 200, description = "An event stream", content_type = "text/event-stream", body = String),
+        (status = 200, description = "An event stream", content_type = "text/event-stream", body = crate::openapi::SseEvent),
         (status = 303, description = "No session: to `/console/sign-in?next=…`"),
     ),
     security(("console_session" = [])))]

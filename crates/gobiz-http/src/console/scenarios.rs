@@ -348,7 +348,7 @@ async fn list(State(s): State<AppState>, user: ConsoleUser) -> Result<Response, 
     summary = "The scenarios, live",
     description = "Server-Sent Events: `event: rows` with the table rows of `/console/scenarios`, whenever they change (checked every second).",
     responses(
-        (status = 200, description = "An event stream", content_type = "text/event-stream", body = String),
+        (status = 200, description = "An event stream", content_type = "text/event-stream", body = crate::openapi::SseEvent),
         (status = 303, description = "No session: to `/console/sign-in?next=…`"),
     ),
     security(("console_session" = [])))]

@@ -456,7 +456,7 @@ async fn log(
         ("page" = Option<u64>, Query, description = "Page, from 1"),
     ),
     responses(
-        (status = 200, description = "An event stream", content_type = "text/event-stream", body = String),
+        (status = 200, description = "An event stream", content_type = "text/event-stream", body = crate::openapi::SseEvent),
         (status = 303, description = "No session: to `/console/sign-in?next=…`"),
     ),
     security(("console_session" = [])))]

@@ -8,6 +8,23 @@ mod common_errors;
 mod security;
 mod webhooks;
 
+/// One Server-Sent Event as a `text/event-stream` answer carries it: the schema of every
+/// streaming operation (the listener of `gobiz listen`, the console's live feeds), so that a
+/// client validating each event (e.g. schemathesis) reads `event`, `id` and `data` fields.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct SseEvent {
+    /// The event's name, e.g. `delivery` or `rows`.
+    #[schema(example = "delivery")]
+    pub event: Option<String>,
+    /// Its id, when it has one.
+    pub id: Option<String>,
+    /// Its data: JSON text (the listener) or an HTML fragment (the console).
+    pub data: String,
+    /// A reconnection delay, when sent.
+    pub retry: Option<u64>,
+}
+
 use crate::envelope::{Empty, ErrorEntry, Failure};
 use serde_json::Value;
 use utoipa::OpenApi;

@@ -246,7 +246,7 @@ async fn close_listener(
     description = "A stream of `text/event-stream` events: `ready` (data: the listener) once, then one `delivery` event (data: a `ListenerDelivery`; id: `<delivery_id>:<attempt>`) per due delivery, oldest first and one at a time: the next one comes after the previous one is answered (`POST …/answers`) or its lease (the webhook timeout + 15 s) runs out, when it is offered again. `closed` when the listener is closed. Comments every 15 s keep the connection open. Nothing is kept in the connection: a new stream (after a restart, on any node) resumes with what is still unanswered.",
     params(ListenerParams),
     responses(
-        (status = 200, description = "The stream", content_type = "text/event-stream", body = String),
+        (status = 200, description = "The stream", content_type = "text/event-stream", body = crate::openapi::SseEvent),
         (status = 404, description = "Unknown or closed listener", body = Failure),
     ))]
 async fn stream(
