@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
-fn catalog(items: usize, categories: usize) -> Value {
+pub(crate) fn catalog(items: usize, categories: usize) -> Value {
     let cats: Vec<Value> = (0..categories)
         .map(|c| json!({
             "external_id": format!("VC-{c}"), "name": format!("Choice {c}"), "internal_name": null,

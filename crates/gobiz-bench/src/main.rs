@@ -42,6 +42,10 @@ enum What {
     Soak(SoakBench),
     /// Console pages' latency over many orders and deliveries, and the live feed's memory.
     Console(ConsoleBench),
+    /// For bench/peers/run.sh: push the 300-item catalog to a `serve --demo`, save the bodies.
+    PeersSetup(peers::Setup),
+    /// For bench/peers/run.sh: a bare axum handler serving saved bytes (the ceiling).
+    PeersBaseline(peers::Baseline),
 }
 
 #[derive(clap::Args, Clone)]
@@ -470,6 +474,7 @@ pub(crate) async fn client_token(
 mod catalog;
 mod console;
 mod moka;
+mod peers;
 mod soak;
 mod token_flood;
 mod webhooks;
@@ -491,6 +496,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         .pool_max_idle_per_host(256)
         .build()?;
     match cli.what {
+        What::PeersSetup(p) => peers::setup(&http, &p).await?,
+        What::PeersBaseline(b) => peers::baseline(&b).await?,
         What::Token(t) => {
             let s = start(&t.server).await?;
             let (id, secret) = fixture(&http, &s, &t).await?;
