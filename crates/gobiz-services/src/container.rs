@@ -57,6 +57,8 @@ pub struct Services {
     pub outlet_memo: Arc<OutletMemo>,
     /// The webhook engine (run by the binary; used here for immediate redeliveries).
     pub dispatcher: Arc<gobiz_webhooks::Dispatcher>,
+    /// Group commit of client-credentials tokens.
+    pub token_writer: crate::runtime::token_writer::TokenWriter,
     /// The traffic scenarios this node runs (issue 19): their stop flags.
     pub scenarios: Arc<crate::sandbox::scenarios::ScenarioRunners>,
 }
@@ -73,6 +75,7 @@ impl Services {
             wake.clone(),
         );
         Ok(Services {
+            token_writer: crate::runtime::token_writer::TokenWriter::start(db.clone()),
             db,
             clock,
             wake,

@@ -296,8 +296,7 @@ impl Services {
             expires_at: now + ttl * 1000,
             family_id: None,
         };
-        let mut conn = self.db.conn().await?;
-        tokens::insert(&mut conn, &token_hash(&token), &grant).await?;
+        self.token_writer.insert(token_hash(&token), grant).await?;
         Ok(IssuedToken {
             access_token: token,
             expires_in: ttl,

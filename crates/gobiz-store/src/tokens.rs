@@ -9,7 +9,15 @@ use sea_query::{Expr, ExprTrait, Query};
 
 /// Stores a new token under its hash.
 pub async fn insert<R: Runner>(r: &mut R, token_hash: &str, g: &AccessGrant) -> Result<()> {
-    let stmt = Query::insert()
+    insert_many(r, &[(token_hash, g)]).await
+}
+
+/// Inserts several tokens (by hash) in one statement.
+pub async fn insert_many<R: Runner>(r: &mut R, rows: &[(&str, &AccessGrant)]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut stmt = Query::insert()
         .into_table(AccessTokens::Table)
         .columns([
             AccessTokens::TokenHash,
@@ -22,8 +30,10 @@ pub async fn insert<R: Runner>(r: &mut R, token_hash: &str, g: &AccessGrant) -> 
             AccessTokens::ExpiresAt,
             AccessTokens::FamilyId,
         ])
-        .values_panic([
-            token_hash.into(),
+        .to_owned();
+    for (token_hash, g) in rows {
+        stmt.values_panic([
+            (*token_hash).into(),
             g.client_id.clone().into(),
             g.partner_id.clone().into(),
             g.kind.as_str().into(),
@@ -32,8 +42,8 @@ pub async fn insert<R: Runner>(r: &mut R, token_hash: &str, g: &AccessGrant) -> 
             g.issued_at.into(),
             g.expires_at.into(),
             g.family_id.clone().into(),
-        ])
-        .to_owned();
+        ]);
+    }
     execute(r, &stmt).await?;
     Ok(())
 }

@@ -8,3 +8,4 @@ pub mod hash_pool;
 pub mod key_cache;
 pub mod memo;
 pub mod otp;
+pub mod token_writer;
