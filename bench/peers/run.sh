@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Peer benchmark: gobiz next to what users would run instead, driven by one neutral load tool.
 #
-#   bench/peers/run.sh [--rounds N] [--seconds S] [--connections C]
+#   bench/peers/run.sh [--rounds N] [--seconds S] [--connections C] [--no-build]
 #
 # Targets, all given the same data:
 #   - gobiz: target/release/gobiz serve --demo on a fresh SQLite file (and, when
@@ -14,23 +14,27 @@
 #     one scope), the same id and secret as the gobiz demo client.
 # Workloads: GET v2/catalog of a 300-item catalog, GET linked-outlets, and a client-credentials
 # token request, each with `wrk -t1 -cC -dSs --latency`, the targets alternating (A B, then
-# B A, ...) over N rounds. Prints per-run lines, then one table of medians as markdown.
+# B A, ...) over N rounds, after 2 s of unrecorded warm-up per target. Prints per-run lines,
+# then one table of medians as markdown.
 #
 # Installs, when missing: Prism and oidc-provider at the versions pinned in
 # bench/peers/package.json (and package-lock.json) into target/peers/node_modules with npm
 # (never globally), and wrk with apt-get when running as root. Builds the release binaries
-# of gobiz and gobiz-bench with cargo. Nothing in CI runs this.
+# of gobiz and gobiz-bench with cargo (--no-build: use them as they are). Nothing in CI runs
+# this.
 set -euo pipefail
 
 ROUNDS=3
 SECS=10
 CONNS=32
+BUILD=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) ROUNDS="$2"; shift 2 ;;
     --seconds) SECS="$2"; shift 2 ;;
     --connections) CONNS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --no-build) BUILD=0; shift ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -62,8 +66,16 @@ if ! command -v wrk >/dev/null; then
   fi
 fi
 
-say "building target/release/gobiz and gobiz-bench (cargo build --release -p gobiz -p gobiz-bench)"
-(cd "$ROOT" && cargo build --release -p gobiz -p gobiz-bench) >&2 || die "cargo build failed"
+if [ "$BUILD" = 1 ]; then
+  say "building target/release/gobiz and gobiz-bench (cargo build --release -p gobiz -p gobiz-bench)"
+  (cd "$ROOT" && cargo build --release -p gobiz -p gobiz-bench) >&2 || die "cargo build failed"
+  BUILT="built from $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo 'this tree')$(git -C "$ROOT" diff --quiet HEAD -- crates Cargo.toml Cargo.lock 2>/dev/null || echo ' with uncommitted changes')"
+else
+  for b in gobiz gobiz-bench; do
+    [ -x "$BIN/$b" ] || die "$BIN/$b is missing: build it with cargo build --release -p gobiz -p gobiz-bench (or drop --no-build)"
+  done
+  BUILT="binaries not rebuilt (--no-build)"
+fi
 
 mkdir -p "$PEERS"
 if ! cmp -s "$HERE/package.json" "$PEERS/package.json" \
@@ -81,8 +93,10 @@ WRK_VERSION=$(wrk -v 2>&1 | awk 'NR==1{print $2}' || true)
 # --- processes ------------------------------------------------------------------------------
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/gobiz-peers.XXXXXX")
 PIDS=()
+WRK_PID=
 cleanup() {
   local p
+  [ -z "$WRK_PID" ] || kill "$WRK_PID" 2>/dev/null || true
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$WORK"
@@ -207,7 +221,7 @@ done
 # --- measuring ------------------------------------------------------------------------------
 RESULTS="$WORK/results.txt"
 : >"$RESULTS"
-WARNINGS=0
+FAILED_RUNS=""
 
 # to_ms VALUE-WITH-UNIT
 to_ms() {
@@ -219,14 +233,19 @@ to_ms() {
 measure() {
   local key=$1 round=$2 url=$3; shift 3
   local out="$WORK/wrk-$key-$round.txt"
-  wrk -t1 -c"$CONNS" -d"${SECS}s" --latency "$@" "$url" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed on $url"; }
+  # in the background, so that a signal stops the run at once (the trap kills WRK_PID)
+  wrk -t1 -c"$CONNS" -d"${SECS}s" --latency "$@" "$url" >"$out" 2>&1 &
+  WRK_PID=$!
+  wait "$WRK_PID" || { cat "$out" >&2; die "wrk failed on $url"; }
+  WRK_PID=
   local rps p50 p99 bad
   rps=$(awk '/^Requests\/sec:/{printf "%.0f", $2}' "$out")
   p50=$(to_ms "$(awk '$1=="50%"{print $2}' "$out")")
   p99=$(to_ms "$(awk '$1=="99%"{print $2}' "$out")")
+  # failures: non-2xx answers, and wrk's socket errors (connect, read, write, timeout)
   bad=$(awk '/Non-2xx or 3xx responses:/{n+=$NF} /Socket errors:/{gsub(/,/,""); n+=$4+$6+$8+$10} END{print n+0}' "$out")
   if [ "$bad" != 0 ]; then
-    WARNINGS=1
+    FAILED_RUNS="$FAILED_RUNS $key (round $round): $bad;"
     echo "WARNING: $key round $round: $bad failed requests (counted in req/s):" >&2
     grep -E 'Non-2xx|Socket errors' "$out" >&2 || true
   fi
@@ -246,6 +265,31 @@ in_order() {
     for ((i = ${#cmds[@]} - 1; i >= 0; i--)); do eval "${cmds[$i]}"; done
   fi
 }
+
+# warm KEY URL [wrk args...]: 2 s of load that is not recorded (Node's JIT, pools, caches).
+warm() {
+  shift
+  local url=$1; shift
+  wrk -t1 -c"$CONNS" -d2s "$@" "$url" >/dev/null 2>&1 &
+  WRK_PID=$!
+  wait "$WRK_PID" || true
+  WRK_PID=
+}
+say "warming every target up (2 s each, not recorded)"
+AUTH_SQLITE="Authorization: Bearer $(gobiz_token "$GOBIZ_SQLITE")"
+warm - "$GOBIZ_SQLITE$CATALOG_PATH" -H "$AUTH_SQLITE"
+warm - "$GOBIZ_SQLITE$LINKED_PATH" -H "$AUTH_SQLITE"
+warm - "$GOBIZ_SQLITE/oauth2/token" -s "$TOKEN_LUA"
+if [ -n "$GOBIZ_PG" ]; then
+  AUTH_PG="Authorization: Bearer $(gobiz_token "$GOBIZ_PG")"
+  warm - "$GOBIZ_PG$CATALOG_PATH" -H "$AUTH_PG"
+  warm - "$GOBIZ_PG$LINKED_PATH" -H "$AUTH_PG"
+  warm - "$GOBIZ_PG/oauth2/token" -s "$TOKEN_LUA"
+fi
+warm - "$BARE$CATALOG_PATH"
+warm - "$BARE$LINKED_PATH"
+warm - "$PRISM$CATALOG_PATH" -H "Authorization: Bearer x"
+warm - "$OIDC/token" -s "$TOKEN_LUA"
 
 say "measuring: wrk $WRK_VERSION -t1 -c$CONNS -d${SECS}s, $ROUNDS rounds"
 for round in $(seq 1 "$ROUNDS"); do
@@ -296,5 +340,8 @@ for engine in sqlite pg; do
   row "client-credentials token$on" "gobiz-$engine-token" "oidc-provider $OIDC_VERSION (in memory)" oidc-token
 done
 echo
-echo "gobiz on SQLite$([ -n "$GOBIZ_PG" ] && echo ' and PostgreSQL'), RUST_LOG=${GOBIZ_BENCH_RUST_LOG:-warn}; token: client_secret_basic, scope $SCOPE; Node $(node --version)."
-if [ "$WARNINGS" != 0 ]; then echo; echo "Some runs had failed requests (see the warnings above); their req/s count them."; fi
+echo "req/s: median of the rounds; p50 / p99: medians of each run's wrk percentiles. gobiz on SQLite$([ -n "$GOBIZ_PG" ] && echo ' and PostgreSQL'), $BUILT, RUST_LOG=${GOBIZ_BENCH_RUST_LOG:-warn}; token: client_secret_basic, scope $SCOPE; Node $(node --version)."
+if [ -n "$FAILED_RUNS" ]; then
+  echo
+  echo "Failed requests (non-2xx, or wrk's socket errors such as its 2 s timeout; wrk counts them in req/s):$FAILED_RUNS"
+fi
