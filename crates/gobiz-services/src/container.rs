@@ -6,7 +6,7 @@
 use crate::runtime::client_auth::ClientAuth;
 use crate::runtime::clock::AppClock;
 use crate::runtime::key_cache::KeyCache;
-use crate::runtime::memo::{CatalogMemo, OutletMemo, PrincipalCache};
+use crate::runtime::memo::{CatalogMemo, ClientMemo, OutletMemo, PrincipalCache};
 use crate::runtime::otp::{LogAndSandboxSender, OtpSender};
 use crate::ServiceResult;
 use gobiz_domain::clock::Clock;
@@ -55,6 +55,8 @@ pub struct Services {
     pub principals: Arc<PrincipalCache>,
     /// Recent outlet access checks.
     pub outlet_memo: Arc<OutletMemo>,
+    /// Recently read OAuth clients.
+    pub client_memo: Arc<ClientMemo>,
     /// The webhook engine (run by the binary; used here for immediate redeliveries).
     pub dispatcher: Arc<gobiz_webhooks::Dispatcher>,
     /// Group commit of client-credentials tokens.
@@ -82,6 +84,7 @@ impl Services {
             dispatcher,
             principals: Arc::new(PrincipalCache::default()),
             outlet_memo: Arc::new(OutletMemo::default()),
+            client_memo: Arc::new(ClientMemo::default()),
             catalog_memo: Arc::new(CatalogMemo::default()),
             config: Arc::new(config),
             client_auth: Arc::new(ClientAuth::default()),
@@ -91,11 +94,12 @@ impl Services {
         })
     }
 
-    /// Forgets this node's outlet and catalog access memos (after a link, unlink, outlet
+    /// Forgets this node's outlet, catalog and client memos (after a link, unlink, outlet
     /// change or reset), so the change applies at once here.
     pub fn forget_access(&self) {
         self.outlet_memo.clear();
         self.catalog_memo.clear();
+        self.client_memo.clear();
     }
 
     /// Current instant (ms) from the clock.

@@ -218,9 +218,16 @@ impl Services {
         &self,
         presented: &PresentedClient,
     ) -> Result<Client, OAuthError> {
-        let mut conn = self.db.conn().await?;
-        let client = clients::get(&mut conn, &presented.client_id).await?;
-        drop(conn);
+        let client = match self.client_memo.get(&presented.client_id) {
+            Some(c) => c,
+            None => {
+                let mut conn = self.db.conn().await?;
+                let c = clients::get(&mut conn, &presented.client_id).await?;
+                drop(conn);
+                self.client_memo.put(presented.client_id.clone(), c.clone());
+                c
+            }
+        };
         let auth = &self.client_auth;
         match (client, &presented.secret) {
             (None, Some(secret)) => {

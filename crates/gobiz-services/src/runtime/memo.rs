@@ -5,7 +5,7 @@
 //! changes what the memo reflects (a revocation, a link, an outlet update, a reset), so its own
 //! changes apply at once. A change made through another node shows within [`MEMO_TTL`].
 
-use gobiz_domain::entities::{AccessGrant, Outlet, Partner};
+use gobiz_domain::entities::{AccessGrant, Client, Outlet, Partner};
 use gobiz_domain::model::Product;
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -71,6 +71,11 @@ pub type PrincipalCache = Memo<String, CachedPrincipal>;
 
 /// What the cache keeps per token.
 pub type CachedPrincipal = (AccessGrant, Partner);
+
+/// OAuth clients read in the last second, by client id (`None`: no such client), so that the
+/// token endpoint costs no client query under load. Forgotten on this node whenever it creates
+/// a client or resets; another node sees a new or deleted client within [`MEMO_TTL`].
+pub type ClientMemo = Memo<String, Option<Client>>;
 
 /// Outlet access checks of the last second: (partner, outlet, product) → the outlet and whether
 /// the partner has it linked (`None`: no such outlet). Forgotten on this node by every link,

@@ -173,6 +173,7 @@ impl Services {
             .map_err(conflict_on_duplicate(format!(
                 "Client with client_id: {client_id} already exists"
             )))?;
+        self.client_memo.clear();
         Ok(ClientWithSecret {
             client,
             client_secret: secret,
