@@ -2,13 +2,14 @@
 //! clears it through the same service as `PUT|DELETE /sandbox/v1/partners/{id}/chaos`. Each
 //! decision shows up in the delivery log's history ("Chaos: held 4.0 s for reorder").
 
+use crate::console::number_form::{number, see_other, NumberInput};
 use crate::console::session::{self};
 use crate::console::{csrf_field, fragment, ConsoleUser};
 use crate::envelope::ApiError;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use gobiz_domain::chaos::{ChaosConfig, Delay, Duplicate, Fail, Reorder};
 use gobiz_domain::goauth::Locale;
@@ -103,10 +104,6 @@ fn field_of(path: &str) -> String {
     path.replace('.', "_")
 }
 
-fn text(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|t| !t.is_empty())
-}
-
 impl ChaosForm {
     /// The form of the current settings.
     pub fn of(c: Option<&ChaosConfig>) -> ChaosForm {
@@ -133,31 +130,14 @@ impl ChaosForm {
     /// The settings, or what cannot be read as a number (by settings path).
     fn settings(&self) -> Result<ChaosSettings, Vec<Violation>> {
         let mut bad = Vec::new();
-        fn num<T: std::str::FromStr>(
-            bad: &mut Vec<Violation>,
-            path: &str,
-            v: &Option<String>,
-        ) -> Option<T> {
-            let t = text(v)?;
-            match t.parse::<T>() {
-                Ok(n) => Some(n),
-                Err(_) => {
-                    bad.push(Violation {
-                        path: path.into(),
-                        problem: format!("{t:?} is not a number"),
-                    });
-                    None
-                }
-            }
-        }
-        let seed = num::<u64>(&mut bad, "seed", &self.seed);
-        let dup = num::<f64>(&mut bad, "duplicate.fraction", &self.duplicate_fraction);
-        let gap = num::<i64>(&mut bad, "duplicate.gap_ms", &self.duplicate_gap_ms);
-        let window = num::<i64>(&mut bad, "reorder.window_ms", &self.reorder_window_ms);
-        let dmin = num::<i64>(&mut bad, "delay.min_ms", &self.delay_min_ms);
-        let dmax = num::<i64>(&mut bad, "delay.max_ms", &self.delay_max_ms);
-        let fail = num::<f64>(&mut bad, "fail.fraction", &self.fail_fraction);
-        let status = num::<u16>(&mut bad, "fail.status", &self.fail_status);
+        let seed = number::<u64>(&mut bad, "seed", &self.seed);
+        let dup = number::<f64>(&mut bad, "duplicate.fraction", &self.duplicate_fraction);
+        let gap = number::<i64>(&mut bad, "duplicate.gap_ms", &self.duplicate_gap_ms);
+        let window = number::<i64>(&mut bad, "reorder.window_ms", &self.reorder_window_ms);
+        let dmin = number::<i64>(&mut bad, "delay.min_ms", &self.delay_min_ms);
+        let dmax = number::<i64>(&mut bad, "delay.max_ms", &self.delay_max_ms);
+        let fail = number::<f64>(&mut bad, "fail.fraction", &self.fail_fraction);
+        let status = number::<u16>(&mut bad, "fail.status", &self.fail_status);
         if !bad.is_empty() {
             return Err(bad);
         }
@@ -191,20 +171,14 @@ pub fn card(
 ) -> Markup {
     let w = words(user.locale);
     let action = format!("/console/partners/{partner_id}/chaos");
-    let field = |name: &'static str, label: &'static str, value: &Option<String>| {
-        let mine: Vec<String> = errors
-            .iter()
-            .filter(|v| field_of(&v.path) == name)
-            .map(|v| v.message())
-            .collect();
-        let id = format!("chaos-{name}");
-        html! {
-            label for=(id) { (label) }
-            input id=(id) name=(name) type="text" inputmode="decimal" value=(value.clone().unwrap_or_default())
-                aria-invalid=[(!mine.is_empty()).then_some("true")] disabled[user.read_only];
-            @for m in &mine { p.field-error role="alert" { (m) } }
-        }
+    let input = NumberInput {
+        prefix: "chaos",
+        errors,
+        field_of,
+        disabled: user.read_only,
     };
+    let field =
+        |name: &str, label: &str, value: &Option<String>| input.render(name, label, value, "");
     html! {
         section #chaos-card .card aria-labelledby="chaos-title" {
             h2 #chaos-title { (w.title) }
@@ -296,15 +270,7 @@ async fn set(
             &ChaosForm::of(state.config.as_ref()),
             &[],
         )),
-        Ok(_) => {
-            let mut resp = StatusCode::SEE_OTHER.into_response();
-            if let Ok(v) =
-                HeaderValue::from_str(&format!("/console/partners/{partner_id}#chaos-card"))
-            {
-                resp.headers_mut().insert(header::LOCATION, v);
-            }
-            resp
-        }
+        Ok(_) => see_other(&format!("/console/partners/{partner_id}#chaos-card")),
         Err(ServiceError::Invalid(bad)) => {
             let current = s.services.chaos(&partner_id).await.ok();
             let mut resp = fragment(card(

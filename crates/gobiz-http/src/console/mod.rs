@@ -9,6 +9,7 @@ mod layout;
 mod live;
 mod menu;
 mod moka;
+mod number_form;
 mod orders;
 mod otp;
 mod outlets;

@@ -1,13 +1,14 @@
 //! Traffic scenarios (issue 19): start a lunch rush on an outlet, follow its progress live,
 //! stop it, read its summary. Same services as `/sandbox/v1/scenarios`.
 
+use crate::console::number_form::{number, see_other, text, NumberInput};
 use crate::console::session::{self, CsrfForm};
 use crate::console::{csrf_field, page, ConsoleUser, Nav};
 use crate::envelope::ApiError;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use gobiz_domain::goauth::Locale;
 use gobiz_domain::validation::Violation;
@@ -139,41 +140,22 @@ pub struct StartForm {
     seed: Option<String>,
 }
 
-fn text(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|t| !t.is_empty())
-}
-
 impl StartForm {
     /// The request, or the fields that are not numbers (by request path).
     fn request(&self) -> Result<NewScenario, Vec<Violation>> {
         let mut bad = Vec::new();
-        fn num<T: std::str::FromStr>(
-            bad: &mut Vec<Violation>,
-            path: &str,
-            v: &Option<String>,
-        ) -> Option<T> {
-            let t = text(v)?;
-            t.parse::<T>()
-                .map_err(|_| {
-                    bad.push(Violation {
-                        path: path.into(),
-                        problem: format!("{t:?} is not a number"),
-                    })
-                })
-                .ok()
-        }
-        let duration = num::<i64>(&mut bad, "duration_minutes", &self.duration_minutes);
-        let peak = num::<f64>(
+        let duration = number::<i64>(&mut bad, "duration_minutes", &self.duration_minutes);
+        let peak = number::<f64>(
             &mut bad,
             "peak_orders_per_minute",
             &self.peak_orders_per_minute,
         );
-        let pickup = num::<f64>(&mut bad, "mix.pickup", &self.pickup);
-        let cancel = num::<f64>(&mut bad, "mix.customer_cancel", &self.customer_cancel);
-        let timeout = num::<f64>(&mut bad, "mix.timeout", &self.timeout);
-        let payment = num::<f64>(&mut bad, "mix.payment", &self.payment);
-        let paid = num::<f64>(&mut bad, "mix.payment_paid", &self.payment_paid);
-        let seed = num::<i64>(&mut bad, "seed", &self.seed);
+        let pickup = number::<f64>(&mut bad, "mix.pickup", &self.pickup);
+        let cancel = number::<f64>(&mut bad, "mix.customer_cancel", &self.customer_cancel);
+        let timeout = number::<f64>(&mut bad, "mix.timeout", &self.timeout);
+        let payment = number::<f64>(&mut bad, "mix.payment", &self.payment);
+        let paid = number::<f64>(&mut bad, "mix.payment_paid", &self.payment_paid);
+        let seed = number::<i64>(&mut bad, "seed", &self.seed);
         if !bad.is_empty() {
             return Err(bad);
         }
@@ -197,8 +179,8 @@ impl StartForm {
 }
 
 /// The form field of a request path (`mix.pickup` → `pickup`).
-fn field_of(path: &str) -> &str {
-    path.strip_prefix("mix.").unwrap_or(path)
+fn field_of(path: &str) -> String {
+    path.strip_prefix("mix.").unwrap_or(path).to_string()
 }
 
 fn start_form(
@@ -208,22 +190,14 @@ fn start_form(
     errors: &[Violation],
 ) -> Markup {
     let w = words(user.locale);
-    let field = |name: &'static str,
-                 label: &'static str,
-                 value: &Option<String>,
-                 placeholder: &'static str| {
-        let mine: Vec<String> = errors
-            .iter()
-            .filter(|v| field_of(&v.path) == name)
-            .map(|v| v.message())
-            .collect();
-        let id = format!("scenario-{name}");
-        html! {
-            label for=(id) { (label) }
-            input id=(id) name=(name) type="text" inputmode="decimal" placeholder=(placeholder)
-                value=(value.clone().unwrap_or_default()) aria-invalid=[(!mine.is_empty()).then_some("true")];
-            @for m in &mine { p.field-error role="alert" { (m) } }
-        }
+    let input = NumberInput {
+        prefix: "scenario",
+        errors,
+        field_of,
+        disabled: false,
+    };
+    let field = |name: &str, label: &str, value: &Option<String>, placeholder: &str| {
+        input.render(name, label, value, placeholder)
     };
     let chosen = text(&form.outlet_id).unwrap_or("");
     let known = [
@@ -259,7 +233,7 @@ fn start_form(
                 input #scenario-compressed type="checkbox" name="compressed" value="on" checked[form.compressed.is_some() || form.csrf.is_none()];
                 " " (w.compressed)
             }
-            @for v in errors.iter().filter(|v| !known.contains(&field_of(&v.path))) {
+            @for v in errors.iter().filter(|v| !known.contains(&field_of(&v.path).as_str())) {
                 p.field-error role="alert" .form-error { (v.message()) }
             }
             div.actions { button #scenario-start type="submit" { (w.start) } }
@@ -362,14 +336,6 @@ async fn live(State(s): State<AppState>, user: ConsoleUser) -> Response {
             Some(rows(w, &list).into_string())
         }
     })
-}
-
-fn see_other(to: &str) -> Response {
-    let mut resp = StatusCode::SEE_OTHER.into_response();
-    if let Ok(v) = HeaderValue::from_str(to) {
-        resp.headers_mut().insert(header::LOCATION, v);
-    }
-    resp
 }
 
 /// Starts a lunch rush.
