@@ -89,18 +89,8 @@ async fn get_page(app: &TestApp, path: &str, cookie: &str) -> Resp {
 /// Signs in with the admin token: the session cookie (`gobiz_console=…`) and the CSRF token
 /// the overview's forms carry.
 async fn sign_in(app: &TestApp) -> (String, String) {
-    let r = post_form(app, "/console/sign-in", None, &[("token", ADMIN_TOKEN)]).await;
-    assert_eq!(r.status, 303, "sign-in: {}", r.text);
-    let (cookie, _) = session_cookie(&r);
-    let page = get_page(app, "/console", &cookie).await;
-    assert_eq!(page.status, 200, "{}", page.text);
-    let csrf = tags(&page.text, "input")
-        .into_iter()
-        .find(|i| has(i, "name", "csrf"))
-        .and_then(|i| i.get("value").cloned())
-        .unwrap_or_else(|| panic!("no csrf field on the overview: {}", page.text));
-    assert!(!csrf.is_empty());
-    (cookie, csrf)
+    let s = ConsoleSession::sign_in(app).await;
+    (s.cookie, s.csrf)
 }
 
 async fn clock_offset(app: &TestApp) -> i64 {

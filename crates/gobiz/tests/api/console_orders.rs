@@ -13,21 +13,7 @@ use crate::support::orders::{
 
 /// Signs in with the admin token: the `gobiz_console=…` cookie pair.
 async fn sign_in(app: &TestApp) -> String {
-    let r = app
-        .send(
-            app.request(Method::POST, "/console/sign-in")
-                .form(&[("token", ADMIN_TOKEN)]),
-        )
-        .await;
-    assert_eq!(r.status, 303, "sign-in: {}", r.text);
-    r.headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("gobiz_console="))
-        .and_then(|v| v.split(';').next())
-        .unwrap_or_else(|| panic!("no session cookie: {:?}", r.headers))
-        .to_string()
+    ConsoleSession::sign_in(app).await.cookie
 }
 
 async fn get_page(app: &TestApp, path: &str, cookie: &str) -> Resp {

@@ -16,15 +16,6 @@ struct Console<'a> {
     csrf: String,
 }
 
-/// The value of the first `name="csrf"` hidden field of a page.
-fn scrape_csrf(html: &str) -> String {
-    let at = html
-        .find("name=\"csrf\" value=\"")
-        .unwrap_or_else(|| panic!("no csrf field in: {html}"));
-    let rest = &html[at + "name=\"csrf\" value=\"".len()..];
-    rest[..rest.find('"').unwrap()].to_string()
-}
-
 /// The text of the element with `id` (its inner HTML up to the element's first closing tag).
 fn element<'h>(html: &'h str, id: &str) -> Option<&'h str> {
     let at = html.find(&format!("id=\"{id}\""))?;
@@ -42,30 +33,12 @@ fn form_body(fields: &[(&str, &str)]) -> String {
 }
 
 async fn sign_in(app: &TestApp) -> Console<'_> {
-    let r = app
-        .send(
-            app.request(Method::POST, "/console/sign-in")
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(form_body(&[("token", ADMIN_TOKEN)])),
-        )
-        .await;
-    assert_eq!(r.status, 303, "sign-in: {}", r.text);
-    let cookie = r
-        .header("set-cookie")
-        .expect("session cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let mut c = Console {
+    let s = ConsoleSession::sign_in(app).await;
+    Console {
         app,
-        cookie,
-        csrf: String::new(),
-    };
-    let page = c.get("/console/outlets").await;
-    assert_eq!(page.status, 200, "{}", page.text);
-    c.csrf = scrape_csrf(&page.text);
-    c
+        cookie: s.cookie,
+        csrf: s.csrf,
+    }
 }
 
 impl Console<'_> {

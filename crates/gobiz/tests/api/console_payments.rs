@@ -21,24 +21,11 @@ struct Console<'a> {
 }
 
 async fn sign_in(app: &TestApp) -> Console<'_> {
-    let r = app
-        .send(
-            app.request(Method::POST, "/console/sign-in")
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(format!("token={ADMIN_TOKEN}&next=/console")),
-        )
-        .await;
-    assert_eq!(r.status, 303, "sign-in: {}", r.text);
-    let set = r
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("gobiz_console="))
-        .expect("session cookie")
-        .to_string();
-    let cookie = set.split(';').next().unwrap().to_string();
-    Console { app, cookie }
+    let s = ConsoleSession::sign_in(app).await;
+    Console {
+        app,
+        cookie: s.cookie,
+    }
 }
 
 impl Console<'_> {

@@ -13,28 +13,8 @@ use crate::harness::*;
 
 /// Signs in: the session cookie (`gobiz_console=…`) and the session's CSRF token.
 async fn sign_in(app: &TestApp) -> (String, String) {
-    let r = app
-        .send(
-            app.request(Method::POST, "/console/sign-in")
-                .form(&[("token", ADMIN_TOKEN)]),
-        )
-        .await;
-    assert_eq!(r.status, 303, "sign-in: {}", r.text);
-    let cookie = r
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_string())
-        .find(|v| v.starts_with("gobiz_console="))
-        .expect("session cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let page = get(app, "/console/partners", &cookie).await;
-    assert_eq!(page.status, 200, "{}", page.text);
-    let csrf = input_value(&page.text, "csrf").expect("a csrf field on the partners page");
-    (cookie, csrf)
+    let s = ConsoleSession::sign_in(app).await;
+    (s.cookie, s.csrf)
 }
 
 async fn get(app: &TestApp, path: &str, cookie: &str) -> Resp {
@@ -57,14 +37,6 @@ async fn post(app: &TestApp, path: &str, cookie: &str, form: &[(&str, &str)], ht
         rb = rb.header("hx-request", "true");
     }
     app.send(rb).await
-}
-
-/// The value of the first `<input name=…>` of `html`.
-fn input_value(html: &str, name: &str) -> Option<String> {
-    inputs(html)
-        .into_iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| html_unescape(&v))
 }
 
 /// The text inside the element with `id` (up to its first closing tag), unescaped.
