@@ -40,7 +40,7 @@ pub const RESPONSE_PREFIX: usize = 4096;
 
 /// Reads the answer's body for at most 200 ms (so the connection can be reused), keeping its
 /// first [`RESPONSE_PREFIX`] bytes; errors end the reading.
-async fn body_prefix(mut resp: reqwest::Response) -> Option<String> {
+pub async fn body_prefix(mut resp: reqwest::Response) -> Option<String> {
     let mut kept: Vec<u8> = Vec::new();
     let read = async {
         while let Ok(Some(chunk)) = resp.chunk().await {

@@ -41,6 +41,8 @@ struct Words {
     save: &'static str,
     clear: &'static str,
     decisions: &'static str,
+    /// How each part reads when on: duplicate, reorder, delay, fail, timeout.
+    parts: [&'static str; 5],
 }
 
 const EN: Words = Words {
@@ -58,6 +60,13 @@ const EN: Words = Words {
     save: "Apply chaos",
     clear: "Turn off",
     decisions: "deliveries decided on since set",
+    parts: [
+        "of deliveries sent twice, {gap} ms apart",
+        "every delivery held 0 to {ms} ms (out of order)",
+        "{min} to {max} ms before the first attempt",
+        "of attempts recorded as HTTP {status}, not sent",
+        "of attempts recorded as a timeout, not sent",
+    ],
 };
 
 const ID: Words = Words {
@@ -75,6 +84,13 @@ const ID: Words = Words {
     save: "Terapkan",
     clear: "Matikan",
     decisions: "pengiriman diputuskan sejak diatur",
+    parts: [
+        "pengiriman dikirim dua kali, berjarak {gap} ms",
+        "setiap pengiriman ditahan 0 sampai {ms} ms (urutan acak)",
+        "{min} sampai {max} ms sebelum percobaan pertama",
+        "percobaan dicatat sebagai HTTP {status}, tidak dikirim",
+        "percobaan dicatat sebagai timeout, tidak dikirim",
+    ],
 };
 
 fn words(l: Locale) -> &'static Words {
@@ -183,9 +199,11 @@ pub fn card(
         section #chaos-card .card aria-labelledby="chaos-title" {
             h2 #chaos-title { (w.title) }
             @match current {
-                Some(c) => p #chaos-state role="status" {
-                    code { (serde_json::to_string(c).unwrap_or_default()) }
-                    " · " (decisions) " " (w.decisions)
+                Some(c) => div #chaos-state role="status" {
+                    ul {
+                        @for line in describe(w, c) { li { (line) } }
+                    }
+                    p.muted { "seed " code { (c.seed) } " · " (decisions) " " (w.decisions) }
                 },
                 None => p #chaos-state .muted role="status" { (w.off) },
             }
@@ -214,6 +232,37 @@ pub fn card(
             }
         }
     }
+}
+
+/// The parts that are on, in words.
+fn describe(w: &Words, c: &ChaosConfig) -> Vec<String> {
+    let pct = |f: f64| format!("{}%", (f * 100.0).round());
+    let mut out = Vec::new();
+    if let Some(d) = &c.duplicate {
+        out.push(format!(
+            "{} {}",
+            pct(d.fraction),
+            w.parts[0].replace("{gap}", &d.gap_ms.to_string())
+        ));
+    }
+    if let Some(r) = &c.reorder {
+        out.push(w.parts[1].replace("{ms}", &r.window_ms.to_string()));
+    }
+    if let Some(d) = &c.delay {
+        out.push(
+            w.parts[2]
+                .replace("{min}", &d.min_ms.to_string())
+                .replace("{max}", &d.max_ms.to_string()),
+        );
+    }
+    if let Some(f) = &c.fail {
+        let text = match f.status {
+            Some(st) => w.parts[3].replace("{status}", &st.to_string()),
+            None => w.parts[4].to_string(),
+        };
+        out.push(format!("{} {text}", pct(f.fraction)));
+    }
+    out
 }
 
 const KNOWN: [&str; 8] = [

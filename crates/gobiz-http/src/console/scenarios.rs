@@ -55,6 +55,11 @@ struct Words {
     back: &'static str,
     not_found: &'static str,
     live_note: &'static str,
+    attempts: &'static str,
+    /// Count labels of the summary (orders, then payments, then webhooks).
+    counts: [&'static str; 14],
+    /// Status labels: running, stopping, stopped, finished, failed.
+    statuses: [&'static str; 5],
 }
 
 const EN: Words = Words {
@@ -85,6 +90,10 @@ const EN: Words = Words {
     back: "All scenarios",
     not_found: "Scenario not found.",
     live_note: "This page updates by itself while the scenario runs.",
+    attempts: "attempts",
+    counts: ["placed", "accepted", "completed", "cancelled by customers", "timed out", "rejected", "open",
+        "created", "settled", "expired", "pending", "deliveries", "delivered", "failed"],
+    statuses: ["running", "stopping", "stopped", "finished", "failed"],
 };
 
 const ID: Words = Words {
@@ -115,6 +124,10 @@ const ID: Words = Words {
     back: "Semua skenario",
     not_found: "Skenario tidak ditemukan.",
     live_note: "Halaman ini diperbarui sendiri selama skenario berjalan.",
+    attempts: "percobaan",
+    counts: ["dibuat", "diterima", "selesai", "dibatalkan pelanggan", "habis waktu", "ditolak", "terbuka",
+        "dibuat", "lunas", "kedaluwarsa", "menunggu", "pengiriman", "terkirim", "gagal"],
+    statuses: ["berjalan", "berhenti…", "dihentikan", "selesai", "gagal"],
 };
 
 fn words(l: Locale) -> &'static Words {
@@ -260,7 +273,7 @@ fn rows(w: &Words, list: &[Scenario]) -> Markup {
             tr data-scenario=(s.id) {
                 td { a href={"/console/scenarios/" (s.id)} { code { (s.id[..8.min(s.id.len())]) } } }
                 td { (s.name) " · " code { (s.outlet_id) } }
-                td { span.badge { (s.status) } }
+                td { span.badge data-status=(s.status) { (status_label(w, &s.status)) } }
                 td { (progress_text(s)) }
                 td { (s.started_at) }
             }
@@ -393,23 +406,44 @@ async fn start(
     }
 }
 
+/// `n label · n label · …` of the summary, labels by index into [`Words::counts`].
+fn counts(w: &Words, items: &[(i64, usize)]) -> String {
+    items
+        .iter()
+        .map(|(n, i)| format!("{n} {}", w.counts.get(*i).copied().unwrap_or("")))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The status in the page's language.
+fn status_label<'a>(w: &Words, status: &'a str) -> &'a str {
+    const KEYS: [&str; 5] = ["running", "stopping", "stopped", "finished", "failed"];
+    match KEYS.iter().position(|k| *k == status) {
+        Some(i) => w.statuses[i],
+        None => status,
+    }
+}
+
 fn summary_section(w: &Words, sc: &Scenario) -> Markup {
+    let ms = |v: Option<i64>| v.map(|v| format!("{v} ms")).unwrap_or_else(|| "–".into());
     html! {
         section #scenario-summary aria-live="polite" {
             dl {
-                dt { (w.status) } dd #scenario-status { span.badge { (sc.status) } @if let Some(r) = &sc.reason { " " (r) } }
+                dt { (w.status) } dd #scenario-status { span.badge data-status=(sc.status) { (status_label(w, &sc.status)) } @if let Some(r) = &sc.reason { " " (r) } }
                 dt { (w.progress) } dd { (progress_text(sc)) }
                 @if let Some(sum) = &sc.summary {
                     @let o = &sum.orders;
                     dt { (w.orders) } dd #summary-orders {
-                        (o.placed) " placed · " (o.accepted) " accepted · " (o.completed) " completed · "
-                        (o.cancelled_by_customer) " cancelled by customers · " (o.timed_out) " timed out · " (o.rejected) " rejected · " (o.open) " open"
+                        (counts(w, &[(o.placed, 0), (o.accepted, 1), (o.completed, 2), (o.cancelled_by_customer, 3), (o.timed_out, 4), (o.rejected, 5), (o.open, 6)]))
                     }
                     @let p = &sum.payments;
-                    dt { (w.payments) } dd { (p.created) " created · " (p.settled) " settled · " (p.expired) " expired · " (p.pending) " pending" }
+                    dt { (w.payments) } dd { (counts(w, &[(p.created, 7), (p.settled, 8), (p.expired, 9), (p.pending, 10)])) }
                     @let h = &sum.webhooks;
-                    dt { (w.webhooks) } dd #summary-webhooks { (h.deliveries) " deliveries · " (h.delivered) " delivered · " (h.failed) " failed · " (h.pending) " pending · " (h.attempts) " attempts" }
-                    dt { (w.answer_times) } dd { "p50 " (h.p50_ms.map(|v| format!("{v} ms")).unwrap_or_else(|| "–".into())) " · p99 " (h.p99_ms.map(|v| format!("{v} ms")).unwrap_or_else(|| "–".into())) }
+                    dt { (w.webhooks) } dd #summary-webhooks {
+                        (counts(w, &[(h.deliveries, 11), (h.delivered, 12), (h.failed, 13), (h.pending, 10)]))
+                        " · " (h.attempts) " " (w.attempts)
+                    }
+                    dt { (w.answer_times) } dd { "p50 " (ms(h.p50_ms)) " · p99 " (ms(h.p99_ms)) }
                     @if !h.failures.is_empty() {
                         dt { (w.failures) } dd { @for (k, n) in &h.failures { code { (k) } " " (n) " " } }
                     }

@@ -170,13 +170,7 @@ impl Api {
         let reason = if e.is_timeout() {
             "it did not answer in time".to_string()
         } else if e.is_connect() {
-            let mut source: Option<&dyn std::error::Error> = Some(e);
-            let mut last = e.to_string();
-            while let Some(s) = source {
-                last = s.to_string();
-                source = s.source();
-            }
-            last
+            root_cause(e)
         } else {
             e.to_string()
         };
@@ -249,4 +243,15 @@ impl Api {
         }
         CliError::new(kind, format!("{text} (HTTP {code})"))
     }
+}
+
+/// The innermost cause of a transport error, e.g. `Connection refused (os error 111)`.
+pub fn root_cause(e: &reqwest::Error) -> String {
+    let mut last = e.to_string();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = source {
+        last = s.to_string();
+        source = s.source();
+    }
+    last
 }

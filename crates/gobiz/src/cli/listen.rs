@@ -295,7 +295,7 @@ impl Session {
             Ok(resp) => {
                 let status = resp.status();
                 answer.status_code = Some(i64::from(status.as_u16()));
-                answer.response_body = body_prefix(resp).await;
+                answer.response_body = gobiz_webhooks::send::body_prefix(resp).await;
                 format!(
                     "{} {}",
                     status.as_u16(),
@@ -309,7 +309,7 @@ impl Session {
                 format!("timed out after {} ms", self.args.timeout_ms)
             }
             Err(e) => {
-                let reason = root_cause(&e);
+                let reason = super::client::root_cause(&e);
                 answer.error = Some(reason.clone());
                 format!("failed: {reason}")
             }
@@ -376,34 +376,6 @@ impl Session {
         }
         Ok(())
     }
-}
-
-/// The first 4 KiB of the app's answer (read for at most 200 ms).
-async fn body_prefix(mut resp: reqwest::Response) -> Option<String> {
-    const KEEP: usize = 4096;
-    let mut kept: Vec<u8> = Vec::new();
-    let read = async {
-        while let Ok(Some(chunk)) = resp.chunk().await {
-            let room = KEEP.saturating_sub(kept.len());
-            kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            if kept.len() >= KEEP {
-                break;
-            }
-        }
-    };
-    let _ = tokio::time::timeout(Duration::from_millis(200), read).await;
-    (!kept.is_empty()).then(|| String::from_utf8_lossy(&kept).into_owned())
-}
-
-/// The innermost cause of a transport error (e.g. `Connection refused (os error 111)`).
-fn root_cause(e: &reqwest::Error) -> String {
-    let mut last = e.to_string();
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    while let Some(s) = source {
-        last = s.to_string();
-        source = s.source();
-    }
-    last
 }
 
 /// Now, `HH:MM:SS` (UTC).

@@ -7,7 +7,7 @@ mod admin;
 mod chaos;
 mod duration;
 mod moka;
-mod orders;
+pub(crate) mod orders;
 mod payments;
 mod scenario;
 

@@ -282,27 +282,7 @@ fn basket(
 ) -> CliResult<Vec<Value>> {
     let all: Vec<_> = catalog.menus.iter().flat_map(|m| &m.menu_items).collect();
     if wanted.is_empty() {
-        let chosen: Vec<Value> = all
-            .iter()
-            .filter(|i| i.in_stock)
-            .take(2)
-            .map(|i| {
-                json!({
-                    "external_id": i.external_id,
-                    "quantity": 1,
-                    "variants": required_variants(catalog, &i.variant_category_ids),
-                })
-            })
-            .collect();
-        if chosen.is_empty() {
-            return Err(CliError::new(
-                crate::cli::Failure::Refused,
-                format!(
-                    "outlet {outlet} has no menu item in stock to order; push a menu first, or name items with --item"
-                ),
-            ));
-        }
-        return Ok(chosen);
+        return menu_basket(catalog, outlet, ", or name items with --item");
     }
     Ok(wanted
         .iter()
@@ -329,6 +309,37 @@ fn basket(
             item
         })
         .collect())
+}
+
+/// Up to two in-stock items of the menu, each with the fewest variants it requires (the
+/// basket `orders place` and `gobiz trigger` order when no item is named); `hint` ends the
+/// error of a menu with nothing in stock.
+pub(crate) fn menu_basket(
+    catalog: &CatalogReadModel,
+    outlet: &str,
+    hint: &str,
+) -> CliResult<Vec<Value>> {
+    let chosen: Vec<Value> = catalog
+        .menus
+        .iter()
+        .flat_map(|m| &m.menu_items)
+        .filter(|i| i.in_stock)
+        .take(2)
+        .map(|i| {
+            json!({
+                "external_id": i.external_id,
+                "quantity": 1,
+                "variants": required_variants(catalog, &i.variant_category_ids),
+            })
+        })
+        .collect();
+    if chosen.is_empty() {
+        return Err(CliError::new(
+            crate::cli::Failure::Refused,
+            format!("outlet {outlet} has no menu item in stock to order; push a menu first{hint}"),
+        ));
+    }
+    Ok(chosen)
 }
 
 /// The fewest in-stock variants each of the item's categories requires.

@@ -149,42 +149,10 @@ pub(super) async fn run(flow: &mut Flow, event: EventName) -> CliResult {
     advance(flow, &mut walk, OrderState::Completed, done).await
 }
 
-/// Up to two in-stock items of the menu, each with the fewest variants it requires.
+/// The menu basket of `gobiz sandbox orders place`.
 async fn basket(flow: &Flow) -> CliResult<Vec<Value>> {
     let catalog = menu(flow).await?;
-    let items: Vec<Value> = catalog
-        .menus
-        .iter()
-        .flat_map(|m| &m.menu_items)
-        .filter(|i| i.in_stock)
-        .take(2)
-        .map(|i| {
-            let mut variants = Vec::new();
-            for cid in &i.variant_category_ids {
-                if let Some(cat) = catalog.variant_categories.iter().find(|c| &c.id == cid) {
-                    let need = usize::try_from(cat.rules.selection.min_quantity).unwrap_or(0);
-                    variants.extend(
-                        cat.variants
-                            .iter()
-                            .filter(|v| v.in_stock)
-                            .take(need)
-                            .map(|v| json!({ "external_id": v.external_id })),
-                    );
-                }
-            }
-            json!({ "external_id": i.external_id, "quantity": 1, "variants": variants })
-        })
-        .collect();
-    if items.is_empty() {
-        return Err(CliError::new(
-            Failure::Refused,
-            format!(
-                "outlet {} has no menu item in stock to order; push a menu first",
-                flow.outlet.id
-            ),
-        ));
-    }
-    Ok(items)
+    crate::cli::sandbox::orders::menu_basket(&catalog, &flow.outlet.id, "")
 }
 
 async fn menu(flow: &Flow) -> CliResult<CatalogReadModel> {
