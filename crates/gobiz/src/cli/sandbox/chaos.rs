@@ -19,7 +19,7 @@ pub enum ChaosCommand {
     Show(PartnerArg),
     /// Set a partner's chaos (parts not given are off; the same seed replays the same decisions).
     ///
-    /// Example: gobiz sandbox chaos set --partner 7d9e… --duplicate 0.2 --reorder-window 5s --fail 0.3 --fail-status 503 --seed 42
+    /// Example: gobiz sandbox chaos set --duplicate 0.2 --reorder-window 5s --fail 0.3 --fail-status 503 --seed 42
     Set(SetArgs),
     /// Turn a partner's chaos off.
     ///
