@@ -12,8 +12,11 @@
 #     catalog body;
 #   - node oidc-provider, in memory, with one client_credentials client (client_secret_basic,
 #     one scope), the same id and secret as the gobiz demo client.
-# Workloads: GET v2/catalog of a 300-item catalog, GET linked-outlets, and a client-credentials
-# token request, each with `wrk -t1 -cC -dSs --latency`, the targets alternating (A B, then
+# Workloads: GET v2/catalog of a 300-item catalog, the small authenticated reads GET
+# linked-outlets and GET outlet info (client-credentials token) and GET token-info (a user
+# token of the demo merchant, from the authorization-code flow through the login pages, the
+# sandbox OTP and consent; minted anew each round, as the client-credentials one), and a
+# client-credentials token request, each with `wrk -t1 -cC -dSs --latency`, the targets alternating (A B, then
 # B A, ...) over N rounds, after 2 s of unrecorded warm-up per target. Prints per-run lines,
 # then one table of medians as markdown.
 #
@@ -149,6 +152,10 @@ start_gobiz() {
   GOBIZ_URL=$(wait_line $! "$log" "gobiz listening on ")
 }
 
+user_token() { # BASE: a user token of the demo merchant (authorization-code flow), for token-info
+  "$BIN/gobiz-bench" peers-setup --url "$1" --login-only | awk '$1=="user-token"{print $2}'
+}
+
 gobiz_token() { # BASE: a bearer token for the reads
   curl -fsS -u "$CLIENT_ID:$CLIENT_SECRET" --data-urlencode grant_type=client_credentials \
     --data-urlencode "scope=$READ_SCOPES" "$1/oauth2/token" \
@@ -161,9 +168,14 @@ GOBIZ_SQLITE=$GOBIZ_URL
 "$BIN/gobiz-bench" peers-setup --url "$GOBIZ_SQLITE" --out "$WORK/bodies" >"$WORK/setup.txt"
 CATALOG_PATH=$(awk '$1=="catalog"{print $2}' "$WORK/setup.txt")
 LINKED_PATH=$(awk '$1=="linked-outlets"{print $2}' "$WORK/setup.txt")
+OUTLET_PATH=$(awk '$1=="outlet-info"{print $2}' "$WORK/setup.txt")
+TOKENINFO_PATH=$(awk '$1=="token-info"{print $2}' "$WORK/setup.txt")
 CATALOG_BYTES=$(wc -c <"$WORK/bodies/catalog.json")
 LINKED_BYTES=$(wc -c <"$WORK/bodies/linked-outlets.json")
-say "catalog body $CATALOG_BYTES bytes, linked-outlets body $LINKED_BYTES bytes"
+OUTLET_BYTES=$(wc -c <"$WORK/bodies/outlet-info.json")
+TOKENINFO_BYTES=$(wc -c <"$WORK/bodies/token-info.json")
+USER_TTL=$(awk '$1=="user-token"{print $3}' "$WORK/setup.txt")
+say "bodies: catalog $CATALOG_BYTES bytes, linked-outlets $LINKED_BYTES, outlet info $OUTLET_BYTES, token-info $TOKENINFO_BYTES (user token for ${USER_TTL} s)"
 
 GOBIZ_PG=
 if [ -n "${GOBIZ_BENCH_POSTGRES_URL:-}" ]; then
@@ -171,12 +183,18 @@ if [ -n "${GOBIZ_BENCH_POSTGRES_URL:-}" ]; then
   start_gobiz pg "$GOBIZ_BENCH_POSTGRES_URL" --reset
   GOBIZ_PG=$GOBIZ_URL
   "$BIN/gobiz-bench" peers-setup --url "$GOBIZ_PG" --out "$WORK/bodies-pg" >/dev/null
+  for b in linked-outlets outlet-info token-info; do
+    cmp -s "$WORK/bodies/$b.json" "$WORK/bodies-pg/$b.json" \
+      || die "gobiz answers $b differently on PostgreSQL and on SQLite (the baseline serves the SQLite bytes)"
+  done
 fi
 
 say "starting the bare axum baseline"
 "$BIN/gobiz-bench" peers-baseline \
   --route "$CATALOG_PATH=$WORK/bodies/catalog.json" \
-  --route "$LINKED_PATH=$WORK/bodies/linked-outlets.json" >"$WORK/bare.log" 2>&1 &
+  --route "$LINKED_PATH=$WORK/bodies/linked-outlets.json" \
+  --route "$OUTLET_PATH=$WORK/bodies/outlet-info.json" \
+  --route "$TOKENINFO_PATH=$WORK/bodies/token-info.json" >"$WORK/bare.log" 2>&1 &
 PIDS+=($!)
 BARE=$(wait_line $! "$WORK/bare.log" "baseline listening on ")
 
@@ -211,7 +229,10 @@ else
     || die "Prism's catalog differs from gobiz's"
   PRISM_SAME="same JSON, $(wc -c <"$WORK/prism-catalog.json") bytes"
 fi
-curl -fsS "$BARE$CATALOG_PATH" | cmp -s - "$WORK/bodies/catalog.json" || die "the baseline's catalog differs from gobiz's"
+for b in "catalog $CATALOG_PATH" "linked-outlets $LINKED_PATH" "outlet-info $OUTLET_PATH" "token-info $TOKENINFO_PATH"; do
+  read -r name path <<<"$b"
+  curl -fsS "$BARE$path" | cmp -s - "$WORK/bodies/$name.json" || die "the baseline's $name differs from gobiz's"
+done
 for base in "$GOBIZ_SQLITE" "$OIDC"; do
   path=/oauth2/token; [ "$base" = "$OIDC" ] && path=/token
   curl -fsS -o /dev/null -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials -d "scope=$SCOPE" "$base$path" \
@@ -277,36 +298,52 @@ warm() {
 }
 say "warming every target up (2 s each, not recorded)"
 AUTH_SQLITE="Authorization: Bearer $(gobiz_token "$GOBIZ_SQLITE")"
+USER_SQLITE="Authorization: Bearer $(user_token "$GOBIZ_SQLITE")"
 warm - "$GOBIZ_SQLITE$CATALOG_PATH" -H "$AUTH_SQLITE"
 warm - "$GOBIZ_SQLITE$LINKED_PATH" -H "$AUTH_SQLITE"
+warm - "$GOBIZ_SQLITE$OUTLET_PATH" -H "$AUTH_SQLITE"
+warm - "$GOBIZ_SQLITE$TOKENINFO_PATH" -H "$USER_SQLITE"
 warm - "$GOBIZ_SQLITE/oauth2/token" -s "$TOKEN_LUA"
 if [ -n "$GOBIZ_PG" ]; then
   AUTH_PG="Authorization: Bearer $(gobiz_token "$GOBIZ_PG")"
+  USER_PG="Authorization: Bearer $(user_token "$GOBIZ_PG")"
   warm - "$GOBIZ_PG$CATALOG_PATH" -H "$AUTH_PG"
   warm - "$GOBIZ_PG$LINKED_PATH" -H "$AUTH_PG"
+  warm - "$GOBIZ_PG$OUTLET_PATH" -H "$AUTH_PG"
+  warm - "$GOBIZ_PG$TOKENINFO_PATH" -H "$USER_PG"
   warm - "$GOBIZ_PG/oauth2/token" -s "$TOKEN_LUA"
 fi
 warm - "$BARE$CATALOG_PATH"
 warm - "$BARE$LINKED_PATH"
+warm - "$BARE$OUTLET_PATH"
+warm - "$BARE$TOKENINFO_PATH"
 warm - "$PRISM$CATALOG_PATH" -H "Authorization: Bearer x"
 warm - "$OIDC/token" -s "$TOKEN_LUA"
 
 say "measuring: wrk $WRK_VERSION -t1 -c$CONNS -d${SECS}s, $ROUNDS rounds"
 for round in $(seq 1 "$ROUNDS"); do
   AUTH_SQLITE="Authorization: Bearer $(gobiz_token "$GOBIZ_SQLITE")"
+  USER_SQLITE="Authorization: Bearer $(user_token "$GOBIZ_SQLITE")"
   G_CATALOG=('measure gobiz-sqlite-catalog $round "$GOBIZ_SQLITE$CATALOG_PATH" -H "$AUTH_SQLITE"')
   G_LINKED=('measure gobiz-sqlite-linked $round "$GOBIZ_SQLITE$LINKED_PATH" -H "$AUTH_SQLITE"')
+  G_OUTLET=('measure gobiz-sqlite-outlet $round "$GOBIZ_SQLITE$OUTLET_PATH" -H "$AUTH_SQLITE"')
+  G_TOKENINFO=('measure gobiz-sqlite-tokeninfo $round "$GOBIZ_SQLITE$TOKENINFO_PATH" -H "$USER_SQLITE"')
   G_TOKEN=('measure gobiz-sqlite-token $round "$GOBIZ_SQLITE/oauth2/token" -s "$TOKEN_LUA"')
   if [ -n "$GOBIZ_PG" ]; then
     AUTH_PG="Authorization: Bearer $(gobiz_token "$GOBIZ_PG")"
+    USER_PG="Authorization: Bearer $(user_token "$GOBIZ_PG")"
     G_CATALOG+=('measure gobiz-pg-catalog $round "$GOBIZ_PG$CATALOG_PATH" -H "$AUTH_PG"')
     G_LINKED+=('measure gobiz-pg-linked $round "$GOBIZ_PG$LINKED_PATH" -H "$AUTH_PG"')
+    G_OUTLET+=('measure gobiz-pg-outlet $round "$GOBIZ_PG$OUTLET_PATH" -H "$AUTH_PG"')
+    G_TOKENINFO+=('measure gobiz-pg-tokeninfo $round "$GOBIZ_PG$TOKENINFO_PATH" -H "$USER_PG"')
     G_TOKEN+=('measure gobiz-pg-token $round "$GOBIZ_PG/oauth2/token" -s "$TOKEN_LUA"')
   fi
   in_order "$round" "${G_CATALOG[@]}" \
     'measure bare-catalog $round "$BARE$CATALOG_PATH"' \
     'measure prism-catalog $round "$PRISM$CATALOG_PATH" -H "Authorization: Bearer x"'
   in_order "$round" "${G_LINKED[@]}" 'measure bare-linked $round "$BARE$LINKED_PATH"'
+  in_order "$round" "${G_OUTLET[@]}" 'measure bare-outlet $round "$BARE$OUTLET_PATH"'
+  in_order "$round" "${G_TOKENINFO[@]}" 'measure bare-tokeninfo $round "$BARE$TOKENINFO_PATH"'
   in_order "$round" "${G_TOKEN[@]}" 'measure oidc-token $round "$OIDC/token" -s "$TOKEN_LUA"'
 done
 
@@ -337,10 +374,12 @@ for engine in sqlite pg; do
   row "\`GET v2/catalog\`, 300 items, $KIB KiB$on" "gobiz-$engine-catalog" "bare axum, same bytes" bare-catalog
   row "\`GET v2/catalog\`$on" "gobiz-$engine-catalog" "Prism $PRISM_VERSION mock, $PRISM_SAME" prism-catalog
   row "\`GET linked-outlets\` ($LINKED_BYTES bytes)$on" "gobiz-$engine-linked" "bare axum, same bytes" bare-linked
+  row "\`GET outlets/{id}/v1\` (outlet info, $OUTLET_BYTES bytes)$on" "gobiz-$engine-outlet" "bare axum, same bytes" bare-outlet
+  row "\`GET token-info\` ($TOKENINFO_BYTES bytes, user token)$on" "gobiz-$engine-tokeninfo" "bare axum, same bytes" bare-tokeninfo
   row "client-credentials token$on" "gobiz-$engine-token" "oidc-provider $OIDC_VERSION (in memory)" oidc-token
 done
 echo
-echo "req/s: median of the rounds; p50 / p99: medians of each run's wrk percentiles. gobiz on SQLite$([ -n "$GOBIZ_PG" ] && echo ' and PostgreSQL'), $BUILT, RUST_LOG=${GOBIZ_BENCH_RUST_LOG:-warn}; token: client_secret_basic, scope $SCOPE; Node $(node --version)."
+echo "req/s: median of the rounds; p50 / p99: medians of each run's wrk percentiles. gobiz on SQLite$([ -n "$GOBIZ_PG" ] && echo ' and PostgreSQL'), $BUILT, RUST_LOG=${GOBIZ_BENCH_RUST_LOG:-warn}; reads with a client-credentials token (scopes $READ_SCOPES), token-info with a user token (authorization code, scope openid $SCOPE); token: client_secret_basic, scope $SCOPE; Node $(node --version)."
 if [ -n "$FAILED_RUNS" ]; then
   echo
   echo "Failed requests (non-2xx, or wrk's socket errors such as its 2 s timeout; wrk counts them in req/s):$FAILED_RUNS"
