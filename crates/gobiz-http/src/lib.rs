@@ -20,9 +20,27 @@ use std::sync::Arc;
 
 pub use routes::app;
 
-/// Shared state of every handler.
+/// Shared state of every handler: one pointer, so that the extractors' clones of it cost one
+/// reference count instead of one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    /// Wraps the state the handlers share.
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+pub struct Shared {
     /// Use cases.
     pub services: Services,
     /// The sandbox admin bearer token.

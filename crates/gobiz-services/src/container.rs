@@ -6,7 +6,9 @@
 use crate::runtime::client_auth::ClientAuth;
 use crate::runtime::clock::AppClock;
 use crate::runtime::key_cache::KeyCache;
-use crate::runtime::memo::{CatalogMemo, ClientMemo, OutletMemo, PrincipalCache};
+use crate::runtime::memo::{
+    CatalogMemo, ClientMemo, LinkedOutletsMemo, OutletMemo, PrincipalCache, TokenInfoMemo,
+};
 use crate::runtime::otp::{LogAndSandboxSender, OtpSender};
 use crate::ServiceResult;
 use gobiz_domain::clock::Clock;
@@ -55,6 +57,10 @@ pub struct Services {
     pub principals: Arc<PrincipalCache>,
     /// Recent outlet access checks.
     pub outlet_memo: Arc<OutletMemo>,
+    /// Recently served pages of linked outlets.
+    pub linked_memo: Arc<LinkedOutletsMemo>,
+    /// Recently shown token infos.
+    pub token_info_memo: Arc<TokenInfoMemo>,
     /// Recently read OAuth clients.
     pub client_memo: Arc<ClientMemo>,
     /// The webhook engine (run by the binary; used here for immediate redeliveries).
@@ -85,6 +91,8 @@ impl Services {
             principals: Arc::new(PrincipalCache::default()),
             outlet_memo: Arc::new(OutletMemo::default()),
             client_memo: Arc::new(ClientMemo::default()),
+            linked_memo: Arc::new(LinkedOutletsMemo::default()),
+            token_info_memo: Arc::new(TokenInfoMemo::default()),
             catalog_memo: Arc::new(CatalogMemo::default()),
             config: Arc::new(config),
             client_auth: Arc::new(ClientAuth::default()),
@@ -94,10 +102,12 @@ impl Services {
         })
     }
 
-    /// Forgets this node's outlet, catalog and client memos (after a link, unlink, outlet
-    /// change or reset), so the change applies at once here.
+    /// Forgets this node's outlet, linked-outlets, token-info, catalog and client memos (after a link,
+    /// unlink, outlet change or reset), so the change applies at once here.
     pub fn forget_access(&self) {
         self.outlet_memo.clear();
+        self.linked_memo.clear();
+        self.token_info_memo.clear();
         self.catalog_memo.clear();
         self.client_memo.clear();
     }

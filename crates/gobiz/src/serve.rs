@@ -202,13 +202,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let dispatcher = services.dispatcher.clone();
     let timer_services = services.clone();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let state = AppState {
+    let state = AppState::new(gobiz_http::Shared {
         services,
         admin_token: admin.unwrap_or_default().into(),
         catalog_cache: Default::default(),
         console,
         stopping: stop_rx.clone(),
-    };
+    });
     let app = gobiz_http::app(state, sandbox);
     say(&format!("gobiz listening on http://{addr}"));
     tracing::info!(%addr, mode = %settings.mode, sandbox, "serving");

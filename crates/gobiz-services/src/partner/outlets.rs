@@ -6,6 +6,7 @@ use gobiz_domain::entities::Outlet;
 use gobiz_domain::ids::OutletId;
 use gobiz_domain::model::PartnerType;
 use gobiz_store::{links, outlets};
+use std::sync::Arc;
 
 /// One entry of `GET /integrations/partner/v1/linked-outlets`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,12 +39,28 @@ impl Page {
 
 impl Services {
     /// Facilitators: outlets linked for at least one product; direct: the merchant's outlets.
+    /// Served from [`crate::runtime::memo::LinkedOutletsMemo`] when this page was read in the
+    /// last second.
     pub async fn linked_outlets(
         &self,
         who: &Principal,
         page: Page,
-    ) -> ServiceResult<Vec<LinkedOutletView>> {
+    ) -> ServiceResult<Arc<[LinkedOutletView]>> {
         who.require_scope("partner:outlet:read")?;
+        let key = (who.partner.id.clone(), page.page, page.per);
+        if let Some(hit) = self.linked_memo.get(&key) {
+            return Ok(hit);
+        }
+        let read: Arc<[LinkedOutletView]> = self.read_linked_outlets(who, page).await?.into();
+        self.linked_memo.put(key, read.clone());
+        Ok(read)
+    }
+
+    async fn read_linked_outlets(
+        &self,
+        who: &Principal,
+        page: Page,
+    ) -> ServiceResult<Vec<LinkedOutletView>> {
         let mut conn = self.db.conn().await?;
         match (who.partner.kind, who.partner.merchant_id.as_deref()) {
             (PartnerType::Direct, Some(merchant_id)) => {

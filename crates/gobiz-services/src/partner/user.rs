@@ -88,8 +88,23 @@ impl Services {
     }
 
     /// `GET /integrations/partner/v1/token-info`.
-    pub async fn token_info(&self, who: &Principal) -> ServiceResult<TokenInfo> {
+    /// Served from [`crate::runtime::memo::TokenInfoMemo`] when this user's was read in the
+    /// last second.
+    pub async fn token_info(&self, who: &Principal) -> ServiceResult<std::sync::Arc<TokenInfo>> {
         require_any_scope(who, &["partner:outlet:read", "openid"])?;
+        if who.kind != TokenKind::User {
+            return Err(ServiceError::Forbidden(ROW3.into()));
+        }
+        let key = who.user_id.clone().unwrap_or_default();
+        if let Some(hit) = self.token_info_memo.get(&key) {
+            return Ok(hit);
+        }
+        let info = std::sync::Arc::new(self.read_token_info(who).await?);
+        self.token_info_memo.put(key, info.clone());
+        Ok(info)
+    }
+
+    async fn read_token_info(&self, who: &Principal) -> ServiceResult<TokenInfo> {
         let user = self.token_user(who).await?;
         let roles: Vec<Role> = Role::ALL
             .iter()

@@ -82,6 +82,16 @@ pub type ClientMemo = Memo<String, Option<Client>>;
 /// unlink, outlet update and reset.
 pub type OutletMemo = Memo<(String, String, Option<Product>), Option<(Outlet, bool)>>;
 
+/// Pages of `linked-outlets` served in the last second: (partner id, page, per) → the page.
+/// Forgotten on this node by every link, unlink, outlet creation or update and reset, like
+/// [`OutletMemo`]; another node's change shows within [`MEMO_TTL`].
+pub type LinkedOutletsMemo =
+    Memo<(String, u64, u64), std::sync::Arc<[crate::partner::outlets::LinkedOutletView]>>;
+
+/// What `token-info` showed in the last second, by user id. Users do not change once created;
+/// what they reach does, so [`crate::Services::forget_access`] forgets this too.
+pub type TokenInfoMemo = Memo<String, std::sync::Arc<crate::partner::user::TokenInfo>>;
+
 /// Catalog access checks of the last second, (partner id, outlet id) → access and version;
 /// forgotten on this node by every local catalog, stock or link change.
 pub type CatalogMemo = Memo<(String, String), Option<gobiz_store::catalogs::CatalogAccess>>;
