@@ -42,6 +42,10 @@ enum What {
     Soak(SoakBench),
     /// Console pages' latency over many orders and deliveries, and the live feed's memory.
     Console(ConsoleBench),
+    /// Fills a `serve --demo` database with many orders, deliveries and outlets (issue 20).
+    Load(load::LoadArgs),
+    /// p50 of five requests on a fresh and on a loaded database, and their query plans.
+    Scale(scale::ScaleArgs),
     /// For bench/peers/run.sh: push the 300-item catalog to a `serve --demo`, save the bodies.
     PeersSetup(peers::Setup),
     /// For bench/peers/run.sh: a bare axum handler serving saved bytes (the ceiling).
@@ -473,8 +477,10 @@ pub(crate) async fn client_token(
 
 mod catalog;
 mod console;
+mod load;
 mod moka;
 mod peers;
+mod scale;
 mod soak;
 mod token_flood;
 mod webhooks;
@@ -511,6 +517,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             report("POST /oauth2/token (client_credentials)", &t, stats);
         }
         What::TokenFlood(b) => token_flood::run(&http, &b).await?,
+        What::Load(l) => load::load(&http, &l.database_url, &l.admin_token, l.sizes).await?,
+        What::Scale(a) => scale::run(&http, &a).await?,
         What::LinkedOutlets(t) => {
             let s = start(&t.server).await?;
             let (id, secret) = fixture(&http, &s, &t).await?;

@@ -1,0 +1,495 @@
+//! `gobiz-bench scale` (issue 20, "flat at scale"): p50/p99 of five requests on a fresh
+//! `gobiz serve --demo` database, then again after [`crate::load`] has filled it, one request
+//! at a time after a warm-up:
+//! (a) `POST /oauth2/token` (client credentials), (b) the partner API's order accept,
+//! (c) `GET v2/catalog`, (d) the troubleshooting log `GET /integrations/partner/notifications`,
+//! (e) `GET /sandbox/v1/outlets/{id}/orders`.
+//! Both runs subscribe the demo partner to two order events at a loopback receiver (so an
+//! accept writes its event and delivery alike), and place the orders to accept first.
+//! Then the query plans: a server with every SQL statement logged serves a few requests of
+//! each kind and stays idle a moment (its background loops); each distinct statement is
+//! explained on the loaded database (SQLite `EXPLAIN QUERY PLAN` with NULL parameters,
+//! PostgreSQL `EXPLAIN` of the generic plan) and plans that read a table without an index
+//! (SQLite `SCAN t` without `USING … INDEX`, PostgreSQL `Seq Scan`) are flagged.
+
+use crate::load::{self, DemoServer, Engine, Sizes, EVENTS, SCOPES};
+use crate::{client_token, pct, token_ok};
+use serde_json::Value;
+use sqlx::{Connection, Row};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// `gobiz-bench scale` arguments.
+#[derive(clap::Args, Clone)]
+pub(crate) struct ScaleArgs {
+    /// Database (default: a fresh SQLite file); it must be new unless --skip-empty.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Admin token of the servers started here.
+    #[arg(long, default_value = "bench-admin-token")]
+    admin_token: String,
+    #[command(flatten)]
+    sizes: Sizes,
+    /// Timed requests per operation.
+    #[arg(long, default_value_t = 2000, value_parser = crate::positive_count, allow_negative_numbers = true)]
+    requests: usize,
+    /// Untimed requests per operation first.
+    #[arg(long, default_value_t = 200)]
+    warmup: usize,
+    /// No run on the fresh database (e.g. measuring a database loaded before).
+    #[arg(long)]
+    skip_empty: bool,
+    /// Do not load (the database was loaded before).
+    #[arg(long)]
+    skip_load: bool,
+}
+
+/// The operations, in the order they are measured (accept first: its orders fill the
+/// listing's page on the fresh database too).
+const OPS: [&str; 5] = [
+    "(a) POST /oauth2/token",
+    "(b) PUT …/orders/delivery/{n}/accepted",
+    "(c) GET …/v2/catalog",
+    "(d) GET /integrations/partner/notifications",
+    "(e) GET /sandbox/v1/outlets/{id}/orders",
+];
+
+/// p50 and p99 in ms, per operation.
+type Figures = Vec<(f64, f64)>;
+
+async fn timed<F, Fut>(label: &str, warmup: usize, n: usize, mut f: F) -> anyhow::Result<(f64, f64)>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for i in 0..warmup {
+        anyhow::ensure!(f(i).await, "{label}: warm-up request {i} failed");
+    }
+    let mut lat = Vec::with_capacity(n);
+    let mut failed = 0;
+    for i in warmup..warmup + n {
+        let t0 = Instant::now();
+        if f(i).await {
+            lat.push(t0.elapsed().as_micros() as u64);
+        } else {
+            failed += 1;
+        }
+    }
+    anyhow::ensure!(failed == 0, "{label}: {failed} of {n} requests failed");
+    lat.sort_unstable();
+    Ok((pct(&lat, 0.5), pct(&lat, 0.99)))
+}
+
+async fn get_ok(http: &reqwest::Client, url: &str, bearer: &str) -> bool {
+    match http.get(url).bearer_auth(bearer).send().await {
+        Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Places `n` orders in the outlet, 4 at a time: their numbers.
+async fn place_many(
+    http: &reqwest::Client,
+    s: &DemoServer,
+    admin: &str,
+    n: usize,
+) -> anyhow::Result<Vec<String>> {
+    let mut numbers = Vec::with_capacity(n);
+    while numbers.len() < n {
+        let k = 4.min(n - numbers.len());
+        let placed = futures_util::future::join_all(
+            (0..k).map(|_| load::place(http, &s.base, admin, &s.outlet)),
+        )
+        .await;
+        for p in placed {
+            numbers.push(p?);
+        }
+    }
+    Ok(numbers)
+}
+
+/// Measures (a)–(e) on the server `s`, `warmup` + `n` requests each.
+async fn measure(
+    http: &reqwest::Client,
+    s: &DemoServer,
+    admin: &str,
+    warmup: usize,
+    n: usize,
+) -> anyhow::Result<Figures> {
+    let token = client_token(http, &s.base, &s.client_id, &s.client_secret, SCOPES).await?;
+    let hook = load::receiver().await?;
+    let mut subs = Vec::new();
+    for e in EVENTS {
+        subs.push(load::subscribe_id(http, &s.base, &token, e, &hook).await?);
+    }
+    let mut out = Vec::new();
+    let url = format!("{}/oauth2/token", s.base);
+    out.push(
+        timed(OPS[0], warmup, n, |_| {
+            token_ok(http, &url, &s.client_id, &s.client_secret)
+        })
+        .await?,
+    );
+    load::acceptance(http, &s.base, admin, &s.outlet, "manual").await?;
+    let t0 = Instant::now();
+    let numbers = place_many(http, s, admin, warmup + n).await?;
+    println!(
+        "  placed {} orders to accept in {:.1} s",
+        numbers.len(),
+        t0.elapsed().as_secs_f64()
+    );
+    out.push(
+        timed(OPS[1], warmup, n, |i| {
+            load::accept(http, &s.base, &token, &s.outlet, &numbers[i])
+        })
+        .await?,
+    );
+    load::acceptance(http, &s.base, admin, &s.outlet, "auto_accept").await?;
+    let url = format!(
+        "{}/integrations/gofood/outlets/{}/v2/catalog",
+        s.base, s.outlet
+    );
+    out.push(timed(OPS[2], warmup, n, |_| get_ok(http, &url, &token)).await?);
+    let url = format!(
+        "{}/integrations/partner/notifications?entity_id={}",
+        s.base, numbers[0]
+    );
+    let v: Value = http
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let found = v["data"]["notifications"].as_array().map_or(0, Vec::len);
+    println!(
+        "  troubleshooting log of {}: {found} deliveries",
+        numbers[0]
+    );
+    out.push(timed(OPS[3], warmup, n, |_| get_ok(http, &url, &token)).await?);
+    let url = format!("{}/sandbox/v1/outlets/{}/orders", s.base, s.outlet);
+    out.push(timed(OPS[4], warmup, n, |_| get_ok(http, &url, admin)).await?);
+    for id in subs {
+        load::unsubscribe(http, &s.base, &token, &id).await?;
+    }
+    Ok(out)
+}
+
+async fn phase(
+    http: &reqwest::Client,
+    url: &str,
+    a: &ScaleArgs,
+    name: &str,
+) -> anyhow::Result<Figures> {
+    println!("{name}: starting gobiz serve --demo");
+    let s = load::start_demo(url, &a.admin_token, None).await?;
+    let r = measure(http, &s, &a.admin_token, a.warmup, a.requests).await;
+    s.stop().await;
+    let f = r?;
+    for (op, (p50, p99)) in OPS.iter().zip(&f) {
+        println!("  {op:<46} p50 {p50:>7.2} ms  p99 {p99:>7.2} ms");
+    }
+    Ok(f)
+}
+
+/// Runs the whole benchmark (see the module doc).
+pub(crate) async fn run(http: &reqwest::Client, a: &ScaleArgs) -> anyhow::Result<()> {
+    let url = match &a.database_url {
+        Some(u) => u.clone(),
+        None => {
+            let dir =
+                std::env::temp_dir().join(format!("gobiz-scale-{}", uuid::Uuid::new_v4().simple()));
+            std::fs::create_dir_all(&dir)?;
+            format!("sqlite://{}/gobiz.db?mode=rwc", dir.display())
+        }
+    };
+    println!("database: {url}");
+    let empty = if a.skip_empty {
+        None
+    } else {
+        Some(phase(http, &url, a, "empty database").await?)
+    };
+    if !a.skip_load {
+        load::load(http, &url, &a.admin_token, a.sizes).await?;
+    }
+    let loaded = phase(http, &url, a, "loaded database").await?;
+    println!(
+        "\n{} requests per operation, one at a time, after {} warm-up requests; times in ms",
+        a.requests, a.warmup
+    );
+    println!(
+        "{:<46} {:>10} {:>10} {:>11} {:>11} {:>7}",
+        "operation", "p50 empty", "p99 empty", "p50 loaded", "p99 loaded", "ratio"
+    );
+    for (i, op) in OPS.iter().enumerate() {
+        let (l50, l99) = loaded[i];
+        match &empty {
+            Some(e) => {
+                let (e50, e99) = e[i];
+                println!(
+                    "{op:<46} {e50:>10.2} {e99:>10.2} {l50:>11.2} {l99:>11.2} {:>6.2}x",
+                    l50 / e50.max(1e-6)
+                );
+            }
+            None => println!(
+                "{op:<46} {:>10} {:>10} {l50:>11.2} {l99:>11.2} {:>7}",
+                "-", "-", "-"
+            ),
+        }
+    }
+    plans(http, &url, &a.admin_token).await
+}
+
+/// The distinct SQL statements logged in `log[from..to]` (JSON lines of `sqlx::query`).
+fn statements(log: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in log.lines() {
+        let Ok(v) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        if v["target"] != "sqlx::query" {
+            continue;
+        }
+        let full = v["db.statement"].as_str().unwrap_or("").trim();
+        let sql = if full.is_empty() {
+            v["summary"].as_str().unwrap_or("").trim()
+        } else {
+            full
+        };
+        let sql = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        let head = sql.to_ascii_uppercase();
+        let skip = [
+            "PRAGMA",
+            "BEGIN",
+            "COMMIT",
+            "ROLLBACK",
+            "SAVEPOINT",
+            "RELEASE",
+            "SET ",
+        ];
+        if sql.is_empty() || skip.iter().any(|p| head.starts_with(p)) {
+            continue;
+        }
+        if !out.contains(&sql) {
+            out.push(sql);
+        }
+    }
+    out
+}
+
+/// Explains `sql` on `c`: the plan's lines.
+async fn explain(
+    c: &mut sqlx::AnyConnection,
+    engine: Engine,
+    sql: &str,
+) -> anyhow::Result<Vec<String>> {
+    match engine {
+        Engine::Sqlite => {
+            let text = format!("EXPLAIN QUERY PLAN {sql}");
+            let mut q = sqlx::query(&text);
+            for _ in 0..sql.matches('?').count() {
+                q = q.bind(None::<String>);
+            }
+            let rows = q.fetch_all(&mut *c).await?;
+            rows.iter()
+                .map(|r| Ok(r.try_get::<String, _>(3)?))
+                .collect()
+        }
+        Engine::Postgres => {
+            let params = (1..=99)
+                .take_while(|i| sql.contains(&format!("${i}")))
+                .count();
+            let _ = sqlx::query("DEALLOCATE bench_plan").execute(&mut *c).await;
+            let prepare = format!("PREPARE bench_plan AS {sql}");
+            sqlx::query(&prepare).execute(&mut *c).await?;
+            let args = vec!["NULL"; params].join(", ");
+            let call = if params == 0 {
+                "EXPLAIN EXECUTE bench_plan".to_string()
+            } else {
+                format!("EXPLAIN EXECUTE bench_plan({args})")
+            };
+            let rows = sqlx::query(&call).fetch_all(&mut *c).await?;
+            let _ = sqlx::query("DEALLOCATE bench_plan").execute(&mut *c).await;
+            rows.iter()
+                .map(|r| Ok(r.try_get::<String, _>(0)?))
+                .collect()
+        }
+    }
+}
+
+/// Whether a plan line reads a whole table without an index.
+fn full_scan(engine: Engine, line: &str) -> bool {
+    let l = line.trim();
+    match engine {
+        Engine::Sqlite => {
+            l.starts_with("SCAN ") && !l.contains("USING") && !l.contains("CONSTANT ROW")
+        }
+        Engine::Postgres => l.contains("Seq Scan"),
+    }
+}
+
+/// Logs every statement of a few requests of each kind and of the idle server, then
+/// explains them on the database; flags full scans.
+async fn plans(http: &reqwest::Client, url: &str, admin: &str) -> anyhow::Result<()> {
+    let engine = Engine::of(url)?;
+    let log: PathBuf =
+        std::env::temp_dir().join(format!("gobiz-scale-{}.log", uuid::Uuid::new_v4().simple()));
+    let s = load::start_demo(url, admin, Some(&log)).await?;
+    let mut windows: Vec<(&str, u64, u64)> = Vec::new();
+    let size = || std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
+    let settle = || tokio::time::sleep(Duration::from_millis(400));
+    let result = async {
+        let token = client_token(http, &s.base, &s.client_id, &s.client_secret, SCOPES).await?;
+        let hook = load::receiver().await?;
+        let mut subs = Vec::new();
+        for e in EVENTS {
+            subs.push(load::subscribe_id(http, &s.base, &token, e, &hook).await?);
+        }
+        settle().await;
+        let mut at = size();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        windows.push((
+            "background (idle server: timers, dispatcher, …)",
+            at,
+            size(),
+        ));
+        at = size();
+        for _ in 0..3 {
+            token_ok(
+                http,
+                &format!("{}/oauth2/token", s.base),
+                &s.client_id,
+                &s.client_secret,
+            )
+            .await;
+        }
+        settle().await;
+        windows.push((OPS[0], at, size()));
+        load::acceptance(http, &s.base, admin, &s.outlet, "manual").await?;
+        settle().await;
+        at = size();
+        let numbers = place_many(http, &s, admin, 3).await?;
+        settle().await;
+        windows.push(("(setup) POST /sandbox/v1/outlets/{id}/orders", at, size()));
+        at = size();
+        for n in &numbers {
+            load::accept(http, &s.base, &token, &s.outlet, n).await;
+        }
+        settle().await;
+        windows.push((OPS[1], at, size()));
+        load::acceptance(http, &s.base, admin, &s.outlet, "auto_accept").await?;
+        settle().await;
+        at = size();
+        for _ in 0..3 {
+            get_ok(
+                http,
+                &format!(
+                    "{}/integrations/gofood/outlets/{}/v2/catalog",
+                    s.base, s.outlet
+                ),
+                &token,
+            )
+            .await;
+        }
+        settle().await;
+        windows.push((OPS[2], at, size()));
+        at = size();
+        for _ in 0..3 {
+            get_ok(
+                http,
+                &format!(
+                    "{}/integrations/partner/notifications?entity_id={}",
+                    s.base, numbers[0]
+                ),
+                &token,
+            )
+            .await;
+        }
+        settle().await;
+        windows.push((OPS[3], at, size()));
+        at = size();
+        for _ in 0..3 {
+            get_ok(
+                http,
+                &format!("{}/sandbox/v1/outlets/{}/orders", s.base, s.outlet),
+                admin,
+            )
+            .await;
+        }
+        settle().await;
+        windows.push((OPS[4], at, size()));
+        for id in subs {
+            load::unsubscribe(http, &s.base, &token, &id).await?;
+        }
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    s.stop().await;
+    result?;
+    let text = std::fs::read(&log)?;
+    let _ = std::fs::remove_file(&log);
+    // statement → the windows it was seen in.
+    let mut seen: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    let background: Vec<String> = {
+        let (_, a, b) = windows[0];
+        statements(&String::from_utf8_lossy(&text[a as usize..b as usize]))
+    };
+    for (name, a, b) in &windows {
+        let part = String::from_utf8_lossy(&text[*a as usize..(*b as usize).min(text.len())]);
+        for sql in statements(&part) {
+            if *name != windows[0].0 && background.contains(&sql) {
+                continue;
+            }
+            if !seen.contains_key(&sql) {
+                order.push(sql.clone());
+            }
+            let e = seen.entry(sql).or_default();
+            if !e.contains(name) {
+                e.push(name);
+            }
+        }
+    }
+    let mut c = load::connect(url).await?;
+    if engine == Engine::Postgres {
+        sqlx::query("SET plan_cache_mode = force_generic_plan")
+            .execute(&mut c)
+            .await?;
+    }
+    println!(
+        "\nquery plans on the loaded database ({} distinct statements; {}):",
+        order.len(),
+        match engine {
+            Engine::Sqlite => "EXPLAIN QUERY PLAN, parameters NULL",
+            Engine::Postgres =>
+                "EXPLAIN of the generic plan (plan_cache_mode = force_generic_plan)",
+        }
+    );
+    let mut flagged = Vec::new();
+    for sql in &order {
+        let by = seen[sql].join("; ");
+        match explain(&mut c, engine, sql).await {
+            Ok(lines) => {
+                let bad = lines.iter().any(|l| full_scan(engine, l));
+                println!("\n{} [{by}]\n  {sql}", if bad { "FULL SCAN" } else { "ok" });
+                for l in &lines {
+                    println!("    {l}");
+                }
+                if bad {
+                    flagged.push((sql.clone(), by, lines));
+                }
+            }
+            Err(e) => println!("\nnot explained [{by}]: {e:#}\n  {sql}"),
+        }
+    }
+    println!("\n{} plan(s) with a full table scan:", flagged.len());
+    for (sql, by, lines) in &flagged {
+        println!("- [{by}] {sql}");
+        for l in lines.iter().filter(|l| full_scan(engine, l)) {
+            println!("    {}", l.trim());
+        }
+    }
+    let _ = c.close().await;
+    Ok(())
+}
