@@ -17,7 +17,7 @@ use crate::{client_token, pct, token_ok};
 use serde_json::Value;
 use sqlx::{Connection, Row};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// `gobiz-bench scale` arguments.
@@ -43,6 +43,10 @@ pub(crate) struct ScaleArgs {
     /// Do not load (the database was loaded before).
     #[arg(long)]
     skip_load: bool,
+    /// PostgreSQL's server log: with it readable, the plans PostgreSQL really executed are
+    /// taken from `auto_explain` (set on the database for the plan run only).
+    #[arg(long, default_value = "/var/log/postgresql/postgresql-15-main.log")]
+    pg_log: PathBuf,
 }
 
 /// The operations, in the order they are measured (accept first: its orders fill the
@@ -238,7 +242,62 @@ pub(crate) async fn run(http: &reqwest::Client, a: &ScaleArgs) -> anyhow::Result
             ),
         }
     }
-    plans(http, &url, &a.admin_token).await
+    plans(http, &url, &a.admin_token, &a.pg_log).await
+}
+
+/// Turns `auto_explain` on (every statement's plan logged) or off for the database.
+async fn auto_explain(url: &str, on: bool) -> anyhow::Result<()> {
+    let mut c = load::connect(url).await?;
+    let db: String = sqlx::query("SELECT CAST(current_database() AS TEXT)")
+        .fetch_one(&mut c)
+        .await?
+        .try_get(0)?;
+    let sql = if on {
+        vec![
+            format!("ALTER DATABASE \"{db}\" SET session_preload_libraries = 'auto_explain'"),
+            format!("ALTER DATABASE \"{db}\" SET auto_explain.log_min_duration = 0"),
+        ]
+    } else {
+        vec![
+            format!("ALTER DATABASE \"{db}\" RESET session_preload_libraries"),
+            format!("ALTER DATABASE \"{db}\" RESET auto_explain.log_min_duration"),
+        ]
+    };
+    for q in &sql {
+        sqlx::query(q).execute(&mut c).await?;
+    }
+    c.close().await?;
+    Ok(())
+}
+
+/// The plans `auto_explain` logged in `log` (PostgreSQL's server log from some offset):
+/// statement (whitespace collapsed) → the last plan logged for it.
+fn executed_plans(log: &str) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    let mut lines = log.lines().peekable();
+    while let Some(line) = lines.next() {
+        if !(line.contains(" LOG:  duration: ") && line.trim_end().ends_with("plan:")) {
+            continue;
+        }
+        let mut body = Vec::new();
+        while let Some(next) = lines.peek() {
+            if next.starts_with('\t') || next.starts_with(' ') {
+                body.push(lines.next().unwrap_or_default().trim_end().to_string());
+            } else {
+                break;
+            }
+        }
+        let Some(text) = body
+            .first()
+            .and_then(|l| l.trim().strip_prefix("Query Text: "))
+        else {
+            continue;
+        };
+        let sql = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let plan = body[1..].iter().map(|l| l.replacen('\t', "", 1)).collect();
+        out.insert(sql, plan);
+    }
+    out
 }
 
 /// The distinct SQL statements logged in `log[from..to]` (JSON lines of `sqlx::query`).
@@ -283,6 +342,7 @@ async fn explain(
     c: &mut sqlx::AnyConnection,
     engine: Engine,
     sql: &str,
+    nth: usize,
 ) -> anyhow::Result<Vec<String>> {
     match engine {
         Engine::Sqlite => {
@@ -300,17 +360,19 @@ async fn explain(
             let params = (1..=99)
                 .take_while(|i| sql.contains(&format!("${i}")))
                 .count();
-            let _ = sqlx::query("DEALLOCATE bench_plan").execute(&mut *c).await;
-            let prepare = format!("PREPARE bench_plan AS {sql}");
+            let name = format!("bench_plan_{nth}");
+            let prepare = format!("PREPARE {name} AS {sql}");
             sqlx::query(&prepare).execute(&mut *c).await?;
             let args = vec!["NULL"; params].join(", ");
             let call = if params == 0 {
-                "EXPLAIN EXECUTE bench_plan".to_string()
+                format!("EXPLAIN EXECUTE {name}")
             } else {
-                format!("EXPLAIN EXECUTE bench_plan({args})")
+                format!("EXPLAIN EXECUTE {name}({args})")
             };
-            let rows = sqlx::query(&call).fetch_all(&mut *c).await?;
-            let _ = sqlx::query("DEALLOCATE bench_plan").execute(&mut *c).await;
+            let rows = sqlx::query(&call).fetch_all(&mut *c).await;
+            let dealloc = format!("DEALLOCATE {name}");
+            let _ = sqlx::query(&dealloc).execute(&mut *c).await;
+            let rows = rows?;
             rows.iter()
                 .map(|r| Ok(r.try_get::<String, _>(0)?))
                 .collect()
@@ -331,8 +393,26 @@ fn full_scan(engine: Engine, line: &str) -> bool {
 
 /// Logs every statement of a few requests of each kind and of the idle server, then
 /// explains them on the database; flags full scans.
-async fn plans(http: &reqwest::Client, url: &str, admin: &str) -> anyhow::Result<()> {
+async fn plans(
+    http: &reqwest::Client,
+    url: &str,
+    admin: &str,
+    pg_log: &Path,
+) -> anyhow::Result<()> {
     let engine = Engine::of(url)?;
+    let pg_from = match engine {
+        Engine::Postgres => match std::fs::metadata(pg_log) {
+            Ok(m) => {
+                auto_explain(url, true).await?;
+                Some(m.len())
+            }
+            Err(e) => {
+                println!("\n{}: {e}; no executed plans", pg_log.display());
+                None
+            }
+        },
+        Engine::Sqlite => None,
+    };
     let log: PathBuf =
         std::env::temp_dir().join(format!("gobiz-scale-{}.log", uuid::Uuid::new_v4().simple()));
     let s = load::start_demo(url, admin, Some(&log)).await?;
@@ -355,7 +435,7 @@ async fn plans(http: &reqwest::Client, url: &str, admin: &str) -> anyhow::Result
             size(),
         ));
         at = size();
-        for _ in 0..3 {
+        for _ in 0..8 {
             token_ok(
                 http,
                 &format!("{}/oauth2/token", s.base),
@@ -369,7 +449,7 @@ async fn plans(http: &reqwest::Client, url: &str, admin: &str) -> anyhow::Result
         load::acceptance(http, &s.base, admin, &s.outlet, "manual").await?;
         settle().await;
         at = size();
-        let numbers = place_many(http, &s, admin, 3).await?;
+        let numbers = place_many(http, &s, admin, 8).await?;
         settle().await;
         windows.push(("(setup) POST /sandbox/v1/outlets/{id}/orders", at, size()));
         at = size();
@@ -381,7 +461,7 @@ async fn plans(http: &reqwest::Client, url: &str, admin: &str) -> anyhow::Result
         load::acceptance(http, &s.base, admin, &s.outlet, "auto_accept").await?;
         settle().await;
         at = size();
-        for _ in 0..3 {
+        for _ in 0..8 {
             get_ok(
                 http,
                 &format!(
@@ -395,7 +475,7 @@ async fn plans(http: &reqwest::Client, url: &str, admin: &str) -> anyhow::Result
         settle().await;
         windows.push((OPS[2], at, size()));
         at = size();
-        for _ in 0..3 {
+        for _ in 0..8 {
             get_ok(
                 http,
                 &format!(
@@ -409,7 +489,7 @@ async fn plans(http: &reqwest::Client, url: &str, admin: &str) -> anyhow::Result
         settle().await;
         windows.push((OPS[3], at, size()));
         at = size();
-        for _ in 0..3 {
+        for _ in 0..8 {
             get_ok(
                 http,
                 &format!("{}/sandbox/v1/outlets/{}/orders", s.base, s.outlet),
@@ -426,6 +506,16 @@ async fn plans(http: &reqwest::Client, url: &str, admin: &str) -> anyhow::Result
     }
     .await;
     s.stop().await;
+    let executed = match pg_from {
+        Some(from) => {
+            auto_explain(url, false).await?;
+            let all = std::fs::read(pg_log)?;
+            executed_plans(&String::from_utf8_lossy(
+                &all[(from as usize).min(all.len())..],
+            ))
+        }
+        None => BTreeMap::new(),
+    };
     result?;
     let text = std::fs::read(&log)?;
     let _ = std::fs::remove_file(&log);
@@ -466,18 +556,46 @@ async fn plans(http: &reqwest::Client, url: &str, admin: &str) -> anyhow::Result
                 "EXPLAIN of the generic plan (plan_cache_mode = force_generic_plan)",
         }
     );
+    if engine == Engine::Postgres {
+        println!(
+            "(and the plan PostgreSQL executed last for it, from auto_explain: {} found)",
+            executed.len()
+        );
+    }
     let mut flagged = Vec::new();
-    for sql in &order {
+    for (nth, sql) in order.iter().enumerate() {
         let by = seen[sql].join("; ");
-        match explain(&mut c, engine, sql).await {
+        let ran = executed.get(sql);
+        match explain(&mut c, engine, sql, nth).await {
             Ok(lines) => {
                 let bad = lines.iter().any(|l| full_scan(engine, l));
-                println!("\n{} [{by}]\n  {sql}", if bad { "FULL SCAN" } else { "ok" });
+                let ran_bad = ran.is_some_and(|p| p.iter().any(|l| full_scan(engine, l)));
+                let verdict = match (bad, ran_bad) {
+                    (false, false) => "ok",
+                    (true, true) => "FULL SCAN",
+                    (true, false) if ran.is_some() => "FULL SCAN in the generic plan only",
+                    (true, false) => "FULL SCAN",
+                    (false, true) => "FULL SCAN as executed",
+                };
+                println!("\n{verdict} [{by}]\n  {sql}");
+                if engine == Engine::Postgres {
+                    println!("  generic plan:");
+                }
                 for l in &lines {
                     println!("    {l}");
                 }
-                if bad {
-                    flagged.push((sql.clone(), by, lines));
+                if let Some(p) = ran {
+                    println!("  executed (auto_explain):");
+                    for l in p {
+                        println!("    {l}");
+                    }
+                }
+                if bad || ran_bad {
+                    let mut shown: Vec<String> = lines.clone();
+                    if let Some(p) = ran {
+                        shown.extend(p.iter().map(|l| format!("(executed) {}", l.trim())));
+                    }
+                    flagged.push((format!("{verdict}: {sql}"), by, shown));
                 }
             }
             Err(e) => println!("\nnot explained [{by}]: {e:#}\n  {sql}"),
