@@ -29,7 +29,8 @@ const TEMPLATES: usize = 4;
 const DEMO_SHARE: u64 = 100;
 /// Cloned orders are spread over this many milliseconds before the templates.
 const SPREAD_MS: i64 = 90 * 24 * 3600 * 1000;
-/// First cloned order number (`F-100000000`, …): the server's own format.
+/// Cloned order numbers start from `F-100000000` (the server's own format), past any
+/// existing order number that would fall among them.
 const FIRST_NUMBER: u64 = 100_000_000;
 /// Rows per `INSERT … SELECT` statement.
 const CHUNK: u64 = 100_000;
@@ -413,6 +414,26 @@ async fn templates(
     result
 }
 
+/// The first of `n` consecutive order numbers from [`FIRST_NUMBER`] on that no order has.
+async fn free_numbers(c: &mut AnyConnection, n: u64) -> anyhow::Result<u64> {
+    let mut taken: Vec<u64> = sqlx::query("SELECT order_number FROM orders")
+        .fetch_all(&mut *c)
+        .await?
+        .iter()
+        .filter_map(|r| r.try_get::<String, _>(0).ok())
+        .filter_map(|s| s.strip_prefix("F-").and_then(|d| d.parse().ok()))
+        .collect();
+    taken.sort_unstable();
+    let mut first = FIRST_NUMBER;
+    for v in taken {
+        if v >= first && v < first + n {
+            first = v + 1;
+        }
+    }
+    anyhow::ensure!(first + n <= 1_000_000_000, "no room for {n} order numbers");
+    Ok(first)
+}
+
 fn quoted(list: &[String]) -> String {
     list.iter()
         .map(|n| format!("'{}'", n.replace('\'', "''")))
@@ -597,7 +618,8 @@ pub(crate) async fn load(
     let n_orders = sizes.orders.max(1);
     let step = (SPREAD_MS / n_orders as i64).max(1);
     let t = TEMPLATES as u64;
-    let number = |g: &str| format!("('F-' || CAST({FIRST_NUMBER} + {g} AS TEXT))");
+    let first = free_numbers(&mut c, sizes.orders).await?;
+    let number = |g: &str| format!("('F-' || CAST({first} + {g} AS TEXT))");
     let outlet = |g: &str| {
         if new_outlets == 0 {
             format!("'{demo}'")
