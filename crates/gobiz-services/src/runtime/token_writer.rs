@@ -1,14 +1,16 @@
 //! Group commit of access-token inserts. Every client-credentials token was one INSERT in a
 //! transaction of its own; under load, the commits (SQLite's single writer, PostgreSQL's
 //! round trips) were the token endpoint's cost. Here, concurrent requests hand their rows to
-//! one task, which writes whatever has gathered as one multi-row INSERT in one transaction and
-//! then answers every request: a token is still answered only once it is committed, and a
-//! failed batch fails each of its requests (nothing is answered that was not stored).
+//! one task, which writes whatever has gathered as one multi-row INSERT (a single statement,
+//! so atomic without an explicit transaction) and then answers every request: a token is still
+//! answered only once it is committed, and a failed batch fails each of its requests (nothing
+//! is answered that was not stored). On PostgreSQL a few batches are written at once.
 
 use crate::{ServiceError, ServiceResult};
 use gobiz_domain::entities::AccessGrant;
-use gobiz_store::{tokens, Db};
-use tokio::sync::{mpsc, oneshot};
+use gobiz_store::{tokens, Backend, Db};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot, Semaphore};
 
 /// Most rows in one batch.
 const MAX_BATCH: usize = 256;
@@ -51,9 +53,23 @@ impl TokenWriter {
     }
 }
 
+/// Batches written at the same time: SQLite has one writer, so one; PostgreSQL commits
+/// concurrent transactions in parallel, so a few keep its round trips overlapping.
+fn lanes(db: &Db) -> usize {
+    match db.backend() {
+        Backend::Sqlite => 1,
+        Backend::Postgres => 4,
+    }
+}
+
 async fn write_loop(db: Db, mut rx: mpsc::Receiver<Pending>) {
-    let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
+    let lanes = Arc::new(Semaphore::new(lanes(&db)));
     while let Some(first) = rx.recv().await {
+        // Wait for a free lane first: what arrives meanwhile joins this batch.
+        let Ok(lane) = lanes.clone().acquire_owned().await else {
+            return;
+        };
+        let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
         batch.push(first);
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -61,20 +77,30 @@ async fn write_loop(db: Db, mut rx: mpsc::Receiver<Pending>) {
                 Err(_) => break,
             }
         }
-        let rows: Vec<(&str, &AccessGrant)> =
-            batch.iter().map(|p| (p.hash.as_str(), &p.grant)).collect();
-        let result = async {
-            let mut tx = db.begin().await?;
-            tokens::insert_many(&mut tx, &rows).await?;
-            tx.commit().await
-        }
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, count = batch.len(), "storing access tokens failed");
-            format!("storing the access token failed: {e}")
+        let db = db.clone();
+        tokio::spawn(async move {
+            write_batch(&db, batch).await;
+            drop(lane);
         });
-        for p in batch.drain(..) {
-            let _ = p.done.send(result.clone());
-        }
+    }
+}
+
+/// One multi-row INSERT: a single statement is atomic on its own, so it needs no explicit
+/// transaction (which would cost two more round trips to the database).
+async fn write_batch(db: &Db, batch: Vec<Pending>) {
+    let rows: Vec<(&str, &AccessGrant)> =
+        batch.iter().map(|p| (p.hash.as_str(), &p.grant)).collect();
+    let result = async {
+        let mut conn = db.conn().await?;
+        tokens::insert_many(&mut conn, &rows).await
+    }
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, count = batch.len(), "storing access tokens failed");
+        format!("storing the access token failed: {e}")
+    });
+    drop(rows);
+    for p in batch {
+        let _ = p.done.send(result.clone());
     }
 }
