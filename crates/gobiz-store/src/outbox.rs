@@ -287,13 +287,27 @@ pub async fn claim<R: Runner>(
     limit: u64,
     target: Target<'_>,
 ) -> Result<Vec<Claimed>> {
-    execute(r, &claim_statement(now, lease, limit, target)).await?;
+    // The UPDATE names the rows it leased, so reading them back is a primary-key lookup
+    // (reading them back by lease owner scanned every pending delivery: issue 20).
+    let ids: Vec<String> = fetch_all(
+        r,
+        &claim_statement(now, lease, limit, target)
+            .returning_col(Deliveries::Id)
+            .to_owned(),
+    )
+    .await?
+    .iter()
+    .map(|row| text(row, "id"))
+    .collect::<Result<_>>()?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let stmt = select_claimed()
+        .and_where(Expr::col((Deliveries::Table, Deliveries::Id)).is_in(ids))
         .and_where(Expr::col((Deliveries::Table, Deliveries::LeaseOwner)).eq(lease.owner))
-        .and_where(Expr::col((Deliveries::Table, Deliveries::LeaseUntil)).eq(lease.until))
-        .and_where(
-            Expr::col((Deliveries::Table, Deliveries::Status)).is_in(["pending", "retrying"]),
-        )
+        .order_by((Deliveries::Table, Deliveries::NextAttemptAt), Order::Asc)
+        .order_by((Deliveries::Table, Deliveries::CreatedAt), Order::Asc)
+        .order_by((Deliveries::Table, Deliveries::Id), Order::Asc)
         .to_owned();
     fetch_all(r, &stmt)
         .await?
