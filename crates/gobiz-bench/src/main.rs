@@ -110,6 +110,11 @@ struct WebhookBench {
     /// Event rate of the latency run (events/second).
     #[arg(long, default_value_t = 200)]
     rate: u64,
+    /// Subscriptions of the event, each to its own receiver path: every event fans out to
+    /// this many deliveries (1 measures event creation and delivery together; more measures
+    /// the dispatcher's share).
+    #[arg(long, default_value_t = 1, value_parser = positive_count, allow_negative_numbers = true)]
+    subscriptions: usize,
 }
 
 /// A whole number of at least 1 (durations, rates), refused with a plain message otherwise.
@@ -693,9 +698,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 &s.base,
                 &w.target.server.admin_token,
                 &v["data"],
-                w.events,
-                w.rate,
-                w.target.seconds,
+                webhooks::Plan {
+                    events: w.events,
+                    rate: w.rate,
+                    seconds: w.target.seconds,
+                    subscriptions: w.subscriptions,
+                },
             )
             .await?;
         }

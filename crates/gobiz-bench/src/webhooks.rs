@@ -75,6 +75,18 @@ async fn emit(http: &reqwest::Client, base: &str, admin: &str, outlet: &str, i: 
     }
 }
 
+/// What the webhook benchmark does.
+pub struct Plan {
+    /// Events of the throughput phase, emitted as fast as possible.
+    pub events: usize,
+    /// Events/second of the latency phase.
+    pub rate: u64,
+    /// Length of the latency phase.
+    pub seconds: u64,
+    /// Subscriptions of the event (deliveries per event).
+    pub subscriptions: usize,
+}
+
 /// Runs the throughput phase (`events` as fast as possible) and the latency phase (`rate`
 /// events/second for `seconds`), printing both figures.
 pub async fn run(
@@ -82,13 +94,17 @@ pub async fn run(
     base: &str,
     admin: &str,
     seeded: &Value,
-    events: usize,
-    rate: u64,
-    seconds: u64,
+    plan: Plan,
 ) -> anyhow::Result<()> {
+    let Plan {
+        events,
+        rate,
+        seconds,
+        subscriptions,
+    } = plan;
     let seen = Arc::new(Mutex::new(Seen::default()));
     let app = Router::new()
-        .route("/hook", post(receive))
+        .route("/hook/{n}", post(receive))
         .with_state(seen.clone());
     let addr = crate::serve_local(app).await?;
 
@@ -100,8 +116,10 @@ pub async fn run(
     let token_owned =
         crate::client_token(http, base, &client_id, &secret, "gofood:order:read").await?;
     let token = token_owned.as_str();
-    let hook = format!("http://{addr}/hook");
-    crate::subscribe(http, base, token, "gofood.order.placed", &hook).await?;
+    for n in 0..subscriptions {
+        let hook = format!("http://{addr}/hook/{n}");
+        crate::subscribe(http, base, token, "gofood.order.placed", &hook).await?;
+    }
 
     // Throughput: push `events` with 16 concurrent emitters.
     let started = Instant::now();
@@ -129,11 +147,13 @@ pub async fn run(
         let _ = t.await;
     }
     let emitted_in = started.elapsed();
-    let got = wait_for(&seen, events, Duration::from_secs(120)).await;
+    let expected = events * subscriptions;
+    let got = wait_for(&seen, expected, Duration::from_secs(120)).await;
     let total = started.elapsed();
     println!(
-        "webhooks throughput: {events} events emitted in {:.2} s, {got} delivered in {:.2} s -> {:.0} deliveries/second end to end",
+        "webhooks throughput: {events} events × {subscriptions} subscription(s) emitted in {:.2} s ({:.0} events/second), {got}/{expected} deliveries in {:.2} s -> {:.0} deliveries/second end to end",
         emitted_in.as_secs_f64(),
+        events as f64 / emitted_in.as_secs_f64(),
         total.as_secs_f64(),
         got as f64 / total.as_secs_f64()
     );
@@ -143,6 +163,7 @@ pub async fn run(
         s.arrivals.clear();
     }
     let n = (rate * seconds) as usize;
+    let expected = n * subscriptions;
     let interval = Duration::from_micros(1_000_000 / rate.max(1));
     let mut ticker = tokio::time::interval(interval);
     let mut handles = Vec::with_capacity(n);
@@ -161,14 +182,14 @@ pub async fn run(
     for h in handles {
         let _ = h.await;
     }
-    let got = wait_for(&seen, n, Duration::from_secs(60)).await;
+    let got = wait_for(&seen, expected, Duration::from_secs(60)).await;
     let mut lat: Vec<i64> = seen
         .lock()
         .map(|s| s.arrivals.iter().map(|(c, a)| a - c).collect())
         .unwrap_or_default();
     lat.sort_unstable();
     println!(
-        "webhooks latency at {rate} events/s for {seconds} s: {got}/{n} delivered; event-to-delivery ms p50 {} p90 {} p99 {} max {}",
+        "webhooks latency at {rate} events/s for {seconds} s: {got}/{expected} delivered; event-to-delivery ms p50 {} p90 {} p99 {} max {}",
         pct(&lat, 0.5),
         pct(&lat, 0.9),
         pct(&lat, 0.99),

@@ -4,7 +4,6 @@
 use crate::{ServiceResult, Services};
 use gobiz_domain::chaos::ChaosConfig;
 use gobiz_domain::clock::Clock;
-use gobiz_domain::entities::Partner;
 use gobiz_domain::events::{
     apply_menu_mapping, has_order_items, set_external_outlet_id, Event, EventHeader, Payload,
     WebhookError,
@@ -12,7 +11,7 @@ use gobiz_domain::events::{
 use gobiz_domain::model::PartnerType;
 use gobiz_domain::webhook::idempotency_key;
 use gobiz_store::outbox::{self, Delivery, EventRow};
-use gobiz_store::{catalogs, chaos, clients, links, outlets, partners, subscriptions, Tx};
+use gobiz_store::{catalogs, chaos, clients, subscriptions, Tx};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -47,13 +46,17 @@ struct Recipient {
 }
 
 impl Services {
+    /// Whether `route`'s partner may receive the event (spec §9.6: it holds the event's read
+    /// scope, on the partner or one of its clients, and reaches the outlet: owns it when
+    /// direct, has it linked for the event's product when a facilitator), and the outlet id
+    /// it knows the outlet by.
     async fn recipient(
         &self,
         tx: &mut Tx,
-        partner: &Partner,
+        route: &subscriptions::Route,
         draft: &EventDraft,
-        merchant_id: &str,
     ) -> ServiceResult<Recipient> {
+        let partner = &route.partner;
         let scope = draft.event.read_scope();
         let mut holds = partner.read_scopes.iter().any(|s| s == scope);
         if !holds {
@@ -63,13 +66,11 @@ impl Services {
                 .any(|s| s == scope);
         }
         let (reachable, external) = match partner.kind {
-            PartnerType::Direct => (partner.owns(merchant_id), None),
-            PartnerType::Facilitator => {
-                match links::get(tx, &partner.id, &draft.outlet_id, draft.event.product()).await? {
-                    Some(l) => (true, Some(l.external_outlet_id)),
-                    None => (false, None),
-                }
-            }
+            PartnerType::Direct => (partner.owns(&route.outlet_merchant_id), None),
+            PartnerType::Facilitator => match &route.link {
+                Some(external) => (true, Some(external.clone())),
+                None => (false, None),
+            },
         };
         Ok(Recipient {
             allowed: holds && reachable,
@@ -104,17 +105,19 @@ impl Services {
             },
         )
         .await?;
-        let Some(outlet) = outlets::get(tx, &draft.outlet_id).await? else {
-            return Ok(Emitted {
-                event_id,
-                deliveries: 0,
-            });
-        };
+        let routes = subscriptions::routes(
+            tx,
+            name.as_str(),
+            &draft.outlet_id,
+            draft.event.product().as_str(),
+        )
+        .await?;
         let mut routing: HashMap<String, Option<(Recipient, String, Option<ChaosConfig>)>> =
             HashMap::new();
         let mut mapping_errors: Vec<(String, WebhookError)> = Vec::new();
         let mut count = 0;
-        for sub in subscriptions::candidates(tx, name.as_str(), &draft.outlet_id).await? {
+        for route in &routes {
+            let sub = &route.subscription;
             if draft
                 .only_partner
                 .as_ref()
@@ -123,42 +126,32 @@ impl Services {
                 continue;
             }
             if !routing.contains_key(&sub.partner_id) {
-                let entry = match partners::get(tx, &sub.partner_id).await? {
-                    Some(p) => {
-                        let r = self.recipient(tx, &p, &draft, &outlet.merchant_id).await?;
-                        let mut payload = template.clone();
-                        if let Some(body) = payload.get_mut("body") {
-                            set_external_outlet_id(body, r.external_outlet_id.as_deref());
-                            // Spec §9.13: order items under this partner's mapping.
-                            if r.allowed && name.carries_order_items() && has_order_items(body) {
-                                let mapping =
-                                    self.menu_mapping(tx, &p.id, &draft.outlet_id).await?;
-                                let errors = apply_menu_mapping(body, &mapping);
-                                if !errors.is_empty() {
-                                    mapping_errors.push((
-                                        p.id.clone(),
-                                        WebhookError::after(name, body, errors),
-                                    ));
-                                }
-                            }
+                let p = &route.partner;
+                let r = self.recipient(tx, route, &draft).await?;
+                let mut payload = template.clone();
+                if let Some(body) = payload.get_mut("body") {
+                    set_external_outlet_id(body, r.external_outlet_id.as_deref());
+                    // Spec §9.13: order items under this partner's mapping.
+                    if r.allowed && name.carries_order_items() && has_order_items(body) {
+                        let mapping = self.menu_mapping(tx, &p.id, &draft.outlet_id).await?;
+                        let errors = apply_menu_mapping(body, &mapping);
+                        if !errors.is_empty() {
+                            mapping_errors
+                                .push((p.id.clone(), WebhookError::after(name, body, errors)));
                         }
-                        let sandbox = self.config.mode == gobiz_domain::model::Mode::Sandbox;
-                        let stored = if sandbox {
-                            chaos::get(tx, &p.id).await?
-                        } else {
-                            None
-                        };
-                        let chaos = match stored {
-                            Some(c) => serde_json::from_str::<ChaosConfig>(&c.config)
-                                .ok()
-                                .filter(|c| !c.is_off()),
-                            None => None,
-                        };
-                        Some((r, payload.to_string(), chaos))
                     }
-                    None => None,
-                };
-                routing.insert(sub.partner_id.clone(), entry);
+                }
+                let sandbox = self.config.mode == gobiz_domain::model::Mode::Sandbox;
+                let chaos = route
+                    .chaos
+                    .as_deref()
+                    .filter(|_| sandbox)
+                    .and_then(|c| serde_json::from_str::<ChaosConfig>(c).ok())
+                    .filter(|c| !c.is_off());
+                routing.insert(
+                    sub.partner_id.clone(),
+                    Some((r, payload.to_string(), chaos)),
+                );
             }
             let Some(Some((recipient, payload, chaos_cfg))) = routing.get(&sub.partner_id) else {
                 continue;

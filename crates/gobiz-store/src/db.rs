@@ -5,7 +5,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Database, Transaction, TransactionManager};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// One set of migrations serves both engines: the schema uses only portable SQL (TEXT,
 /// BIGINT, plain indexes). Should an engine ever need its own DDL, split this into one
@@ -39,6 +41,8 @@ impl Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite's one write lock, taken in this process first (see [`Db::write_gate`]).
+    writes: Arc<Semaphore>,
 }
 
 impl Db {
@@ -121,7 +125,11 @@ impl Db {
             })
             .connect_with(options)
             .await?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            writes: Arc::new(Semaphore::new(1)),
+        })
     }
 
     /// The engine behind this pool.
@@ -256,7 +264,38 @@ impl Db {
         Ok(Conn {
             conn: self.pool.acquire().await?,
             backend: self.backend,
+            _gate: None,
         })
+    }
+
+    /// A pooled connection for a hot single-statement writer (token batches, delivery
+    /// claims): on SQLite it holds this process's write turn (see [`Db::write_gate`]).
+    pub async fn write_conn(&self) -> Result<Conn> {
+        let gate = self.write_gate().await?;
+        Ok(Conn {
+            conn: self.pool.acquire().await?,
+            backend: self.backend,
+            _gate: gate,
+        })
+    }
+
+    /// Engine-specific: SQLite has one write lock, and a writer that finds it taken sleeps in
+    /// SQLite's busy handler (1, 2, 5, 10… ms) even when the lock is free again a few
+    /// microseconds later. Writers of this process therefore queue here first, in order and
+    /// without sleeping, and meet the busy handler only when another process writes (a CLI
+    /// on the same file). Waiting is bounded like the busy timeout, with the same error.
+    /// PostgreSQL has row locks and needs no gate.
+    async fn write_gate(&self) -> Result<Option<OwnedSemaphorePermit>> {
+        if self.backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        match tokio::time::timeout(BUSY_TIMEOUT, self.writes.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(Some(permit)),
+            Ok(Err(_)) | Err(_) => Err(StoreError::Database(sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "database is locked",
+            )))),
+        }
     }
 
     /// Starts a transaction; dropped without [`Tx::commit`] it rolls back.
@@ -269,6 +308,7 @@ impl Db {
     /// A begin whose caller is gone finishes anyway and its transaction is dropped, which
     /// rolls it back.
     pub async fn begin(&self) -> Result<Tx> {
+        let gate = self.write_gate().await?;
         let pool = self.pool.clone();
         let backend = self.backend;
         let tx = tokio::spawn(async move {
@@ -283,7 +323,11 @@ impl Db {
         })
         .await
         .map_err(|e| StoreError::Interrupted(format!("begin: {e}")))??;
-        Ok(Tx { tx, backend })
+        Ok(Tx {
+            tx,
+            backend,
+            _gate: gate,
+        })
     }
 
     /// Closes the pool, waiting for connections to be returned.
@@ -304,29 +348,43 @@ impl Db {
 pub struct Conn {
     conn: PoolConnection<Any>,
     backend: Backend,
+    /// This process's SQLite write turn, when taken ([`Db::write_conn`]).
+    _gate: Option<OwnedSemaphorePermit>,
 }
 
 /// An open transaction.
 pub struct Tx {
     tx: Transaction<'static, Any>,
     backend: Backend,
+    /// This process's SQLite write turn, released once the transaction has ended.
+    _gate: Option<OwnedSemaphorePermit>,
 }
 
 impl Tx {
     /// Commits the transaction, on a task of its own: once a use case decided to commit, a
     /// client that goes away cannot interrupt the commit half-way.
     pub async fn commit(self) -> Result<()> {
-        tokio::spawn(self.tx.commit())
-            .await
-            .map_err(|e| StoreError::Interrupted(format!("commit: {e}")))??;
+        let (tx, gate) = (self.tx, self._gate);
+        tokio::spawn(async move {
+            let done = tx.commit().await;
+            drop(gate);
+            done
+        })
+        .await
+        .map_err(|e| StoreError::Interrupted(format!("commit: {e}")))??;
         Ok(())
     }
 
     /// Rolls the transaction back now (dropping a `Tx` does the same, later).
     pub async fn rollback(self) -> Result<()> {
-        tokio::spawn(self.tx.rollback())
-            .await
-            .map_err(|e| StoreError::Interrupted(format!("rollback: {e}")))??;
+        let (tx, gate) = (self.tx, self._gate);
+        tokio::spawn(async move {
+            let done = tx.rollback().await;
+            drop(gate);
+            done
+        })
+        .await
+        .map_err(|e| StoreError::Interrupted(format!("rollback: {e}")))??;
         Ok(())
     }
 }

@@ -223,11 +223,20 @@ pub struct Lease<'a> {
 
 /// The claim: lease up to `limit` deliveries of `target` that are due at `now` (the clock's)
 /// and not leased.
+/// The deliveries still to be sent (pending or retrying), as the literal predicate of the
+/// partial index `deliveries_open` (migration 0017): a planner uses that index only for a
+/// query that names the same literals, never for bound parameters.
+const OPEN: &str = "status IN ('pending', 'retrying')";
+
+fn open() -> Expr {
+    Expr::cust(OPEN)
+}
+
 fn claim_statement(now: i64, lease: Lease<'_>, limit: u64, target: Target<'_>) -> UpdateStatement {
     let mut due = Query::select()
         .column(Deliveries::Id)
         .from(Deliveries::Table)
-        .and_where(Expr::col(Deliveries::Status).is_in(["pending", "retrying"]))
+        .and_where(open())
         .and_where(Expr::col(Deliveries::NextAttemptAt).lte(now))
         .and_where(
             Expr::col(Deliveries::LeaseUntil)
@@ -399,46 +408,93 @@ pub async fn history_len<R: Runner>(r: &mut R, delivery_id: &str) -> Result<i64>
 
 /// Records an attempt: appends history, updates the delivery and releases its lease.
 pub async fn record<R: Runner>(r: &mut R, a: &AttemptRecord) -> Result<()> {
-    let mut seq = history_len(r, &a.delivery_id).await?;
-    for e in &a.entries {
-        seq += 1;
-        let stmt = Query::insert()
-            .into_table(DeliveryAttempts::Table)
-            .columns([
-                DeliveryAttempts::DeliveryId,
-                DeliveryAttempts::Seq,
-                DeliveryAttempts::At,
-                DeliveryAttempts::StatusCode,
-                DeliveryAttempts::ExceptionMessage,
-                DeliveryAttempts::Delivered,
-                DeliveryAttempts::LatencyMs,
-                DeliveryAttempts::ResponseBody,
-            ])
-            .values_panic([
+    record_batch(r, std::slice::from_ref(a)).await
+}
+
+/// Records many attempts in three statements whatever their number (issue 20: three
+/// statements per attempt bounded the dispatcher): the last history position of each
+/// delivery, one multi-row insert of the new history entries, one update of the deliveries
+/// (`CASE` per column), which also releases their leases. A delivery recorded twice in one
+/// batch gets both histories in order and the later record's state.
+pub async fn record_batch<R: Runner>(r: &mut R, batch: &[AttemptRecord]) -> Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let mut ids: Vec<&str> = batch.iter().map(|a| a.delivery_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let stmt = Query::select()
+        .column(DeliveryAttempts::DeliveryId)
+        .expr_as(Expr::col(DeliveryAttempts::Seq).max(), Alias::new("last"))
+        .from(DeliveryAttempts::Table)
+        .and_where(Expr::col(DeliveryAttempts::DeliveryId).is_in(ids.iter().copied()))
+        .group_by_col(DeliveryAttempts::DeliveryId)
+        .to_owned();
+    let mut last: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    for row in fetch_all(r, &stmt).await? {
+        last.insert(
+            text(&row, "delivery_id")?,
+            opt_int(&row, "last")?.unwrap_or(0),
+        );
+    }
+    let mut insert = Query::insert()
+        .into_table(DeliveryAttempts::Table)
+        .columns([
+            DeliveryAttempts::DeliveryId,
+            DeliveryAttempts::Seq,
+            DeliveryAttempts::At,
+            DeliveryAttempts::StatusCode,
+            DeliveryAttempts::ExceptionMessage,
+            DeliveryAttempts::Delivered,
+            DeliveryAttempts::LatencyMs,
+            DeliveryAttempts::ResponseBody,
+        ])
+        .to_owned();
+    let mut entries = 0;
+    for a in batch {
+        let seq = last.entry(a.delivery_id.clone()).or_insert(0);
+        for e in &a.entries {
+            *seq += 1;
+            insert.values_panic([
                 a.delivery_id.clone().into(),
-                seq.into(),
+                (*seq).into(),
                 e.at.into(),
                 e.status_code.into(),
                 e.exception_message.clone().into(),
                 i64::from(e.delivered).into(),
                 e.latency_ms.into(),
                 e.response_body.clone().into(),
-            ])
-            .to_owned();
-        execute(r, &stmt).await?;
+            ]);
+            entries += 1;
+        }
     }
+    if entries > 0 {
+        execute(r, &insert).await?;
+    }
+    // One CASE per column; the later record of a delivery comes first, so it wins.
+    let by_id = |value: &dyn Fn(&AttemptRecord) -> sea_query::Value, col: Deliveries| {
+        let mut case = sea_query::CaseStatement::new();
+        for a in batch.iter().rev() {
+            case = case.case(
+                Expr::col(Deliveries::Id).eq(a.delivery_id.as_str()),
+                value(a),
+            );
+        }
+        let e: Expr = case.finally(Expr::col(col)).into();
+        (col, e)
+    };
     let stmt = Query::update()
         .table(Deliveries::Table)
         .values([
-            (Deliveries::Headers, a.headers.clone().into()),
-            (Deliveries::Status, a.status.clone().into()),
-            (Deliveries::Retries, a.retries.into()),
-            (Deliveries::NextAttemptAt, a.next_attempt_at.into()),
-            (Deliveries::UpdatedAt, a.updated_at.into()),
-            (Deliveries::LeaseUntil, Option::<i64>::None.into()),
-            (Deliveries::LeaseOwner, Option::<String>::None.into()),
+            by_id(&|a| a.headers.clone().into(), Deliveries::Headers),
+            by_id(&|a| a.status.clone().into(), Deliveries::Status),
+            by_id(&|a| a.retries.into(), Deliveries::Retries),
+            by_id(&|a| a.next_attempt_at.into(), Deliveries::NextAttemptAt),
+            by_id(&|a| a.updated_at.into(), Deliveries::UpdatedAt),
+            (Deliveries::LeaseUntil, Expr::val(Option::<i64>::None)),
+            (Deliveries::LeaseOwner, Expr::val(Option::<String>::None)),
         ])
-        .and_where(Expr::col(Deliveries::Id).eq(a.delivery_id.as_str()))
+        .and_where(Expr::col(Deliveries::Id).is_in(ids))
         .to_owned();
     execute(r, &stmt).await?;
     Ok(())
@@ -480,7 +536,7 @@ pub async fn any_due<R: Runner>(
         .column(Deliveries::Id)
         .from(Deliveries::Table)
         .and_where(Expr::col(Deliveries::Endpoint).eq(endpoint))
-        .and_where(Expr::col(Deliveries::Status).is_in(["pending", "retrying"]))
+        .and_where(open())
         .and_where(Expr::col(Deliveries::NextAttemptAt).lte(now))
         .and_where(
             Expr::col(Deliveries::LeaseUntil)
@@ -537,7 +593,7 @@ pub async fn abandon<R: Runner>(r: &mut R, endpoint: &str, now: i64, message: &s
         .column(Deliveries::Id)
         .from(Deliveries::Table)
         .and_where(Expr::col(Deliveries::Endpoint).eq(endpoint))
-        .and_where(Expr::col(Deliveries::Status).is_in(["pending", "retrying"]))
+        .and_where(open())
         .to_owned();
     let ids: Vec<String> = fetch_all(r, &stmt)
         .await?
@@ -718,12 +774,12 @@ pub async fn backlog<R: Runner>(r: &mut R, now: i64) -> Result<(i64, i64, Option
         .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
         .expr_as(Expr::cust("MIN(next_attempt_at)"), Alias::new("oldest"))
         .from(Deliveries::Table)
-        .and_where(Expr::col(Deliveries::Status).is_in(["pending", "retrying"]))
+        .and_where(open())
         .to_owned();
     let due = Query::select()
         .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
         .from(Deliveries::Table)
-        .and_where(Expr::col(Deliveries::Status).is_in(["pending", "retrying"]))
+        .and_where(open())
         .and_where(Expr::col(Deliveries::NextAttemptAt).lte(now))
         .to_owned();
     let (n, oldest) = match fetch_optional(r, &waiting).await? {

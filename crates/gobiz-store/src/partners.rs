@@ -24,15 +24,40 @@ fn select() -> SelectStatement {
 }
 
 fn from_row(row: &AnyRow) -> Result<Partner> {
+    from_row_as(row, "")
+}
+
+/// The columns of [`select`], or of [`select_as`] with `prefix`, as a partner.
+pub(crate) fn from_row_as(row: &AnyRow, prefix: &str) -> Result<Partner> {
+    let col = |c: &str| format!("{prefix}{c}");
     Ok(Partner {
-        id: text(row, "id")?,
-        name: text(row, "name")?,
-        kind: parsed(text(row, "kind")?, PartnerType::parse)?,
-        merchant_id: opt_text(row, "merchant_id")?,
-        standard_webhooks: flag(row, "standard_webhooks")?,
-        read_scopes: split_words(&text(row, "read_scopes")?),
-        created_at: int(row, "created_at")?,
+        id: text(row, &col("id"))?,
+        name: text(row, &col("name"))?,
+        kind: parsed(text(row, &col("kind"))?, PartnerType::parse)?,
+        merchant_id: opt_text(row, &col("merchant_id"))?,
+        standard_webhooks: flag(row, &col("standard_webhooks"))?,
+        read_scopes: split_words(&text(row, &col("read_scopes"))?),
+        created_at: int(row, &col("created_at"))?,
     })
+}
+
+/// Adds the partner columns (of the joined `partners` table) to `stmt`, named with `prefix`,
+/// for [`from_row_as`].
+pub(crate) fn select_as(stmt: &mut SelectStatement, prefix: &str) {
+    for c in [
+        Partners::Id,
+        Partners::Name,
+        Partners::Kind,
+        Partners::MerchantId,
+        Partners::StandardWebhooks,
+        Partners::ReadScopes,
+        Partners::CreatedAt,
+    ] {
+        stmt.expr_as(
+            Expr::col((Partners::Table, c)),
+            sea_query::Alias::new(format!("{prefix}{}", sea_query::Iden::to_string(&c))),
+        );
+    }
 }
 
 /// Inserts a partner with its notification secret.

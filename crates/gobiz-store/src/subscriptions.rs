@@ -1,9 +1,11 @@
 //! Notification subscriptions (partner-wide when `outlet_id` is `None`).
 
+use crate::exec::opt_text;
 use crate::exec::{execute, fetch_all, fetch_optional, flag, int, text};
-use crate::schema::Subscriptions;
+use crate::schema::{Chaos, OutletLinks, Outlets, Partners, Subscriptions};
 use crate::{Result, Runner};
-use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use gobiz_domain::entities::Partner;
+use sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 use sqlx::any::AnyRow;
 
 /// A subscription.
@@ -164,4 +166,99 @@ pub async fn candidates<R: Runner>(
         .order_by(Subscriptions::CreatedAt, Order::Asc)
         .to_owned();
     fetch_all(r, &stmt).await?.iter().map(from_row).collect()
+}
+
+/// A subscription an event may go to, with everything routing decides on, read in one query
+/// (issue 20: one query per fact made event fan-out the bound of webhook throughput).
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// The subscription.
+    pub subscription: Subscription,
+    /// Its partner.
+    pub partner: Partner,
+    /// The merchant owning the event's outlet.
+    pub outlet_merchant_id: String,
+    /// The partner's link of the outlet for the event's product: `Some(external_outlet_id)`
+    /// when linked.
+    pub link: Option<String>,
+    /// The partner's stored chaos settings (JSON), if any.
+    pub chaos: Option<String>,
+}
+
+/// The active subscriptions of `event` that cover `outlet_id` (partner-wide or of that outlet),
+/// oldest first, each with its partner, the outlet's merchant, the partner's link of the outlet
+/// for `product` and its chaos settings. Empty when the outlet does not exist.
+pub async fn routes<R: Runner>(
+    r: &mut R,
+    event: &str,
+    outlet_id: &str,
+    product: &str,
+) -> Result<Vec<Route>> {
+    let mut stmt = Query::select();
+    stmt.columns(COLUMNS.map(|c| (Subscriptions::Table, c)))
+        .from(Subscriptions::Table)
+        .join(
+            JoinType::InnerJoin,
+            Partners::Table,
+            Expr::col((Partners::Table, Partners::Id))
+                .equals((Subscriptions::Table, Subscriptions::PartnerId)),
+        )
+        .join(
+            JoinType::InnerJoin,
+            Outlets::Table,
+            Expr::col((Outlets::Table, Outlets::Id)).eq(outlet_id),
+        )
+        .join(
+            JoinType::LeftJoin,
+            OutletLinks::Table,
+            Expr::col((OutletLinks::Table, OutletLinks::PartnerId))
+                .equals((Subscriptions::Table, Subscriptions::PartnerId))
+                .and(Expr::col((OutletLinks::Table, OutletLinks::OutletId)).eq(outlet_id))
+                .and(Expr::col((OutletLinks::Table, OutletLinks::Product)).eq(product)),
+        )
+        .join(
+            JoinType::LeftJoin,
+            Chaos::Table,
+            Expr::col((Chaos::Table, Chaos::PartnerId))
+                .equals((Subscriptions::Table, Subscriptions::PartnerId)),
+        )
+        .expr_as(
+            Expr::col((Outlets::Table, Outlets::MerchantId)),
+            Alias::new("outlet_merchant_id"),
+        )
+        .expr_as(
+            Expr::col((OutletLinks::Table, OutletLinks::PartnerId)),
+            Alias::new("link_partner_id"),
+        )
+        .expr_as(
+            Expr::col((OutletLinks::Table, OutletLinks::ExternalOutletId)),
+            Alias::new("link_external_outlet_id"),
+        )
+        .expr_as(
+            Expr::col((Chaos::Table, Chaos::Config)),
+            Alias::new("chaos_config"),
+        )
+        .and_where(Expr::col((Subscriptions::Table, Subscriptions::Event)).eq(event))
+        .and_where(Expr::col((Subscriptions::Table, Subscriptions::Active)).eq(1))
+        .and_where(
+            Expr::col((Subscriptions::Table, Subscriptions::OutletKey)).is_in(["", outlet_id]),
+        )
+        .order_by((Subscriptions::Table, Subscriptions::CreatedAt), Order::Asc);
+    crate::partners::select_as(&mut stmt, "partner_");
+    let mut routes = Vec::new();
+    for row in fetch_all(r, &stmt).await? {
+        let linked = opt_text(&row, "link_partner_id")?.is_some();
+        routes.push(Route {
+            subscription: from_row(&row)?,
+            partner: crate::partners::from_row_as(&row, "partner_")?,
+            outlet_merchant_id: text(&row, "outlet_merchant_id")?,
+            link: if linked {
+                Some(opt_text(&row, "link_external_outlet_id")?.unwrap_or_default())
+            } else {
+                None
+            },
+            chaos: opt_text(&row, "chaos_config")?,
+        });
+    }
+    Ok(routes)
 }

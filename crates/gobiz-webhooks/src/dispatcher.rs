@@ -66,6 +66,9 @@ pub struct Dispatcher {
 
 const CLAIM_BATCH: usize = 128;
 
+/// Attempt records written per statement (a bound on the statement's size and parameters).
+const RECORD_CHUNK: usize = 64;
+
 /// Adds what was observed of the attempt (its latency and the start of the answer) to its
 /// history entry.
 fn observed(record: &mut AttemptRecord, sent: &crate::send::Sent, latency: Duration) {
@@ -216,7 +219,7 @@ impl Dispatcher {
                 // up each other's rows (that would send them twice).
                 let token = format!("{}:{}", self.owner, uuid::Uuid::new_v4().simple());
                 let claimed = async {
-                    let mut conn = self.db.conn().await?;
+                    let mut conn = self.db.write_conn().await?;
                     let wall = gobiz_domain::clock::wall_now_ms();
                     let lease = outbox::Lease {
                         now: wall,
@@ -266,7 +269,7 @@ impl Dispatcher {
         if !self.enter(&c.delivery.endpoint) {
             // The endpoint is busy: hand the delivery back for a moment.
             let later = self.clock.now_ms() + 100;
-            if let Ok(mut conn) = self.db.conn().await {
+            if let Ok(mut conn) = self.db.write_conn().await {
                 let _ = outbox::release(
                     &mut conn,
                     &c.delivery.id,
@@ -419,8 +422,8 @@ fn loggable_url(endpoint: &str) -> String {
     }
 }
 
-/// Writes attempt records in batches (one transaction per batch), so that the single SQLite
-/// writer is not the bottleneck.
+/// Writes attempt records in batches (one transaction per batch, three statements per chunk of
+/// records), so that the single SQLite writer is not the bottleneck.
 async fn record_loop(db: Db, mut rx: mpsc::Receiver<AttemptRecord>) {
     let mut batch = Vec::with_capacity(256);
     while let Some(first) = rx.recv().await {
@@ -433,8 +436,8 @@ async fn record_loop(db: Db, mut rx: mpsc::Receiver<AttemptRecord>) {
         }
         let result = async {
             let mut tx = db.begin().await?;
-            for r in &batch {
-                outbox::record(&mut tx, r).await?;
+            for chunk in batch.chunks(RECORD_CHUNK) {
+                outbox::record_batch(&mut tx, chunk).await?;
             }
             tx.commit().await
         }

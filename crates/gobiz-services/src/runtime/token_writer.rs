@@ -91,7 +91,7 @@ async fn write_batch(db: &Db, batch: Vec<Pending>) {
     let rows: Vec<(&str, &AccessGrant)> =
         batch.iter().map(|p| (p.hash.as_str(), &p.grant)).collect();
     let result = async {
-        let mut conn = db.conn().await?;
+        let mut conn = db.write_conn().await?;
         tokens::insert_many(&mut conn, &rows).await
     }
     .await
