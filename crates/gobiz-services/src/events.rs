@@ -116,6 +116,8 @@ impl Services {
             HashMap::new();
         let mut mapping_errors: Vec<(String, WebhookError)> = Vec::new();
         let mut count = 0;
+        let mut fan_out: Vec<Delivery> = Vec::with_capacity(routes.len());
+        let mut notes_of: Vec<(String, String)> = Vec::new();
         for route in &routes {
             let sub = &route.subscription;
             if draft
@@ -197,22 +199,22 @@ impl Services {
                     }
                 }
             }
-            outbox::insert_delivery(tx, &delivery).await?;
-            for note in &notes {
-                outbox::note(tx, &delivery.id, now, note).await?;
-            }
+            notes_of.extend(notes.into_iter().map(|n| (delivery.id.clone(), n)));
+            fan_out.push(delivery.clone());
             count += 1;
             if let Some(copy) = copy {
-                outbox::insert_delivery(tx, &copy).await?;
-                outbox::note(
-                    tx,
-                    &copy.id,
-                    now,
-                    &gobiz_domain::chaos::copy_note(&delivery.id),
-                )
-                .await?;
+                notes_of.push((
+                    copy.id.clone(),
+                    gobiz_domain::chaos::copy_note(&delivery.id),
+                ));
+                fan_out.push(copy);
                 count += 1;
             }
+        }
+        // One statement for the whole fan-out, then the chaos notes on its deliveries.
+        outbox::insert_deliveries(tx, &fan_out).await?;
+        for (id, note) in &notes_of {
+            outbox::note(tx, id, now, note).await?;
         }
         for (partner_id, error) in mapping_errors {
             let draft = EventDraft {

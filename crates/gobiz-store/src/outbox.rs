@@ -174,10 +174,20 @@ fn select_deliveries() -> SelectStatement {
 
 /// Writes a delivery (status `pending`, due at `next_attempt_at`).
 pub async fn insert_delivery<R: Runner>(r: &mut R, d: &Delivery) -> Result<()> {
-    let stmt = Query::insert()
+    insert_deliveries(r, std::slice::from_ref(d)).await
+}
+
+/// Writes deliveries in one statement (an event's fan-out), in the given order.
+pub async fn insert_deliveries<R: Runner>(r: &mut R, all: &[Delivery]) -> Result<()> {
+    if all.is_empty() {
+        return Ok(());
+    }
+    let mut stmt = Query::insert()
         .into_table(Deliveries::Table)
         .columns(COLUMNS)
-        .values_panic([
+        .to_owned();
+    for d in all {
+        stmt.values_panic([
             d.id.clone().into(),
             d.event_id.clone().into(),
             d.subscription_id.clone().into(),
@@ -194,8 +204,8 @@ pub async fn insert_delivery<R: Runner>(r: &mut R, d: &Delivery) -> Result<()> {
             d.created_at.into(),
             d.updated_at.into(),
             d.chaos_seq.into(),
-        ])
-        .to_owned();
+        ]);
+    }
     execute(r, &stmt).await?;
     Ok(())
 }
