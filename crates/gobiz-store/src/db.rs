@@ -12,7 +12,59 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// One set of migrations serves both engines: the schema uses only portable SQL (TEXT,
 /// BIGINT, plain indexes). Should an engine ever need its own DDL, split this into one
 /// folder per engine and pick by [`Backend`] in [`Db::migrator`].
-static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+static MIGRATIONS: tokio::sync::OnceCell<sqlx::migrate::Migrator> =
+    tokio::sync::OnceCell::const_new();
+
+/// The migration files, embedded by `build.rs`.
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+}
+
+/// The embedded migrations as sqlx reads a `migrations/` folder (`<version>_<description>.sql`,
+/// description with `_` as spaces, checksum of the text), so databases migrated by earlier
+/// builds, which used `sqlx::migrate!`, see the same versions and checksums.
+#[derive(Debug)]
+struct Embedded;
+
+impl sqlx::migrate::MigrationSource<'static> for Embedded {
+    fn resolve(
+        self,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<
+                    Output = std::result::Result<
+                        Vec<sqlx::migrate::Migration>,
+                        sqlx::error::BoxDynError,
+                    >,
+                > + Send,
+        >,
+    > {
+        Box::pin(async move {
+            let mut all = Vec::with_capacity(embedded::FILES.len());
+            for (name, sql) in embedded::FILES {
+                let Some((version, rest)) = name.split_once('_') else {
+                    return Err(
+                        format!("migration {name}: expected <version>_<description>.sql").into(),
+                    );
+                };
+                let version: i64 = version
+                    .parse()
+                    .map_err(|_| format!("migration {name}: the version is not a number"))?;
+                let kind = sqlx::migrate::MigrationType::from_filename(rest);
+                let description = rest.trim_end_matches(kind.suffix()).replace('_', " ");
+                all.push(sqlx::migrate::Migration::new(
+                    version,
+                    description.into(),
+                    kind,
+                    (*sql).into(),
+                    sql.starts_with("-- no-transaction"),
+                ));
+            }
+            all.sort_by_key(|m| m.version);
+            Ok(all)
+        })
+    }
+}
 
 /// Which engine a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,13 +189,15 @@ impl Db {
         self.backend
     }
 
-    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
-        &MIGRATIONS
+    async fn migrator(&self) -> Result<&'static sqlx::migrate::Migrator> {
+        Ok(MIGRATIONS
+            .get_or_try_init(|| sqlx::migrate::Migrator::new(Embedded))
+            .await?)
     }
 
     /// Applies pending migrations; a no-op when the schema is current.
     pub async fn migrate(&self) -> Result<()> {
-        self.migrator().run(&self.pool).await?;
+        self.migrator().await?.run(&self.pool).await?;
         Ok(())
     }
 
@@ -166,7 +220,10 @@ impl Db {
         let Ok(applied) = applied else {
             return false;
         };
-        self.migrator()
+        let Ok(migrator) = self.migrator().await else {
+            return false;
+        };
+        migrator
             .iter()
             .all(|m| applied.iter().any(|(v,)| *v == m.version))
     }
