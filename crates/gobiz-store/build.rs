@@ -7,11 +7,11 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-fn main() {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=migrations");
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
         .filter_map(|entry| entry.ok())
         .filter(|entry| entry.path().is_file())
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
@@ -31,8 +31,7 @@ fn main() {
         );
     }
     out.push_str("];\n");
-    let target =
-        Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("migrations.rs");
-    std::fs::write(&target, out)
-        .unwrap_or_else(|e| panic!("cannot write {}: {e}", target.display()));
+    let target = Path::new(&std::env::var("OUT_DIR")?).join("migrations.rs");
+    std::fs::write(&target, out).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    Ok(())
 }
