@@ -403,6 +403,18 @@ pub struct AttemptRecord {
     pub updated_at: i64,
 }
 
+/// The columns of a history entry, in the order attempts are written and read.
+const ATTEMPT_COLUMNS: [DeliveryAttempts; 8] = [
+    DeliveryAttempts::DeliveryId,
+    DeliveryAttempts::Seq,
+    DeliveryAttempts::At,
+    DeliveryAttempts::StatusCode,
+    DeliveryAttempts::ExceptionMessage,
+    DeliveryAttempts::Delivered,
+    DeliveryAttempts::LatencyMs,
+    DeliveryAttempts::ResponseBody,
+];
+
 /// Number of history entries a delivery has.
 pub async fn history_len<R: Runner>(r: &mut R, delivery_id: &str) -> Result<i64> {
     let stmt = Query::select()
@@ -449,16 +461,7 @@ pub async fn record_batch<R: Runner>(r: &mut R, batch: &[AttemptRecord]) -> Resu
     }
     let mut insert = Query::insert()
         .into_table(DeliveryAttempts::Table)
-        .columns([
-            DeliveryAttempts::DeliveryId,
-            DeliveryAttempts::Seq,
-            DeliveryAttempts::At,
-            DeliveryAttempts::StatusCode,
-            DeliveryAttempts::ExceptionMessage,
-            DeliveryAttempts::Delivered,
-            DeliveryAttempts::LatencyMs,
-            DeliveryAttempts::ResponseBody,
-        ])
+        .columns(ATTEMPT_COLUMNS)
         .to_owned();
     let mut entries = 0;
     for a in batch {
@@ -676,16 +679,7 @@ pub async fn histories<R: Runner>(
     let mut out: std::collections::HashMap<String, Vec<Attempt>> = std::collections::HashMap::new();
     for chunk in delivery_ids.chunks(500) {
         let stmt = Query::select()
-            .columns([
-                DeliveryAttempts::DeliveryId,
-                DeliveryAttempts::Seq,
-                DeliveryAttempts::At,
-                DeliveryAttempts::StatusCode,
-                DeliveryAttempts::ExceptionMessage,
-                DeliveryAttempts::Delivered,
-                DeliveryAttempts::LatencyMs,
-                DeliveryAttempts::ResponseBody,
-            ])
+            .columns(ATTEMPT_COLUMNS)
             .from(DeliveryAttempts::Table)
             .and_where(
                 Expr::col(DeliveryAttempts::DeliveryId).is_in(chunk.iter().map(String::as_str)),

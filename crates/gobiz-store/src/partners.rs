@@ -8,17 +8,20 @@ use gobiz_domain::model::PartnerType;
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use sqlx::any::AnyRow;
 
+/// The columns a partner is read from (its secret is read on its own).
+const COLUMNS: [Partners; 7] = [
+    Partners::Id,
+    Partners::Name,
+    Partners::Kind,
+    Partners::MerchantId,
+    Partners::StandardWebhooks,
+    Partners::ReadScopes,
+    Partners::CreatedAt,
+];
+
 fn select() -> SelectStatement {
     Query::select()
-        .columns([
-            Partners::Id,
-            Partners::Name,
-            Partners::Kind,
-            Partners::MerchantId,
-            Partners::StandardWebhooks,
-            Partners::ReadScopes,
-            Partners::CreatedAt,
-        ])
+        .columns(COLUMNS)
         .from(Partners::Table)
         .to_owned()
 }
@@ -44,15 +47,7 @@ pub(crate) fn from_row_as(row: &AnyRow, prefix: &str) -> Result<Partner> {
 /// Adds the partner columns (of the joined `partners` table) to `stmt`, named with `prefix`,
 /// for [`from_row_as`].
 pub(crate) fn select_as(stmt: &mut SelectStatement, prefix: &str) {
-    for c in [
-        Partners::Id,
-        Partners::Name,
-        Partners::Kind,
-        Partners::MerchantId,
-        Partners::StandardWebhooks,
-        Partners::ReadScopes,
-        Partners::CreatedAt,
-    ] {
+    for c in COLUMNS {
         stmt.expr_as(
             Expr::col((Partners::Table, c)),
             sea_query::Alias::new(format!("{prefix}{}", sea_query::Iden::to_string(&c))),
