@@ -142,43 +142,112 @@ fn replacement(code: u16) -> Option<Vec<u8>> {
     )
 }
 
+/// How a connection's stream is closed after the server answered a request it did not read
+/// whole (a header section over hyper's buffer): closing a socket with unread bytes makes the
+/// kernel send a reset, which can reach the client before it has read the answer and throw
+/// the answer away. So the stream first says it is done writing, then reads and discards what
+/// the client still sends, for at most [`LINGER_TIME`] and [`LINGER_BYTES`] (what nginx calls
+/// a lingering close).
+pub trait Linger: Sized {
+    /// Closes the stream, lingering as above.
+    fn linger(self);
+}
+
+/// How long a lingering close reads at most.
+const LINGER_TIME: Duration = Duration::from_secs(5);
+
+/// How many bytes a lingering close discards at most.
+const LINGER_BYTES: usize = 4 * 1024 * 1024;
+
+impl Linger for tokio::net::TcpStream {
+    fn linger(self) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        runtime.spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let mut stream = self;
+            let _ = stream.shutdown().await;
+            let mut scratch = vec![0u8; 16 * 1024];
+            let mut left = LINGER_BYTES;
+            let _ = tokio::time::timeout(LINGER_TIME, async {
+                while left > 0 {
+                    match stream.read(&mut scratch).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => left = left.saturating_sub(n),
+                    }
+                }
+            })
+            .await;
+        });
+    }
+}
+
 /// A connection's byte stream that swaps hyper's bodiless parse-error answers for envelope
-/// answers; everything else passes through untouched.
-pub struct EnvelopeOnParseError<IO> {
-    inner: IO,
+/// answers; everything else passes through untouched. A stream that gave such an answer is
+/// closed with [`Linger`].
+pub struct EnvelopeOnParseError<IO: Linger> {
+    /// The stream (taken out only when this is dropped).
+    inner: Option<IO>,
     /// A replacement being written: its bytes, how many are written, and the length of the
     /// buffer hyper asked to write (reported once the replacement is out).
     pending: Option<(Vec<u8>, usize, usize)>,
+    /// Whether an error answer replaced hyper's (the request was not read whole).
+    answered_error: bool,
 }
 
-impl<IO> EnvelopeOnParseError<IO> {
+impl<IO: Linger> EnvelopeOnParseError<IO> {
     /// Wraps a connection.
     pub fn new(inner: IO) -> Self {
         EnvelopeOnParseError {
-            inner,
+            inner: Some(inner),
             pending: None,
+            answered_error: false,
+        }
+    }
+
+    /// The stream, or an error once it has been taken out.
+    fn io(&mut self) -> io::Result<&mut IO> {
+        self.inner
+            .as_mut()
+            .ok_or_else(|| io::ErrorKind::NotConnected.into())
+    }
+}
+
+impl<IO: Linger> Drop for EnvelopeOnParseError<IO> {
+    fn drop(&mut self) {
+        if self.answered_error {
+            if let Some(io) = self.inner.take() {
+                io.linger();
+            }
         }
     }
 }
 
-impl<IO: AsyncRead + Unpin> AsyncRead for EnvelopeOnParseError<IO> {
+impl<IO: AsyncRead + Unpin + Linger> AsyncRead for EnvelopeOnParseError<IO> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_read(cx, buf)
+        match self.io() {
+            Ok(io) => Pin::new(io).poll_read(cx, buf),
+            Err(e) => Poll::Ready(Err(e)),
+        }
     }
 }
 
-impl<IO: AsyncWrite + Unpin> EnvelopeOnParseError<IO> {
+impl<IO: AsyncWrite + Unpin + Linger> EnvelopeOnParseError<IO> {
     /// Writes the rest of the replacement; ready with the length hyper asked for when done.
     fn drive_pending(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         while let Some((bytes, written, _)) = self.pending.as_mut() {
             if *written >= bytes.len() {
                 break;
             }
-            match Pin::new(&mut self.inner).poll_write(cx, &bytes[*written..]) {
+            let Some(inner) = self.inner.as_mut() else {
+                return Poll::Ready(Err(io::ErrorKind::NotConnected.into()));
+            };
+            match Pin::new(inner).poll_write(cx, &bytes[*written..]) {
                 Poll::Ready(Ok(0)) => {
                     return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
                 }
@@ -199,6 +268,7 @@ impl<IO: AsyncWrite + Unpin> EnvelopeOnParseError<IO> {
         match bare_error_status(buf).and_then(replacement) {
             Some(bytes) => {
                 self.pending = Some((bytes, 0, buf.len()));
+                self.answered_error = true;
                 true
             }
             None => false,
@@ -206,7 +276,7 @@ impl<IO: AsyncWrite + Unpin> EnvelopeOnParseError<IO> {
     }
 }
 
-impl<IO: AsyncWrite + Unpin> AsyncWrite for EnvelopeOnParseError<IO> {
+impl<IO: AsyncWrite + Unpin + Linger> AsyncWrite for EnvelopeOnParseError<IO> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -215,7 +285,10 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for EnvelopeOnParseError<IO> {
         if self.intercept(buf) {
             return self.drive_pending(cx);
         }
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        match self.io() {
+            Ok(io) => Pin::new(io).poll_write(cx, buf),
+            Err(e) => Poll::Ready(Err(e)),
+        }
     }
 
     fn poll_write_vectored(
@@ -229,11 +302,14 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for EnvelopeOnParseError<IO> {
                 return self.drive_pending(cx);
             }
         }
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        match self.io() {
+            Ok(io) => Pin::new(io).poll_write_vectored(cx, bufs),
+            Err(e) => Poll::Ready(Err(e)),
+        }
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
+        self.inner.as_ref().is_some_and(|io| io.is_write_vectored())
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -244,11 +320,17 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for EnvelopeOnParseError<IO> {
                 Poll::Pending => return Poll::Pending,
             }
         }
-        Pin::new(&mut self.inner).poll_flush(cx)
+        match self.io() {
+            Ok(io) => Pin::new(io).poll_flush(cx),
+            Err(e) => Poll::Ready(Err(e)),
+        }
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+        match self.io() {
+            Ok(io) => Pin::new(io).poll_shutdown(cx),
+            Err(e) => Poll::Ready(Err(e)),
+        }
     }
 }
 
