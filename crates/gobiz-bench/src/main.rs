@@ -104,11 +104,12 @@ struct MokaBench {
 struct WebhookBench {
     #[command(flatten)]
     target: Target,
-    /// Events pushed as fast as possible for the throughput figure.
-    #[arg(long, default_value_t = 5000)]
+    /// Events pushed as fast as possible for the throughput figure (by --connections
+    /// concurrent clients).
+    #[arg(long, default_value_t = 5000, value_parser = positive_count, allow_negative_numbers = true)]
     events: usize,
-    /// Event rate of the latency run (events/second).
-    #[arg(long, default_value_t = 200)]
+    /// Event rate of the latency run (events/second, for --seconds).
+    #[arg(long, default_value_t = 200, value_parser = positive, allow_negative_numbers = true)]
     rate: u64,
     /// Subscriptions of the event, each to its own receiver path: every event fans out to
     /// this many deliveries (1 measures event creation and delivery together; more measures
@@ -703,6 +704,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     rate: w.rate,
                     seconds: w.target.seconds,
                     subscriptions: w.subscriptions,
+                    emitters: w.target.connections,
                 },
             )
             .await?;

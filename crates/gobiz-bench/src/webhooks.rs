@@ -85,6 +85,8 @@ pub struct Plan {
     pub seconds: u64,
     /// Subscriptions of the event (deliveries per event).
     pub subscriptions: usize,
+    /// Concurrent clients emitting events in the throughput phase.
+    pub emitters: usize,
 }
 
 /// Runs the throughput phase (`events` as fast as possible) and the latency phase (`rate`
@@ -101,6 +103,7 @@ pub async fn run(
         rate,
         seconds,
         subscriptions,
+        emitters,
     } = plan;
     let seen = Arc::new(Mutex::new(Seen::default()));
     let app = Router::new()
@@ -121,11 +124,11 @@ pub async fn run(
         crate::subscribe(http, base, token, "gofood.order.placed", &hook).await?;
     }
 
-    // Throughput: push `events` with 16 concurrent emitters.
+    // Throughput: push `events` with `emitters` concurrent clients.
     let started = Instant::now();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut tasks = Vec::new();
-    for _ in 0..16 {
+    for _ in 0..emitters {
         let (http, base, admin, outlet, next) = (
             http.clone(),
             base.to_string(),

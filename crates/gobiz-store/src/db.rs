@@ -380,11 +380,7 @@ impl Db {
         })
         .await
         .map_err(|e| StoreError::Interrupted(format!("begin: {e}")))??;
-        Ok(Tx {
-            tx,
-            backend,
-            _gate: gate,
-        })
+        Ok(Tx { tx, backend, gate })
     }
 
     /// Closes the pool, waiting for connections to be returned.
@@ -414,34 +410,38 @@ pub struct Tx {
     tx: Transaction<'static, Any>,
     backend: Backend,
     /// This process's SQLite write turn, released once the transaction has ended.
-    _gate: Option<OwnedSemaphorePermit>,
+    gate: Option<OwnedSemaphorePermit>,
 }
 
 impl Tx {
     /// Commits the transaction, on a task of its own: once a use case decided to commit, a
     /// client that goes away cannot interrupt the commit half-way.
     pub async fn commit(self) -> Result<()> {
-        let (tx, gate) = (self.tx, self._gate);
-        tokio::spawn(async move {
-            let done = tx.commit().await;
-            drop(gate);
-            done
-        })
-        .await
-        .map_err(|e| StoreError::Interrupted(format!("commit: {e}")))??;
-        Ok(())
+        self.end(true).await
     }
 
     /// Rolls the transaction back now (dropping a `Tx` does the same, later).
     pub async fn rollback(self) -> Result<()> {
-        let (tx, gate) = (self.tx, self._gate);
+        self.end(false).await
+    }
+
+    /// Commits or rolls back on a task of its own, then gives up the write turn.
+    async fn end(self, commit: bool) -> Result<()> {
+        let Tx { tx, gate, .. } = self;
         tokio::spawn(async move {
-            let done = tx.rollback().await;
+            let done = if commit {
+                tx.commit().await
+            } else {
+                tx.rollback().await
+            };
             drop(gate);
             done
         })
         .await
-        .map_err(|e| StoreError::Interrupted(format!("rollback: {e}")))??;
+        .map_err(|e| {
+            let what = if commit { "commit" } else { "rollback" };
+            StoreError::Interrupted(format!("{what}: {e}"))
+        })??;
         Ok(())
     }
 }

@@ -152,22 +152,6 @@ pub async fn list<R: Runner>(
     fetch_all(r, &stmt).await?.iter().map(from_row).collect()
 }
 
-/// Active subscriptions to `event` that are partner-wide or for `outlet_id` (spec §9.6
-/// rules 1–2; the caller applies the link and scope rules).
-pub async fn candidates<R: Runner>(
-    r: &mut R,
-    event: &str,
-    outlet_id: &str,
-) -> Result<Vec<Subscription>> {
-    let stmt = select()
-        .and_where(Expr::col(Subscriptions::Event).eq(event))
-        .and_where(Expr::col(Subscriptions::Active).eq(1))
-        .and_where(Expr::col(Subscriptions::OutletKey).is_in(["", outlet_id]))
-        .order_by(Subscriptions::CreatedAt, Order::Asc)
-        .to_owned();
-    fetch_all(r, &stmt).await?.iter().map(from_row).collect()
-}
-
 /// A subscription an event may go to, with everything routing decides on, read in one query
 /// (issue 20: one query per fact made event fan-out the bound of webhook throughput).
 #[derive(Debug, Clone)]
