@@ -1,7 +1,9 @@
 //! Webhook throughput and latency: a loopback receiver (axum) records arrivals; events are
 //! emitted through `POST /sandbox/v1/events`; latency = arrival − the payload's
 //! `header.timestamp` (the event's creation on the server clock, which is real time on a
-//! fresh database).
+//! fresh database). Last, a drain: deliveries queued while the receiver answered 503 all
+//! fall due at once (the sandbox clock moves past their retry), as after a partner's outage,
+//! and the dispatcher's own rate is what is measured.
 
 use anyhow::Context;
 use axum::body::Bytes;
@@ -15,6 +17,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 #[derive(Default)]
 struct Seen {
     arrivals: Vec<(i64, i64)>,
+    /// While true the receiver answers 503 and only counts the attempt in `refused`.
+    down: bool,
+    refused: usize,
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -31,12 +36,22 @@ pub(crate) fn event_ms(body: &[u8]) -> Option<i64> {
     Some((t.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
-async fn receive(State(seen): State<Arc<Mutex<Seen>>>, body: Bytes) -> &'static str {
+async fn receive(
+    State(seen): State<Arc<Mutex<Seen>>>,
+    body: Bytes,
+) -> (axum::http::StatusCode, &'static str) {
     let arrived = now_ms();
-    if let (Some(created), Ok(mut s)) = (event_ms(&body), seen.lock()) {
+    let Ok(mut s) = seen.lock() else {
+        return (axum::http::StatusCode::OK, "ok");
+    };
+    if s.down {
+        s.refused += 1;
+        return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "down");
+    }
+    if let Some(created) = event_ms(&body) {
         s.arrivals.push((created, arrived));
     }
-    "ok"
+    (axum::http::StatusCode::OK, "ok")
 }
 
 fn pct(sorted: &[i64], p: f64) -> i64 {
@@ -47,9 +62,18 @@ fn pct(sorted: &[i64], p: f64) -> i64 {
 }
 
 async fn wait_for(seen: &Arc<Mutex<Seen>>, n: usize, limit: Duration) -> usize {
+    wait_until(seen, n, limit, |s| s.arrivals.len()).await
+}
+
+async fn wait_until(
+    seen: &Arc<Mutex<Seen>>,
+    n: usize,
+    limit: Duration,
+    count: impl Fn(&Seen) -> usize,
+) -> usize {
     let start = Instant::now();
     loop {
-        let got = seen.lock().map(|s| s.arrivals.len()).unwrap_or(0);
+        let got = seen.lock().map(|s| count(&s)).unwrap_or(0);
         if got >= n || start.elapsed() > limit {
             return got;
         }
@@ -72,6 +96,44 @@ async fn emit(http: &reqwest::Client, base: &str, admin: &str, outlet: &str, i: 
     {
         Ok(r) => r.status().is_success(),
         Err(_) => false,
+    }
+}
+
+/// How far the drain moves the clock: past the first retry of the default schedule (2 min).
+const DRAIN_ADVANCE_SECS: i64 = 3600;
+
+/// Emits events numbered `range` with `emitters` concurrent clients.
+async fn emit_all(
+    http: &reqwest::Client,
+    base: &str,
+    admin: &str,
+    outlet: &str,
+    range: std::ops::Range<usize>,
+    emitters: usize,
+) {
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(range.start));
+    let mut tasks = Vec::new();
+    for _ in 0..emitters {
+        let (http, base, admin, outlet, next) = (
+            http.clone(),
+            base.to_string(),
+            admin.to_string(),
+            outlet.to_string(),
+            next.clone(),
+        );
+        let end = range.end;
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= end {
+                    break;
+                }
+                emit(&http, &base, &admin, &outlet, i).await;
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
     }
 }
 
@@ -126,29 +188,7 @@ pub async fn run(
 
     // Throughput: push `events` with `emitters` concurrent clients.
     let started = Instant::now();
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let mut tasks = Vec::new();
-    for _ in 0..emitters {
-        let (http, base, admin, outlet, next) = (
-            http.clone(),
-            base.to_string(),
-            admin.to_string(),
-            outlet.clone(),
-            next.clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if i >= events {
-                    break;
-                }
-                emit(&http, &base, &admin, &outlet, i).await;
-            }
-        }));
-    }
-    for t in tasks {
-        let _ = t.await;
-    }
+    emit_all(http, base, admin, &outlet, 0..events, emitters).await;
     let emitted_in = started.elapsed();
     let expected = events * subscriptions;
     let got = wait_for(&seen, expected, Duration::from_secs(120)).await;
@@ -197,6 +237,38 @@ pub async fn run(
         pct(&lat, 0.9),
         pct(&lat, 0.99),
         lat.last().copied().unwrap_or(0)
+    );
+
+    // Drain: the receiver is down while `events` are emitted; once every first attempt was
+    // refused it is back, and the clock moves past the first retry, so that every delivery
+    // is due at once. Last, because the clock stays moved.
+    if let Ok(mut s) = seen.lock() {
+        s.arrivals.clear();
+        s.down = true;
+        s.refused = 0;
+    }
+    let expected = events * subscriptions;
+    let first = events + n;
+    emit_all(http, base, admin, &outlet, first..first + events, emitters).await;
+    let refused = wait_until(&seen, expected, Duration::from_secs(120), |s| s.refused).await;
+    if let Ok(mut s) = seen.lock() {
+        s.down = false;
+    }
+    let started = Instant::now();
+    crate::admin_at(
+        http,
+        base,
+        admin,
+        "/sandbox/v1/clock/advance",
+        json!({ "seconds": DRAIN_ADVANCE_SECS }),
+    )
+    .await?;
+    let got = wait_for(&seen, expected, Duration::from_secs(120)).await;
+    let took = started.elapsed();
+    println!(
+        "webhooks drain: {refused}/{expected} first attempts refused (503), then all due at once (clock +{DRAIN_ADVANCE_SECS} s): {got}/{expected} delivered in {:.2} s -> {:.0} deliveries/second",
+        took.as_secs_f64(),
+        got as f64 / took.as_secs_f64()
     );
     Ok(())
 }

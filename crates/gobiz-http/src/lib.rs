@@ -3,6 +3,7 @@
 
 pub mod accept;
 pub mod console;
+pub mod edge;
 pub mod envelope;
 pub mod extract;
 pub mod metrics;

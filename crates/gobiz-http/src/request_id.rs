@@ -1,13 +1,12 @@
 //! `X-Request-ID` (spec §1.10): reuse a valid incoming value, else generate a UUIDv4; put it
-//! on every response and into the tracing span of every log line of the request.
+//! on every response and into the tracing span of every log line of the request. Applied by
+//! [`crate::edge::Edge`].
 
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue};
-use axum::middleware::Next;
 use axum::response::Response;
 use gobiz_domain::ids::is_request_id;
 use std::time::Instant;
-use tracing::Instrument;
 
 /// The header name.
 pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -16,42 +15,29 @@ pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
-/// Middleware: assigns the id, opens the span, logs the outcome, sets the header.
-pub async fn request_id(mut req: Request, next: Next) -> Response {
-    let id = req
-        .headers()
+/// The request's id: its valid `X-Request-ID`, else a new UUIDv4.
+pub(crate) fn assign(req: &Request) -> String {
+    req.headers()
         .get(&X_REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .filter(|s| is_request_id(s))
         .map(String::from)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    req.extensions_mut().insert(RequestId(id.clone()));
-    let span = tracing::info_span!(
-        "request",
-        request_id = %id,
-        method = %req.method(),
-        path = %req.uri().path()
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+/// Counts and logs the answered request (inside its span) and sets the header.
+pub(crate) fn finish(resp: &mut Response, id: &str, started: Instant) {
+    let elapsed = started.elapsed();
+    crate::metrics::finished(
+        resp.status().as_u16(),
+        u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
     );
-    async move {
-        let started = Instant::now();
-        // Counted out again on drop, also when the client goes away mid-request.
-        let _in_flight = crate::metrics::InFlight::enter();
-        let mut resp = next.run(req).await;
-        let elapsed = started.elapsed();
-        crate::metrics::finished(
-            resp.status().as_u16(),
-            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
-        );
-        tracing::info!(
-            status = resp.status().as_u16(),
-            elapsed_ms = elapsed.as_millis() as u64,
-            "request finished"
-        );
-        if let Ok(v) = HeaderValue::from_str(&id) {
-            resp.headers_mut().insert(X_REQUEST_ID.clone(), v);
-        }
-        resp
+    tracing::info!(
+        status = resp.status().as_u16(),
+        elapsed_ms = elapsed.as_millis() as u64,
+        "request finished"
+    );
+    if let Ok(v) = HeaderValue::from_str(id) {
+        resp.headers_mut().insert(X_REQUEST_ID.clone(), v);
     }
-    .instrument(span)
-    .await
 }

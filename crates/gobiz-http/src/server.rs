@@ -13,7 +13,6 @@
 
 use crate::envelope::ApiError;
 use axum::http::StatusCode;
-use axum::Router;
 use hyper::server::conn::http1::Builder;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -30,7 +29,7 @@ use tokio::sync::watch;
 /// requests in flight.
 pub async fn serve(
     listener: TcpListener,
-    app: Router,
+    app: crate::routes::App,
     shutdown: impl Future<Output = ()> + Send,
 ) -> io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(());

@@ -6,7 +6,6 @@
 
 use crate::envelope::ApiError;
 use axum::extract::Request;
-use axum::middleware::Next;
 use axum::response::Response;
 use gobiz_domain::validation::Violation;
 use percent_encoding::percent_decode_str;
@@ -118,10 +117,10 @@ fn value_violation(v: &Value, path: &str) -> Option<Violation> {
     }
 }
 
-/// Middleware: refuses a path or query holding a control character (percent-encoded or
-/// not) before any route sees it — GoBiz envelope, or RFC 6749 `invalid_request` on
-/// `/oauth2/` paths.
-pub async fn refuse_control_characters(req: Request, next: Next) -> Response {
+/// The refusal of a request whose path or query holds a control character (percent-encoded
+/// or not), before any route sees it — GoBiz envelope, or RFC 6749 `invalid_request` on
+/// `/oauth2/` paths. `None` when the request may go on.
+pub fn refusal(req: &Request) -> Option<Response> {
     let path = req.uri().path();
     let decoded = percent_decode_str(path).decode_utf8_lossy();
     let mut problem = token_problem(&decoded).map(|p| ("path".to_string(), p));
@@ -131,10 +130,11 @@ pub async fn refuse_control_characters(req: Request, next: Next) -> Response {
             problem = pairs_problem(&pairs).map(|(name, p)| (format!("query parameter {name}"), p));
         }
     }
-    let Some((field, p)) = problem else {
-        return next.run(req).await;
-    };
-    crate::routes::edge_refusal(path, ApiError::bad_request(vec![format!("{field}: {p}")]))
+    let (field, p) = problem?;
+    Some(crate::routes::edge_refusal(
+        path,
+        ApiError::bad_request(vec![format!("{field}: {p}")]),
+    ))
 }
 
 #[cfg(test)]

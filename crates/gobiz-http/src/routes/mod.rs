@@ -19,15 +19,11 @@ mod sandbox_payments;
 pub mod sandbox_scenarios;
 
 use crate::envelope::ApiError;
-use crate::request_id::request_id;
-use crate::{AppState, BODY_LIMIT};
-use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{header, Method, StatusCode, Uri};
-use axum::middleware::{self, Next};
+use crate::AppState;
+use axum::http::{Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use std::sync::Arc;
-use tower_http::catch_panic::CatchPanicLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -64,8 +60,11 @@ pub fn api(sandbox: bool, console: crate::console::Console) -> OpenApiRouter<App
     router
 }
 
+/// The whole application: the routes behind [`crate::edge::Edge`].
+pub type App = crate::edge::Edge<Router>;
+
 /// Builds the whole application. `sandbox` mounts `/sandbox/v1` (spec §10.1).
-pub fn app(state: AppState, sandbox: bool) -> Router {
+pub fn app(state: AppState, sandbox: bool) -> App {
     let (router, doc) = api(sandbox, state.console).split_for_parts();
     let config = &state.services.config;
     let doc = crate::openapi::finish(doc, &config.public_base_url);
@@ -76,48 +75,8 @@ pub fn app(state: AppState, sandbox: bool) -> Router {
         sandbox,
         state.console != crate::console::Console::Off,
     );
-    router
-        .fallback(no_route)
-        .layer(axum::Extension(Arc::new(published)))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(middleware::from_fn(envelope_for_bare_errors))
-        .layer(middleware::from_fn(drain_oversized_body))
-        .layer(CatchPanicLayer::custom(|_| {
-            ApiError::internal().into_response()
-        }))
-        .layer(middleware::from_fn(
-            crate::text_guard::refuse_control_characters,
-        ))
-        .layer(middleware::from_fn(request_id))
-        .with_state(state)
-}
-
-/// Bodies above this are not drained; the connection is closed after the 413.
-const DRAIN_CAP: u64 = 4 * BODY_LIMIT as u64;
-
-/// A body declared larger than the limit is read and discarded here (up to `DRAIN_CAP`), so
-/// that the client, still sending, receives the 413 envelope instead of a broken pipe. The
-/// extractors still decide the status in the order of spec §1.7 from `Content-Length`.
-async fn drain_oversized_body(req: Request, next: Next) -> Response {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    match declared {
-        Some(n) if n > BODY_LIMIT as u64 && n <= DRAIN_CAP => {
-            let (parts, body) = req.into_parts();
-            let mut stream = body.into_data_stream();
-            while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
-                if chunk.is_err() {
-                    break;
-                }
-            }
-            next.run(Request::from_parts(parts, axum::body::Body::empty()))
-                .await
-        }
-        _ => next.run(req).await,
-    }
+    let router = router.fallback(no_route).with_state(state);
+    crate::edge::Edge::new(router, Arc::new(published))
 }
 
 /// A request refused before its handler ran (wrong method, control characters): the GoBiz
@@ -137,22 +96,4 @@ pub(crate) fn edge_refusal(path: &str, error: ApiError) -> Response {
 
 async fn no_route(method: Method, uri: Uri) -> Response {
     ApiError::no_route(method.as_str(), uri.path()).into_response()
-}
-
-/// axum answers a wrong method with a bare 405; give it the envelope (or, on `/oauth2`,
-/// an RFC 6749 error), keeping the `Allow` header.
-async fn envelope_for_bare_errors(req: Request, next: Next) -> Response {
-    let method = req.method().clone();
-    let path = req.uri().path().to_string();
-    let resp = next.run(req).await;
-    let bare = !resp.headers().contains_key(header::CONTENT_TYPE);
-    if resp.status() != StatusCode::METHOD_NOT_ALLOWED || !bare {
-        return resp;
-    }
-    let allow = resp.headers().get(header::ALLOW).cloned();
-    let mut out = edge_refusal(&path, ApiError::method_not_allowed(method.as_str(), &path));
-    if let Some(allow) = allow {
-        out.headers_mut().insert(header::ALLOW, allow);
-    }
-    out
 }
