@@ -647,18 +647,21 @@ pub async fn requeue<R: Runner>(r: &mut R, id: &str, now: i64) -> Result<()> {
     Ok(())
 }
 
-/// Releases a lease without an attempt (e.g. the endpoint is at its concurrency cap).
-pub async fn release<R: Runner>(r: &mut R, id: &str, next_attempt_at: i64) -> Result<()> {
-    let stmt = Query::update()
-        .table(Deliveries::Table)
-        .values([
-            (Deliveries::LeaseUntil, Option::<i64>::None.into()),
-            (Deliveries::LeaseOwner, Option::<String>::None.into()),
-            (Deliveries::NextAttemptAt, next_attempt_at.into()),
-        ])
-        .and_where(Expr::col(Deliveries::Id).eq(id))
-        .to_owned();
-    execute(r, &stmt).await?;
+/// Releases the leases of `ids` without an attempt, due again at `next_attempt_at` (e.g. their
+/// endpoint is at its concurrency cap): one statement per 500.
+pub async fn release<R: Runner>(r: &mut R, ids: &[&str], next_attempt_at: i64) -> Result<()> {
+    for chunk in ids.chunks(500) {
+        let stmt = Query::update()
+            .table(Deliveries::Table)
+            .values([
+                (Deliveries::LeaseUntil, Option::<i64>::None.into()),
+                (Deliveries::LeaseOwner, Option::<String>::None.into()),
+                (Deliveries::NextAttemptAt, next_attempt_at.into()),
+            ])
+            .and_where(Expr::col(Deliveries::Id).is_in(chunk.iter().copied()))
+            .to_owned();
+        execute(r, &stmt).await?;
+    }
     Ok(())
 }
 

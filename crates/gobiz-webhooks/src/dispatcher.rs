@@ -3,15 +3,15 @@
 //! attempt with the next step of the retry policy. Several dispatchers (nodes) may run on one
 //! PostgreSQL; a crashed one's leases simply run out and its deliveries are sent again.
 
+use crate::lanes::{Admit, Lanes};
 use crate::send::{Outgoing, Sender};
 use gobiz_domain::clock::{Clock, Millis};
 use gobiz_domain::webhook::{next_step, Next, Outcome, DEAD_MESSAGE, DEFAULT_SCHEDULE_MS};
 use gobiz_store::outbox::{self, Attempt, AttemptRecord, Claimed};
 use gobiz_store::Db;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, watch, Notify, Semaphore};
+use tokio::sync::{mpsc, watch, Notify, OwnedSemaphorePermit, Semaphore};
 
 /// Delivery settings.
 #[derive(Debug, Clone)]
@@ -61,7 +61,15 @@ pub struct Dispatcher {
     sender: Sender,
     wake: Arc<Notify>,
     owner: String,
-    in_flight: Mutex<HashMap<String, usize>>,
+    lanes: Lanes<Queued>,
+}
+
+/// A claimed delivery waiting in its endpoint's lane, with the concurrency permit it holds.
+struct Queued {
+    claimed: Claimed,
+    permit: OwnedSemaphorePermit,
+    /// When it was claimed: its lease runs from here.
+    since: Instant,
 }
 
 const CLAIM_BATCH: usize = 128;
@@ -138,7 +146,7 @@ impl Dispatcher {
             sender,
             wake,
             owner: uuid::Uuid::new_v4().to_string(),
-            in_flight: Mutex::new(HashMap::new()),
+            lanes: Lanes::new(cfg.per_endpoint),
             cfg,
         })
     }
@@ -179,40 +187,19 @@ impl Dispatcher {
         }
     }
 
-    fn enter(&self, endpoint: &str) -> bool {
-        let Ok(mut map) = self.in_flight.lock() else {
-            return true;
-        };
-        let n = map.entry(endpoint.to_string()).or_insert(0);
-        if *n >= self.cfg.per_endpoint {
-            return false;
-        }
-        *n += 1;
-        true
-    }
-
-    fn leave(&self, endpoint: &str) {
-        if let Ok(mut map) = self.in_flight.lock() {
-            if let Some(n) = map.get_mut(endpoint) {
-                *n = n.saturating_sub(1);
-                if *n == 0 {
-                    map.remove(endpoint);
-                }
-            }
-        }
-    }
-
     /// Runs until `shutdown` turns true, then lets in-flight attempts finish and records them.
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let permits = Arc::new(Semaphore::new(self.cfg.concurrency));
         let (tx, rx) = mpsc::channel::<AttemptRecord>(4096);
         let recorder = tokio::spawn(record_loop(self.db.clone(), rx));
+        let mut budget = CLAIM_BATCH;
         loop {
             if *shutdown.borrow() {
                 break;
             }
-            let free = permits.available_permits().min(CLAIM_BATCH);
+            let free = permits.available_permits().min(budget);
             let mut claimed_count = 0;
+            let mut overflowed = false;
             if free > 0 {
                 let now = self.clock.now_ms();
                 // A fresh token per claim: two claims in the same millisecond must not pick
@@ -232,17 +219,28 @@ impl Dispatcher {
                 match claimed {
                     Ok(batch) => {
                         claimed_count = batch.len();
-                        for c in batch {
+                        let since = Instant::now();
+                        let mut full = Vec::new();
+                        for claimed in batch {
                             let Ok(permit) = permits.clone().acquire_owned().await else {
                                 break;
                             };
-                            let me = self.clone();
-                            let tx = tx.clone();
-                            tokio::spawn(async move {
-                                me.handle(c, tx).await;
-                                drop(permit);
-                            });
+                            let endpoint = claimed.delivery.endpoint.clone();
+                            let queued = Queued {
+                                claimed,
+                                permit,
+                                since,
+                            };
+                            match self.lanes.admit(&endpoint, queued) {
+                                Admit::Send(q) => {
+                                    tokio::spawn(self.clone().lane(q, tx.clone()));
+                                }
+                                Admit::Queued => {}
+                                Admit::Full(q) => full.push(q.claimed),
+                            }
                         }
+                        overflowed = !full.is_empty();
+                        self.hand_back(&full).await;
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "claiming deliveries failed");
@@ -250,7 +248,17 @@ impl Dispatcher {
                     }
                 }
             }
-            if claimed_count == free && free > 0 {
+            // After an overflow, claim what a lane frees before it signals room; while a lane
+            // is congested, keep the size that fit; otherwise grow back.
+            let congested = self.lanes.congested();
+            budget = if overflowed {
+                self.lanes.refill()
+            } else if congested {
+                budget
+            } else {
+                (budget * 2).min(CLAIM_BATCH)
+            };
+            if claimed_count == free && free > 0 && !overflowed && !congested {
                 continue;
             }
             tokio::select! {
@@ -265,20 +273,52 @@ impl Dispatcher {
         let _ = recorder.await;
     }
 
-    async fn handle(&self, c: Claimed, tx: mpsc::Sender<AttemptRecord>) {
-        if !self.enter(&c.delivery.endpoint) {
-            // The endpoint is busy: hand the delivery back for a moment.
-            let later = self.clock.now_ms() + 100;
-            if let Ok(mut conn) = self.db.write_conn().await {
-                let _ = outbox::release(
-                    &mut conn,
-                    &c.delivery.id,
-                    later.max(c.delivery.next_attempt_at),
-                )
-                .await;
+    /// Sends `first`, then whatever waits in its endpoint's lane, one after the other in
+    /// this slot. A delivery that waited so long that its lease could run out before its
+    /// answer is back is handed back instead (another node could claim it meanwhile and
+    /// send it twice).
+    async fn lane(self: Arc<Self>, first: Queued, tx: mpsc::Sender<AttemptRecord>) {
+        let endpoint = first.claimed.delivery.endpoint.clone();
+        let margin = self.cfg.timeout + Duration::from_secs(1);
+        let lease = Duration::from_millis(u64::try_from(self.cfg.lease_ms).unwrap_or(0));
+        let mut next = Some(first);
+        let mut waited = false;
+        while let Some(q) = next.take() {
+            if waited && q.since.elapsed() + margin > lease {
+                self.hand_back(std::slice::from_ref(&q.claimed)).await;
+            } else {
+                self.handle(q.claimed, &tx).await;
             }
+            drop(q.permit);
+            let done = self.lanes.done(&endpoint);
+            if done.room {
+                self.wake.notify_one();
+            }
+            next = done.next;
+            waited = true;
+        }
+    }
+
+    /// Releases claimed deliveries unsent, due again in 100 ms.
+    async fn hand_back(&self, claimed: &[Claimed]) {
+        if claimed.is_empty() {
             return;
         }
+        let later = self.clock.now_ms() + 100;
+        let ids: Vec<&str> = claimed.iter().map(|c| c.delivery.id.as_str()).collect();
+        let released = async {
+            let mut conn = self.db.write_conn().await?;
+            outbox::release(&mut conn, &ids, later).await
+        }
+        .await;
+        if let Err(e) = released {
+            // Their leases run out and they are claimed again.
+            tracing::warn!(error = %e, count = ids.len(), "handing back deliveries failed");
+        }
+    }
+
+    /// One attempt of a claimed delivery, its record sent to the recorder.
+    async fn handle(&self, c: Claimed, tx: &mpsc::Sender<AttemptRecord>) {
         let secret = match self.cfg.sealer.open(&c.secret) {
             Ok(s) => s,
             Err(e) => {
@@ -286,14 +326,12 @@ impl Dispatcher {
                 // secrets), so this is a key changed under a running node: send nothing
                 // unsigned; the lease expires and another node (or a restart) retries.
                 tracing::error!(delivery = %c.delivery.id, error = %e, "cannot open the notification secret");
-                self.leave(&c.delivery.endpoint);
                 return;
             }
         };
         let now = self.clock.now_ms();
         if let Some(outcome) = chaos_failure(&c).filter(|_| !self.cfg.production) {
             // Sandbox chaos: recorded as the receiver's failure, nothing is sent.
-            self.leave(&c.delivery.endpoint);
             let headers = self.sender.headers(&self.outgoing(&c, &secret, now));
             let mut record = attempt_record(&c, &outcome, &headers, now, &self.cfg.schedule_ms);
             if let Some(first) = record.entries.first_mut() {
@@ -314,7 +352,6 @@ impl Dispatcher {
         let started = Instant::now();
         let sent = self.sender.attempt(&self.outgoing(&c, &secret, now)).await;
         let latency = started.elapsed();
-        self.leave(&c.delivery.endpoint);
         crate::stats::attempted(sent.outcome.delivered());
         let done = self.clock.now_ms();
         let mut record = attempt_record(
