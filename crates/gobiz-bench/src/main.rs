@@ -30,7 +30,8 @@ enum What {
     TokenFlood(token_flood::FloodBench),
     /// `GET /integrations/partner/v1/linked-outlets` throughput with one token.
     LinkedOutlets(Target),
-    /// Webhook deliveries/second and event-to-delivery latency to a loopback receiver.
+    /// Webhook deliveries/second and event-to-delivery latency to a loopback receiver, then a
+    /// backlog drain after an outage (moves the server's sandbox clock forward one hour).
     Webhooks(WebhookBench),
     /// Catalog sync of a large menu, and GET v2/catalog against a bare axum baseline.
     Catalog(Target),
@@ -105,7 +106,7 @@ struct WebhookBench {
     #[command(flatten)]
     target: Target,
     /// Events pushed as fast as possible for the throughput figure (by --connections
-    /// concurrent clients).
+    /// concurrent clients), and again for the drain, while the receiver answers 503.
     #[arg(long, default_value_t = 5000, value_parser = positive_count, allow_negative_numbers = true)]
     events: usize,
     /// Event rate of the latency run (events/second, for --seconds).

@@ -9,6 +9,7 @@ use gobiz_domain::clock::{Clock, Millis};
 use gobiz_domain::webhook::{next_step, Next, Outcome, DEAD_MESSAGE, DEFAULT_SCHEDULE_MS};
 use gobiz_store::outbox::{self, Attempt, AttemptRecord, Claimed};
 use gobiz_store::Db;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch, Notify, OwnedSemaphorePermit, Semaphore};
@@ -62,6 +63,9 @@ pub struct Dispatcher {
     wake: Arc<Notify>,
     owner: String,
     lanes: Lanes<Queued>,
+    /// Set when `run` stops claiming: deliveries still waiting in a lane are handed back
+    /// instead of sent, so that shutdown waits only for requests already under way.
+    stopping: AtomicBool,
 }
 
 /// A claimed delivery waiting in its endpoint's lane, with the concurrency permit it holds.
@@ -147,6 +151,7 @@ impl Dispatcher {
             wake,
             owner: uuid::Uuid::new_v4().to_string(),
             lanes: Lanes::new(cfg.per_endpoint),
+            stopping: AtomicBool::new(false),
             cfg,
         })
     }
@@ -267,6 +272,7 @@ impl Dispatcher {
                 _ = shutdown.changed() => {}
             }
         }
+        self.stopping.store(true, Ordering::Relaxed);
         // Wait for in-flight attempts (bounded by the request timeout), then flush records.
         let _ = permits.acquire_many(self.cfg.concurrency as u32).await;
         drop(tx);
@@ -274,9 +280,9 @@ impl Dispatcher {
     }
 
     /// Sends `first`, then whatever waits in its endpoint's lane, one after the other in
-    /// this slot. A delivery that waited so long that its lease could run out before its
-    /// answer is back is handed back instead (another node could claim it meanwhile and
-    /// send it twice).
+    /// this slot. A delivery that waited is handed back instead when its lease could run out
+    /// before its answer is back (another node could claim it meanwhile and send it twice),
+    /// or when the node is shutting down.
     async fn lane(self: Arc<Self>, first: Queued, tx: mpsc::Sender<AttemptRecord>) {
         let endpoint = first.claimed.delivery.endpoint.clone();
         let margin = self.cfg.timeout + Duration::from_secs(1);
@@ -284,7 +290,8 @@ impl Dispatcher {
         let mut next = Some(first);
         let mut waited = false;
         while let Some(q) = next.take() {
-            if waited && q.since.elapsed() + margin > lease {
+            let stale = q.since.elapsed() + margin > lease;
+            if waited && (stale || self.stopping.load(Ordering::Relaxed)) {
                 self.hand_back(std::slice::from_ref(&q.claimed)).await;
             } else {
                 self.handle(q.claimed, &tx).await;

@@ -42,7 +42,7 @@ pub(crate) struct Done<T> {
 }
 
 impl<T> Lanes<T> {
-    /// Lanes of `per_endpoint` slots, each with a queue of as many items again, twice over.
+    /// Lanes of `per_endpoint` slots, each with a queue of twice as many items.
     pub(crate) fn new(per_endpoint: usize) -> Lanes<T> {
         let per_endpoint = per_endpoint.max(1);
         Lanes {
