@@ -156,3 +156,55 @@ fn envelope_for_bare_405(method: &Method, uri: &Uri, resp: Response) -> Response
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+    use axum::Router;
+    use gobiz_domain::model::Mode;
+    use tower::ServiceExt;
+
+    fn edge(router: Router) -> Edge<Router> {
+        let doc = serde_json::json!({"openapi": "3.1.0"});
+        let published = Published::new(&doc, "http://localhost", Mode::Sandbox, true, false);
+        Edge::new(router, Arc::new(published))
+    }
+
+    async fn panics() -> &'static str {
+        panic!("a handler bug")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_the_500_envelope_with_a_request_id() {
+        let app = edge(Router::new().route("/boom", get(panics)));
+        let req = axum::http::Request::get("/boom")
+            .body(Body::empty())
+            .unwrap();
+        let resp = app.oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(resp.headers().contains_key("x-request-id"));
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["success"], false, "{v}");
+        assert!(v["errors"].is_array(), "{v}");
+    }
+
+    #[tokio::test]
+    async fn a_bare_405_gets_the_envelope_and_keeps_allow() {
+        let app = edge(Router::new().route("/only-get", get(|| async { "ok" })));
+        let req = axum::http::Request::post("/only-get")
+            .body(Body::empty())
+            .unwrap();
+        let resp = app.oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert!(resp.headers().get(header::ALLOW).is_some());
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["success"], false, "{v}");
+    }
+}
