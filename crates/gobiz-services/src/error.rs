@@ -93,6 +93,7 @@ impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Duplicate => ServiceError::Conflict("The resource already exists".into()),
+            StoreError::Unavailable(why) => ServiceError::Unavailable(why),
             StoreError::Database(sqlx_err) if is_unavailable(&sqlx_err) => {
                 ServiceError::Unavailable(sqlx_err.to_string())
             }

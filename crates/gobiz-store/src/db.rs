@@ -1,6 +1,7 @@
 //! Connecting, migrating, and the two ways to run statements (pooled connection, transaction).
 
-use crate::{Result, StoreError};
+use crate::exec::{Driver, Handle};
+use crate::{lite, Result, StoreError};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Database, Transaction, TransactionManager};
@@ -91,7 +92,9 @@ impl Backend {
 /// A connection pool and the engine behind it. Cheap to clone.
 #[derive(Clone)]
 pub struct Db {
-    pool: AnyPool,
+    pool: Pool,
+    /// The sqlx form of the URL: SQLite's migrations run through it.
+    options: AnyConnectOptions,
     backend: Backend,
     /// SQLite's one write lock, taken in this process first (see [`Db::write_gate`]).
     writes: Arc<Semaphore>,
@@ -122,50 +125,35 @@ impl Db {
                 ))))
             }
         }
-        let max = match backend {
-            // Engine-specific: SQLite allows one writer at a time; a small pool avoids
-            // pointless lock contention while WAL still lets readers run alongside.
-            Backend::Sqlite => 4,
-            Backend::Postgres => 16,
-        };
+        if backend == Backend::Sqlite {
+            // Engine-specific: statements run in place through rusqlite (see `lite`); the
+            // file exists now (the probe created it when the URL asked for that).
+            let path = sqlx::sqlite::SqliteConnectOptions::from_str(url)?
+                .get_filename()
+                .to_path_buf();
+            // One writer at a time; readers run alongside in WAL mode.
+            let pool = lite::Pool::new(
+                path,
+                LITE_CONNECTIONS,
+                ACQUIRE_TIMEOUT,
+                BUSY_TIMEOUT,
+                WAL_LIMIT_BYTES,
+            );
+            return Ok(Db {
+                pool: Pool::Lite(pool),
+                options,
+                backend,
+                writes: Arc::new(Semaphore::new(1)),
+            });
+        }
         let pool = AnyPoolOptions::new()
-            .max_connections(max)
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // Engine-specific: WAL for concurrent readers, a busy timeout so
-                        // writers queue instead of failing, and enforced foreign keys.
-                        sqlx::query("PRAGMA journal_mode = WAL")
-                            .execute(&mut *conn)
-                            .await?;
-                        sqlx::query(&format!(
-                            "PRAGMA busy_timeout = {}",
-                            BUSY_TIMEOUT.as_millis()
-                        ))
-                        .execute(&mut *conn)
-                        .await?;
-                        sqlx::query("PRAGMA foreign_keys = ON")
-                            .execute(&mut *conn)
-                            .await?;
-                        sqlx::query("PRAGMA synchronous = NORMAL")
-                            .execute(&mut *conn)
-                            .await?;
-                        // After a checkpoint has reset the WAL, cut the file back to this
-                        // size instead of keeping its high-water mark.
-                        sqlx::query(&format!("PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}"))
-                            .execute(&mut *conn)
-                            .await?;
-                    }
-                    Ok(())
-                })
-            })
+            .max_connections(16)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             // A connection must never go back into the pool inside a transaction: the next
-            // borrower would run inside it and (SQLite) keep the write lock forever. `begin`
+            // borrower would run inside it. `begin`
             // and `commit` run on their own tasks so a cancelled request cannot interrupt
             // them; this check catches whatever else could leave a transaction open. A
-            // dropped `Tx` queues its rollback (SQLite: on the connection's worker thread),
-            // so a connection that still counts one is pinged first, which lets the queued
+            // dropped `Tx` queues its rollback, so a connection that still counts one is pinged first, which lets the queued
             // rollback finish; only one that counts a transaction after that is discarded.
             .after_release(|conn, _meta| {
                 Box::pin(async move {
@@ -175,10 +163,11 @@ impl Db {
                     Ok(open_transactions(conn) == 0)
                 })
             })
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         Ok(Db {
-            pool,
+            pool: Pool::Sqlx(pool),
+            options,
             backend,
             writes: Arc::new(Semaphore::new(1)),
         })
@@ -197,7 +186,17 @@ impl Db {
 
     /// Applies pending migrations; a no-op when the schema is current.
     pub async fn migrate(&self) -> Result<()> {
-        self.migrator().await?.run(&self.pool).await?;
+        let migrator = self.migrator().await?;
+        match &self.pool {
+            Pool::Sqlx(pool) => migrator.run(pool).await?,
+            // Engine-specific: sqlx's migrator on a connection of its own, closed after.
+            Pool::Lite(_) => {
+                let mut conn = AnyConnection::connect_with(&self.options).await?;
+                let ran = migrator.run(&mut conn).await;
+                let _ = conn.close().await;
+                ran?;
+            }
+        }
         Ok(())
     }
 
@@ -210,22 +209,28 @@ impl Db {
         ) {
             return false;
         }
-        let Ok(mut conn) = self.pool.acquire().await else {
+        let Ok(mut conn) = self.conn().await else {
             return false;
         };
-        let applied: std::result::Result<Vec<(i64,)>, _> =
-            sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
-                .fetch_all(&mut *conn)
-                .await;
-        let Ok(applied) = applied else {
+        let versions = sea_query::Query::select()
+            .column(sea_query::Alias::new("version"))
+            .from(sea_query::Alias::new("_sqlx_migrations"))
+            .and_where(sea_query::Expr::cust("success = TRUE"))
+            .to_owned();
+        let Ok(rows) = crate::exec::fetch_all(&mut conn, &versions).await else {
+            return false;
+        };
+        let Ok(applied) = rows
+            .iter()
+            .map(|r| crate::exec::int(r, "version"))
+            .collect::<Result<Vec<i64>>>()
+        else {
             return false;
         };
         let Ok(migrator) = self.migrator().await else {
             return false;
         };
-        migrator
-            .iter()
-            .all(|m| applied.iter().any(|(v,)| *v == m.version))
+        migrator.iter().all(|m| applied.contains(&m.version))
     }
 
     /// Whether a write could start now: SQLite's write lock can be taken (then released at
@@ -238,7 +243,10 @@ impl Db {
                 Ok(true)
             }
             Backend::Postgres => {
-                let mut conn = self.pool.acquire().await?;
+                let Pool::Sqlx(pool) = &self.pool else {
+                    return Ok(false);
+                };
+                let mut conn = pool.acquire().await?;
                 let (read_only,): (String,) = sqlx::query_as("SHOW transaction_read_only")
                     .fetch_one(&mut *conn)
                     .await?;
@@ -273,53 +281,45 @@ impl Db {
         }
     }
 
-    /// One round of [`Db::keep_wal_bounded`]: the log's size in pages after it.
+    /// One round of [`Db::keep_wal_bounded`]: the log's size in pages after it (0 on
+    /// PostgreSQL). It runs on a blocking thread: a truncation waits for readers.
     pub async fn checkpoint_wal(&self) -> Result<i64> {
-        let mut conn = self.pool.acquire().await?;
-        let (_busy, log_pages, _done): (i64, i64, i64) =
-            sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
-                .fetch_one(&mut *conn)
-                .await?;
-        let (page_size,): (i64,) = sqlx::query_as("PRAGMA page_size")
-            .fetch_one(&mut *conn)
-            .await?;
-        if log_pages.saturating_mul(page_size) <= WAL_LIMIT_BYTES {
-            return Ok(log_pages);
-        }
-        // Engine-specific: a shorter busy wait for this one statement, restored after, so a
-        // long reader delays the truncation instead of every writer.
-        sqlx::query(&format!(
-            "PRAGMA busy_timeout = {}",
-            WAL_TRUNCATE_WAIT.as_millis()
-        ))
-        .execute(&mut *conn)
-        .await?;
-        let truncated: std::result::Result<(i64, i64, i64), sqlx::Error> =
-            sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
-                .fetch_one(&mut *conn)
-                .await;
-        sqlx::query(&format!(
-            "PRAGMA busy_timeout = {}",
-            BUSY_TIMEOUT.as_millis()
-        ))
-        .execute(&mut *conn)
-        .await?;
-        let (busy, log_pages, _) = truncated?;
-        if busy != 0 {
-            tracing::info!(log_pages, "WAL truncation postponed: readers still busy");
-        }
-        Ok(log_pages)
+        let Pool::Lite(pool) = &self.pool else {
+            return Ok(0);
+        };
+        let mut pooled = pool.acquire().await?;
+        let Some(conn) = pooled.take() else {
+            return Err(StoreError::Interrupted("no connection".into()));
+        };
+        let (conn, done) = tokio::task::spawn_blocking(move || {
+            let done = checkpoint(&conn);
+            (conn, done)
+        })
+        .await
+        .map_err(|e| StoreError::Interrupted(format!("checkpoint: {e}")))?;
+        pooled.restore(conn);
+        done.map_err(lite::classify)
     }
 
     /// Connections of the pool: (open, idle).
     pub fn pool_stats(&self) -> (u32, usize) {
-        (self.pool.size(), self.pool.num_idle())
+        match &self.pool {
+            Pool::Sqlx(pool) => (pool.size(), pool.num_idle()),
+            Pool::Lite(pool) => pool.stats(),
+        }
+    }
+
+    async fn acquire(&self) -> Result<Link> {
+        Ok(match &self.pool {
+            Pool::Sqlx(pool) => Link::Sqlx(pool.acquire().await?),
+            Pool::Lite(pool) => Link::Lite(pool.acquire().await?),
+        })
     }
 
     /// A pooled connection for reads and single-statement writes.
     pub async fn conn(&self) -> Result<Conn> {
         Ok(Conn {
-            conn: self.pool.acquire().await?,
+            conn: self.acquire().await?,
             backend: self.backend,
             _gate: None,
         })
@@ -330,7 +330,7 @@ impl Db {
     pub async fn write_conn(&self) -> Result<Conn> {
         let gate = self.write_gate().await?;
         Ok(Conn {
-            conn: self.pool.acquire().await?,
+            conn: self.acquire().await?,
             backend: self.backend,
             _gate: gate,
         })
@@ -348,10 +348,7 @@ impl Db {
         }
         match tokio::time::timeout(BUSY_TIMEOUT, self.writes.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(Some(permit)),
-            Ok(Err(_)) | Err(_) => Err(StoreError::Database(sqlx::Error::Io(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                "database is locked",
-            )))),
+            Ok(Err(_)) | Err(_) => Err(StoreError::Unavailable("database is locked".into())),
         }
     }
 
@@ -366,7 +363,21 @@ impl Db {
     /// rolls it back.
     pub async fn begin(&self) -> Result<Tx> {
         let gate = self.write_gate().await?;
-        let pool = self.pool.clone();
+        let pool = match &self.pool {
+            Pool::Sqlx(pool) => pool.clone(),
+            // Engine-specific: take SQLite's write lock up front (see below). Statements run
+            // in place, so a dropped caller cannot stop one half-way; a dropped `Tx` rolls
+            // back at once.
+            Pool::Lite(pool) => {
+                let mut pooled = pool.acquire().await?;
+                lite::batch(&mut pooled, "BEGIN IMMEDIATE").await?;
+                return Ok(Tx {
+                    tx: Open::Lite(LiteTx(pooled)),
+                    backend: self.backend,
+                    gate,
+                });
+            }
+        };
         let backend = self.backend;
         let tx = tokio::spawn(async move {
             match backend {
@@ -380,34 +391,70 @@ impl Db {
         })
         .await
         .map_err(|e| StoreError::Interrupted(format!("begin: {e}")))??;
-        Ok(Tx { tx, backend, gate })
+        Ok(Tx {
+            tx: Open::Sqlx(tx),
+            backend,
+            gate,
+        })
     }
 
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
-        self.pool.close().await;
+        match &self.pool {
+            Pool::Sqlx(pool) => pool.close().await,
+            Pool::Lite(pool) => pool.close().await,
+        }
     }
 
     /// Pings the database with a trivial query.
     pub async fn ping(&self) -> bool {
-        match self.pool.acquire().await {
-            Ok(mut c) => c.ping().await.is_ok(),
+        match self.acquire().await {
+            Ok(Link::Sqlx(mut c)) => c.ping().await.is_ok(),
+            Ok(Link::Lite(mut c)) => lite::batch(&mut c, "SELECT 1").await.is_ok(),
             Err(_) => false,
         }
     }
 }
 
+/// The pool of either driver.
+#[derive(Clone)]
+enum Pool {
+    Sqlx(AnyPool),
+    Lite(lite::Pool),
+}
+
+/// A pooled connection of either driver.
+enum Link {
+    Sqlx(PoolConnection<Any>),
+    Lite(lite::Pooled),
+}
+
 /// A pooled connection.
 pub struct Conn {
-    conn: PoolConnection<Any>,
+    conn: Link,
     backend: Backend,
     /// This process's SQLite write turn, when taken ([`Db::write_conn`]).
     _gate: Option<OwnedSemaphorePermit>,
 }
 
+/// An open transaction of either driver.
+enum Open {
+    Sqlx(Transaction<'static, Any>),
+    Lite(LiteTx),
+}
+
+/// An SQLite transaction on its connection; rolled back at once when dropped open.
+struct LiteTx(lite::Pooled);
+
+impl Drop for LiteTx {
+    fn drop(&mut self) {
+        lite::rollback_now(&mut self.0);
+    }
+}
+
 /// An open transaction.
 pub struct Tx {
-    tx: Transaction<'static, Any>,
+    tx: Open,
     backend: Backend,
     /// This process's SQLite write turn, released once the transaction has ended.
     gate: Option<OwnedSemaphorePermit>,
@@ -428,6 +475,20 @@ impl Tx {
     /// Commits or rolls back on a task of its own, then gives up the write turn.
     async fn end(self, commit: bool) -> Result<()> {
         let Tx { tx, gate, .. } = self;
+        let tx = match tx {
+            Open::Sqlx(tx) => tx,
+            Open::Lite(mut tx) => {
+                let done = if commit {
+                    lite::batch(&mut tx.0, "COMMIT").await
+                } else {
+                    lite::batch(&mut tx.0, "ROLLBACK").await
+                };
+                // A failed COMMIT leaves the transaction open: dropping it rolls it back.
+                drop(tx);
+                drop(gate);
+                return done;
+            }
+        };
         tokio::spawn(async move {
             let done = if commit {
                 tx.commit().await
@@ -455,7 +516,34 @@ fn open_transactions(conn: &AnyConnection) -> usize {
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long an SQLite writer waits for the write lock before "database is locked".
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a task waits for a pooled connection.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// SQLite connections: one writer at a time, readers alongside in WAL mode.
+const LITE_CONNECTIONS: u32 = 8;
+
+/// Engine-specific: a PASSIVE checkpoint and, when the log is over [`WAL_LIMIT_BYTES`], a
+/// TRUNCATE one that waits at most [`WAL_TRUNCATE_WAIT`] for readers. The log's pages after.
+fn checkpoint(conn: &rusqlite::Connection) -> rusqlite::Result<i64> {
+    let row3 = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, i64, i64)> {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    };
+    let (_busy, log_pages, _done) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], row3)?;
+    let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+    if log_pages.saturating_mul(page_size) <= WAL_LIMIT_BYTES {
+        return Ok(log_pages);
+    }
+    conn.busy_timeout(WAL_TRUNCATE_WAIT)?;
+    let truncated = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], row3);
+    conn.busy_timeout(Duration::ZERO)?;
+    let (busy, log_pages, _) = truncated?;
+    if busy != 0 {
+        tracing::info!(log_pages, "WAL truncation postponed: readers still busy");
+    }
+    Ok(log_pages)
+}
 
 /// The size above which the SQLite WAL is truncated while running (see
 /// [`Db::keep_wal_bounded`]); also SQLite's `journal_size_limit`.
@@ -471,13 +559,19 @@ pub const WAL_TRUNCATE_WAIT: Duration = Duration::from_millis(500);
 pub const WRITE_PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
 impl crate::Runner for Conn {
-    fn parts(&mut self) -> (&mut AnyConnection, Backend) {
-        (&mut self.conn, self.backend)
+    fn handle(&mut self) -> Handle<'_> {
+        Handle(match &mut self.conn {
+            Link::Sqlx(c) => Driver::Sqlx(c, self.backend),
+            Link::Lite(c) => Driver::Lite(c),
+        })
     }
 }
 
 impl crate::Runner for Tx {
-    fn parts(&mut self) -> (&mut AnyConnection, Backend) {
-        (&mut self.tx, self.backend)
+    fn handle(&mut self) -> Handle<'_> {
+        Handle(match &mut self.tx {
+            Open::Sqlx(tx) => Driver::Sqlx(tx, self.backend),
+            Open::Lite(tx) => Driver::Lite(&mut tx.0),
+        })
     }
 }

@@ -25,7 +25,7 @@ fn row_key(client_id: &str, outlet_id: &str, key: &str) -> String {
 }
 
 /// What a row selected with its `request_hash` and `response` holds.
-fn stored(row: &sqlx::any::AnyRow, client_id: &str, outlet_id: &str, key: &str) -> Result<Stored> {
+fn stored(row: &crate::exec::Row, client_id: &str, outlet_id: &str, key: &str) -> Result<Stored> {
     let response = match opt_text(row, "response")? {
         Some(doc) => Some(codec::decode(
             TABLE,

@@ -1,8 +1,9 @@
 //! The only place with SQL.
 //!
 //! Both engines go through one code path: statements are built with `sea-query` (rendered for
-//! the connected engine) and run through `sqlx::Any`. Columns use only types both engines
-//! decode alike through `Any` (TEXT, BIGINT). Engine-specific statements are isolated in
+//! the connected engine) and run through `sqlx::Any` on PostgreSQL and through `rusqlite`, in
+//! place, on SQLite (see `lite`: sqlx's per-statement thread handoff cost more than the
+//! statements). Columns use only types both engines decode alike (TEXT, BIGINT). Engine-specific statements are isolated in
 //! [`db`] and commented.
 
 pub mod catalogs;
@@ -18,6 +19,7 @@ pub mod idempotency;
 pub mod keys;
 pub mod links;
 pub mod listeners;
+mod lite;
 pub mod maintenance;
 pub mod merchants;
 pub mod moka;
@@ -37,7 +39,7 @@ pub mod tokens;
 pub mod users;
 
 pub use db::{Backend, Conn, Db, Tx};
-pub use exec::Runner;
+pub use exec::{raw_sql, Handle, Runner};
 
 /// What can go wrong in the store, in terms the services can act on.
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +76,13 @@ pub enum StoreError {
     /// Anything else from the database driver.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// The database cannot answer now (locked by another process past the busy timeout, no
+    /// connection free in time, the pool closed): a 503, not a bug.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else from SQLite (run in place, see `lite`).
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
     /// A database task ended without an answer (it panicked or the runtime is stopping).
     #[error("database task did not finish: {0}")]
     Interrupted(String),

@@ -3,11 +3,11 @@
 //! is [`endpoint`]`(id)`, so the fan-out rules of spec §9.6 apply to them unchanged; the
 //! dispatcher leaves their deliveries to the listener's stream (see [`crate::outbox::Target`]).
 
+use crate::exec::Row;
 use crate::exec::{execute, fetch_all, fetch_optional, int, opt_text, text};
 use crate::schema::{Listeners, Subscriptions};
 use crate::{Result, Runner};
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
-use sqlx::any::AnyRow;
 
 /// The scheme of a listener's subscription url.
 pub const SCHEME: &str = "gobiz-listen:";
@@ -58,7 +58,7 @@ fn select() -> SelectStatement {
         .to_owned()
 }
 
-fn from_row(row: &AnyRow) -> Result<Listener> {
+fn from_row(row: &Row) -> Result<Listener> {
     let events = text(row, "events")?;
     Ok(Listener {
         id: text(row, "id")?,

@@ -1,11 +1,11 @@
 //! Merchants.
 
+use crate::exec::Row;
 use crate::exec::{execute, fetch_all, fetch_optional, int, text};
 use crate::schema::Merchants;
 use crate::{Result, Runner};
 use gobiz_domain::entities::Merchant;
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
-use sqlx::any::AnyRow;
 
 fn select() -> SelectStatement {
     Query::select()
@@ -14,7 +14,7 @@ fn select() -> SelectStatement {
         .to_owned()
 }
 
-fn from_row(row: &AnyRow) -> Result<Merchant> {
+fn from_row(row: &Row) -> Result<Merchant> {
     Ok(Merchant {
         id: text(row, "id")?,
         name: text(row, "name")?,

@@ -39,7 +39,7 @@ fn encode(sale: &Sale) -> Result<String> {
 }
 
 /// The sale of a row selected with its `id` and `document`.
-fn decode(row: &sqlx::any::AnyRow) -> Result<Sale> {
+fn decode(row: &crate::exec::Row) -> Result<Sale> {
     codec::decode(SALES, &text(row, "id")?, &text(row, "document")?)
 }
 
@@ -577,11 +577,7 @@ pub async fn customer_exists<R: Runner>(r: &mut R, outlet_id: &str, id: i64) -> 
 pub async fn analyze_sales(db: &crate::Db) -> Result<()> {
     let mut conn = db.conn().await?;
     for table in ["moka_sales", "moka_sale_lines", "moka_sale_modifiers"] {
-        let (c, _) = conn.parts();
-        sqlx::query(&format!("ANALYZE {table}"))
-            .execute(&mut *c)
-            .await
-            .map_err(StoreError::classify)?;
+        crate::exec::raw_sql(&mut conn, &format!("ANALYZE {table}")).await?;
     }
     Ok(())
 }

@@ -33,7 +33,7 @@ const COLUMNS: [Orders; 8] = [
     Orders::UpdatedAt,
 ];
 
-fn decode(row: &sqlx::any::AnyRow) -> Result<Order> {
+fn decode(row: &crate::exec::Row) -> Result<Order> {
     codec::decode(TABLE, &text(row, "order_number")?, &text(row, "document")?)
 }
 
@@ -41,7 +41,7 @@ fn encode(o: &Order) -> Result<String> {
     codec::encode(TABLE, o.order_number(), o)
 }
 
-fn from_row(row: &sqlx::any::AnyRow) -> Result<StoredOrder> {
+fn from_row(row: &crate::exec::Row) -> Result<StoredOrder> {
     Ok(StoredOrder {
         order: decode(row)?,
         timer_due_at: opt_int(row, "timer_due_at")?,

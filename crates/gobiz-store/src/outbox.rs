@@ -2,13 +2,13 @@
 //! that caused them, each with one delivery per matching subscription. The dispatcher claims
 //! due deliveries with a lease and records every attempt.
 
+use crate::exec::Row;
 use crate::exec::{execute, fetch_all, fetch_optional, flag, int, opt_int, opt_text, text};
 use crate::schema::{Chaos, Deliveries, DeliveryAttempts, Events, Partners};
 use crate::{Result, Runner};
 use sea_query::{
     Alias, Expr, ExprTrait, LockBehavior, LockType, Order, Query, SelectStatement, UpdateStatement,
 };
-use sqlx::any::AnyRow;
 
 /// An event as written to the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,7 +144,7 @@ const COLUMNS: [Deliveries; 16] = [
     Deliveries::ChaosSeq,
 ];
 
-fn delivery_from(row: &AnyRow) -> Result<Delivery> {
+fn delivery_from(row: &Row) -> Result<Delivery> {
     Ok(Delivery {
         id: text(row, "id")?,
         event_id: text(row, "event_id")?,
@@ -363,7 +363,7 @@ fn select_claimed() -> SelectStatement {
         .to_owned()
 }
 
-fn claimed_from(row: &AnyRow) -> Result<Claimed> {
+fn claimed_from(row: &Row) -> Result<Claimed> {
     Ok(Claimed {
         delivery: delivery_from(row)?,
         secret: text(row, "secret")?,

@@ -1,12 +1,12 @@
 //! Outlets, always read together with their merchant's name.
 
+use crate::exec::Row;
 use crate::exec::{execute, fetch_all, fetch_optional, flag, int, parsed, text};
 use crate::schema::{Merchants, Outlets};
 use crate::{Result, Runner};
 use gobiz_domain::entities::Outlet;
 use gobiz_domain::model::{AcceptanceMode, OutletStatus};
 use sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
-use sqlx::any::AnyRow;
 
 fn select() -> SelectStatement {
     Query::select()
@@ -39,7 +39,7 @@ fn select() -> SelectStatement {
         .to_owned()
 }
 
-fn from_row(row: &AnyRow) -> Result<Outlet> {
+fn from_row(row: &Row) -> Result<Outlet> {
     Ok(Outlet {
         id: text(row, "id")?,
         merchant_id: text(row, "merchant_id")?,

@@ -1,12 +1,12 @@
 //! Partners and their notification secrets.
 
+use crate::exec::Row;
 use crate::exec::{execute, fetch_all, fetch_optional, flag, int, opt_text, parsed, text};
 use crate::schema::Partners;
 use crate::{join_words, split_words, Result, Runner};
 use gobiz_domain::entities::Partner;
 use gobiz_domain::model::PartnerType;
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
-use sqlx::any::AnyRow;
 
 /// The columns a partner is read from (its secret is read on its own).
 const COLUMNS: [Partners; 7] = [
@@ -26,12 +26,12 @@ fn select() -> SelectStatement {
         .to_owned()
 }
 
-fn from_row(row: &AnyRow) -> Result<Partner> {
+fn from_row(row: &Row) -> Result<Partner> {
     from_row_as(row, "")
 }
 
 /// The columns of [`select`], or of [`select_as`] with `prefix`, as a partner.
-pub(crate) fn from_row_as(row: &AnyRow, prefix: &str) -> Result<Partner> {
+pub(crate) fn from_row_as(row: &Row, prefix: &str) -> Result<Partner> {
     let col = |c: &str| format!("{prefix}{c}");
     Ok(Partner {
         id: text(row, &col("id"))?,

@@ -34,7 +34,7 @@ const COLUMNS: [T; 9] = [
     T::CreatedAt,
 ];
 
-fn from_row(row: &sqlx::any::AnyRow) -> Result<StoredTransaction> {
+fn from_row(row: &crate::exec::Row) -> Result<StoredTransaction> {
     let id = text(row, "id")?;
     let transaction: Transaction = codec::decode(TABLE, &id, &text(row, "document")?)?;
     // The status column is what queries select on; a row whose column disagrees with its

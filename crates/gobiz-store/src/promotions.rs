@@ -13,7 +13,7 @@ fn encode(p: &Promotion) -> Result<String> {
 }
 
 /// The promotion of a row selected with its `id` and `document`.
-fn decode(row: &sqlx::any::AnyRow) -> Result<Promotion> {
+fn decode(row: &crate::exec::Row) -> Result<Promotion> {
     codec::decode(TABLE, &text(row, "id")?, &text(row, "document")?)
 }
 

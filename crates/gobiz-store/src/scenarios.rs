@@ -124,7 +124,7 @@ const COLUMNS: [Scenarios; 17] = [
     Scenarios::UpdatedAt,
 ];
 
-fn decode(row: &sqlx::any::AnyRow) -> Result<StoredScenario> {
+fn decode(row: &crate::exec::Row) -> Result<StoredScenario> {
     Ok(StoredScenario {
         id: text(row, "id")?,
         outlet_id: text(row, "outlet_id")?,

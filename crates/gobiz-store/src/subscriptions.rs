@@ -1,12 +1,12 @@
 //! Notification subscriptions (partner-wide when `outlet_id` is `None`).
 
 use crate::exec::opt_text;
+use crate::exec::Row;
 use crate::exec::{execute, fetch_all, fetch_optional, flag, int, text};
 use crate::schema::{Chaos, OutletLinks, Outlets, Partners, Subscriptions};
 use crate::{Result, Runner};
 use gobiz_domain::entities::Partner;
 use sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
-use sqlx::any::AnyRow;
 
 /// A subscription.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +47,7 @@ fn select() -> SelectStatement {
         .to_owned()
 }
 
-fn from_row(row: &AnyRow) -> Result<Subscription> {
+fn from_row(row: &Row) -> Result<Subscription> {
     let key = text(row, "outlet_key")?;
     Ok(Subscription {
         id: text(row, "id")?,

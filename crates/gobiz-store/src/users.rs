@@ -1,12 +1,12 @@
 //! Merchant users and their roles.
 
+use crate::exec::Row;
 use crate::exec::{execute, fetch_all, fetch_optional, int, opt_text, parsed, text};
 use crate::schema::{UserRoles, Users};
 use crate::{Result, Runner};
 use gobiz_domain::entities::{RoleGrant, User};
 use gobiz_domain::model::Role;
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
-use sqlx::any::AnyRow;
 
 /// Every column of `users`, in insert order.
 const COLUMNS: [Users; 5] = [
@@ -24,7 +24,7 @@ fn select() -> SelectStatement {
         .to_owned()
 }
 
-fn from_row(row: &AnyRow) -> Result<User> {
+fn from_row(row: &Row) -> Result<User> {
     Ok(User {
         id: text(row, "id")?,
         phone: text(row, "phone")?,
@@ -54,7 +54,7 @@ async fn roles_of<R: Runner>(r: &mut R, user_id: &str) -> Result<Vec<RoleGrant>>
         .collect()
 }
 
-async fn with_roles<R: Runner>(r: &mut R, row: Option<AnyRow>) -> Result<Option<User>> {
+async fn with_roles<R: Runner>(r: &mut R, row: Option<Row>) -> Result<Option<User>> {
     let Some(row) = row else { return Ok(None) };
     let mut user = from_row(&row)?;
     user.roles = roles_of(r, &user.id).await?;

@@ -7,7 +7,7 @@ use gobiz_domain::catalog::Catalog;
 use gobiz_domain::entities::{Merchant, Outlet};
 use gobiz_domain::model::{AcceptanceMode, OutletStatus};
 use gobiz_domain::payment::{PaymentStatus, Transaction, TransactionDraft};
-use gobiz_store::{catalogs, merchants, outlets, payments, Db, Runner, StoreError};
+use gobiz_store::{catalogs, merchants, outlets, payments, Db, StoreError};
 use serde_json::json;
 
 /// A migrated database in a fresh temporary file, removed on drop.
@@ -79,11 +79,7 @@ async fn temp_db(name: &str) -> TempDb {
 /// Runs raw SQL, as a damaged or foreign database would have it.
 async fn raw(db: &Db, sql: &str) {
     let mut conn = db.conn().await.unwrap();
-    let (c, _) = conn.parts();
-    gobiz_store::sqlx_error::query(sql)
-        .execute(c)
-        .await
-        .unwrap();
+    gobiz_store::raw_sql(&mut conn, sql).await.unwrap();
 }
 
 fn transaction(id: &str) -> Transaction {
