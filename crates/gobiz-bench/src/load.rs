@@ -97,7 +97,8 @@ impl DemoServer {
 }
 
 /// Starts `gobiz serve --demo` (the release binary next to this one) on `url`; with `log`,
-/// its stderr goes there as JSON lines with every SQL statement (`sqlx::query=debug`).
+/// its stderr goes there as JSON lines with every SQL statement (`sqlx::query=debug` for
+/// PostgreSQL, `gobiz_store::query=debug` for SQLite).
 pub(crate) async fn start_demo(
     url: &str,
     admin: &str,
@@ -126,7 +127,10 @@ pub(crate) async fn start_demo(
     match log {
         Some(path) => {
             cmd.args(["--log-format", "json"])
-                .env("RUST_LOG", "warn,sqlx::query=debug")
+                .env(
+                    "RUST_LOG",
+                    "warn,sqlx::query=debug,gobiz_store::query=debug",
+                )
                 .stderr(Stdio::from(std::fs::File::create(path)?));
         }
         None => {

@@ -300,14 +300,15 @@ fn executed_plans(log: &str) -> BTreeMap<String, Vec<String>> {
     out
 }
 
-/// The distinct SQL statements logged in `log[from..to]` (JSON lines of `sqlx::query`).
+/// The distinct SQL statements logged in `log[from..to]` (JSON lines of `sqlx::query` for
+/// PostgreSQL, `gobiz_store::query` for SQLite).
 fn statements(log: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in log.lines() {
         let Ok(v) = serde_json::from_str::<Value>(line) else {
             continue;
         };
-        if v["target"] != "sqlx::query" {
+        if v["target"] != "sqlx::query" && v["target"] != "gobiz_store::query" {
             continue;
         }
         let full = v["db.statement"].as_str().unwrap_or("").trim();

@@ -11,7 +11,7 @@ use gobiz_domain::events::{
 use gobiz_domain::model::PartnerType;
 use gobiz_domain::webhook::idempotency_key;
 use gobiz_store::outbox::{self, Delivery, EventRow};
-use gobiz_store::{catalogs, chaos, clients, subscriptions, Tx};
+use gobiz_store::{catalogs, chaos, subscriptions, Tx};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -50,21 +50,10 @@ impl Services {
     /// scope, on the partner or one of its clients, and reaches the outlet: owns it when
     /// direct, has it linked for the event's product when a facilitator), and the outlet id
     /// it knows the outlet by.
-    async fn recipient(
-        &self,
-        tx: &mut Tx,
-        route: &subscriptions::Route,
-        draft: &EventDraft,
-    ) -> ServiceResult<Recipient> {
+    fn recipient(route: &subscriptions::Route, draft: &EventDraft) -> Recipient {
         let partner = &route.partner;
         let scope = draft.event.read_scope();
-        let mut holds = partner.read_scopes.iter().any(|s| s == scope);
-        if !holds {
-            holds = clients::scopes_of_partner(tx, &partner.id)
-                .await?
-                .iter()
-                .any(|s| s == scope);
-        }
+        let holds = route.client_holds_scope || partner.read_scopes.iter().any(|s| s == scope);
         let (reachable, external) = match partner.kind {
             PartnerType::Direct => (partner.owns(&route.outlet_merchant_id), None),
             PartnerType::Facilitator => match &route.link {
@@ -72,10 +61,10 @@ impl Services {
                 None => (false, None),
             },
         };
-        Ok(Recipient {
+        Recipient {
             allowed: holds && reachable,
             external_outlet_id: external,
-        })
+        }
     }
 
     /// Writes the event and one delivery per matching subscription in `tx`. Call
@@ -110,6 +99,7 @@ impl Services {
             name.as_str(),
             &draft.outlet_id,
             draft.event.product().as_str(),
+            draft.event.read_scope(),
         )
         .await?;
         let mut routing: HashMap<String, Option<(Recipient, String, Option<ChaosConfig>)>> =
@@ -129,7 +119,7 @@ impl Services {
             }
             if !routing.contains_key(&sub.partner_id) {
                 let p = &route.partner;
-                let r = self.recipient(tx, route, &draft).await?;
+                let r = Self::recipient(route, &draft);
                 let mut payload = template.clone();
                 if let Some(body) = payload.get_mut("body") {
                     set_external_outlet_id(body, r.external_outlet_id.as_deref());

@@ -74,21 +74,3 @@ pub async fn get<R: Runner>(r: &mut R, client_id: &str) -> Result<Option<Client>
         created_at: int(&row, "created_at")?,
     }))
 }
-
-/// Every scope any client of the partner may be granted (spec §9.6 rule 4).
-pub async fn scopes_of_partner<R: Runner>(r: &mut R, partner_id: &str) -> Result<Vec<String>> {
-    let stmt = Query::select()
-        .column(OauthClients::AllowedScopes)
-        .from(OauthClients::Table)
-        .and_where(Expr::col(OauthClients::PartnerId).eq(partner_id))
-        .to_owned();
-    let mut all = Vec::new();
-    for row in crate::exec::fetch_all(r, &stmt).await? {
-        for s in split_words(&text(&row, "allowed_scopes")?) {
-            if !all.contains(&s) {
-                all.push(s);
-            }
-        }
-    }
-    Ok(all)
-}

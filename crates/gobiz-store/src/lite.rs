@@ -227,7 +227,10 @@ pub(crate) async fn run(
     let mut pause = Duration::from_millis(1);
     let limit = pooled.pool.busy_timeout();
     loop {
-        match run_once(pooled.conn()?, sql, values, rows) {
+        let began = Instant::now();
+        let done = run_once(pooled.conn()?, sql, values, rows);
+        log_statement(sql, &done, began);
+        match done {
             Err(e) if is_busy(&e) => {
                 if started.elapsed() >= limit {
                     return Err(StoreError::Unavailable("database is locked".into()));
@@ -240,6 +243,33 @@ pub(crate) async fn run(
         }
     }
 }
+
+/// Logs a statement as sqlx logs its own (same fields, at debug level under
+/// [`QUERY_LOG_TARGET`]), so that statement logs and the scale benchmark's plan report cover
+/// both engines.
+fn log_statement(sql: &str, done: &rusqlite::Result<Outcome>, began: Instant) {
+    if !tracing::enabled!(target: QUERY_LOG_TARGET, tracing::Level::DEBUG) {
+        return;
+    }
+    let (affected, returned) = match done {
+        Ok(Outcome::Changed(n)) => (*n, 0),
+        Ok(Outcome::Rows(r)) => (0, r.len()),
+        Err(_) => (0, 0),
+    };
+    let elapsed = began.elapsed();
+    tracing::debug!(
+        target: QUERY_LOG_TARGET,
+        summary = sql.split_whitespace().take(6).collect::<Vec<_>>().join(" "),
+        db.statement = sql,
+        rows_affected = affected,
+        rows_returned = returned,
+        elapsed = ?elapsed,
+        elapsed_secs = elapsed.as_secs_f64(),
+    );
+}
+
+/// The tracing target of SQLite statement logs (`RUST_LOG=gobiz_store::query=debug`).
+pub const QUERY_LOG_TARGET: &str = "gobiz_store::query";
 
 fn run_once(
     conn: &mut Connection,

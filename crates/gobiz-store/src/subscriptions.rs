@@ -3,10 +3,10 @@
 use crate::exec::opt_text;
 use crate::exec::Row;
 use crate::exec::{execute, fetch_all, fetch_optional, flag, int, text};
-use crate::schema::{Chaos, OutletLinks, Outlets, Partners, Subscriptions};
+use crate::schema::{Chaos, OauthClients, OutletLinks, Outlets, Partners, Subscriptions};
 use crate::{Result, Runner};
 use gobiz_domain::entities::Partner;
-use sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
+use sea_query::{Alias, Cond, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 
 /// A subscription.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,17 +167,51 @@ pub struct Route {
     pub link: Option<String>,
     /// The partner's stored chaos settings (JSON), if any.
     pub chaos: Option<String>,
+    /// Whether one of the partner's OAuth clients is allowed the scope asked of [`routes`].
+    pub client_holds_scope: bool,
 }
 
 /// The active subscriptions of `event` that cover `outlet_id` (partner-wide or of that outlet),
 /// oldest first, each with its partner, the outlet's merchant, the partner's link of the outlet
-/// for `product` and its chaos settings. Empty when the outlet does not exist.
+/// for `product`, its chaos settings and whether one of its clients is allowed `scope` (the
+/// event's read scope: all in one statement, as this runs for every event). Empty when the
+/// outlet does not exist.
 pub async fn routes<R: Runner>(
     r: &mut R,
     event: &str,
     outlet_id: &str,
     product: &str,
+    scope: &str,
 ) -> Result<Vec<Route>> {
+    // `allowed_scopes` is space-separated: the scope alone, first, last or in between. The
+    // patterns are SQL literals, not parameters: SQLite re-prepares a statement whose LIKE
+    // pattern is a parameter every time it is bound (the LIKE optimization depends on it),
+    // and this statement is large. Quotes are doubled and LIKE's wildcards escaped.
+    let escaped = scope
+        .replace('!', "!!")
+        .replace('%', "!%")
+        .replace('_', "!_")
+        .replace('\'', "''");
+    let listed = |pattern: String| {
+        Expr::cust(format!(
+            "\"oauth_clients\".\"allowed_scopes\" LIKE '{pattern}' ESCAPE '!'"
+        ))
+    };
+    let client_with_scope = Query::select()
+        .expr(Expr::val(1i64))
+        .from(OauthClients::Table)
+        .and_where(
+            Expr::col((OauthClients::Table, OauthClients::PartnerId))
+                .equals((Subscriptions::Table, Subscriptions::PartnerId)),
+        )
+        .cond_where(
+            Cond::any()
+                .add(Expr::col((OauthClients::Table, OauthClients::AllowedScopes)).eq(scope))
+                .add(listed(format!("{escaped} %")))
+                .add(listed(format!("% {escaped}")))
+                .add(listed(format!("% {escaped} %"))),
+        )
+        .to_owned();
     let mut stmt = Query::select();
     stmt.columns(COLUMNS.map(|c| (Subscriptions::Table, c)))
         .from(Subscriptions::Table)
@@ -222,6 +256,10 @@ pub async fn routes<R: Runner>(
             Expr::col((Chaos::Table, Chaos::Config)),
             Alias::new("chaos_config"),
         )
+        .expr_as(
+            Expr::case(Expr::exists(client_with_scope), Expr::val(1i64)).finally(Expr::val(0i64)),
+            Alias::new("client_holds_scope"),
+        )
         .and_where(Expr::col((Subscriptions::Table, Subscriptions::Event)).eq(event))
         .and_where(Expr::col((Subscriptions::Table, Subscriptions::Active)).eq(1))
         .and_where(
@@ -242,6 +280,7 @@ pub async fn routes<R: Runner>(
                 None
             },
             chaos: opt_text(&row, "chaos_config")?,
+            client_holds_scope: flag(&row, "client_holds_scope")?,
         });
     }
     Ok(routes)

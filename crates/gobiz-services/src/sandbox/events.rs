@@ -197,7 +197,9 @@ impl Services {
             )
             .await?;
         tx.commit().await?;
-        self.wake_dispatcher();
+        if emitted.deliveries > 0 {
+            self.wake_dispatcher();
+        }
         if emitted.event_id.is_empty() {
             return Err(ServiceError::Internal("event not written".into()));
         }
