@@ -67,6 +67,8 @@ pub struct Services {
     pub dispatcher: Arc<gobiz_webhooks::Dispatcher>,
     /// Group commit of client-credentials tokens.
     pub token_writer: crate::runtime::token_writer::TokenWriter,
+    /// Group commit of sandbox events (`POST /sandbox/v1/events`).
+    pub emit_queue: Arc<crate::sandbox::events::EmitQueue>,
     /// The traffic scenarios this node runs (issue 19): their stop flags.
     pub scenarios: Arc<crate::sandbox::scenarios::ScenarioRunners>,
 }
@@ -84,6 +86,7 @@ impl Services {
         );
         Ok(Services {
             token_writer: crate::runtime::token_writer::TokenWriter::start(db.clone()),
+            emit_queue: Arc::default(),
             db,
             clock,
             wake,

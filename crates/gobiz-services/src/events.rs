@@ -5,8 +5,8 @@ use crate::{ServiceResult, Services};
 use gobiz_domain::chaos::ChaosConfig;
 use gobiz_domain::clock::Clock;
 use gobiz_domain::events::{
-    apply_menu_mapping, has_order_items, set_external_outlet_id, Event, EventHeader, Payload,
-    WebhookError,
+    apply_menu_mapping, has_order_items, set_external_outlet_id, Event, EventHeader, EventName,
+    Payload, WebhookError,
 };
 use gobiz_domain::model::PartnerType;
 use gobiz_domain::webhook::idempotency_key;
@@ -39,6 +39,9 @@ pub struct Emitted {
     pub deliveries: usize,
 }
 
+/// Deliveries written per statement: 16 parameters each, well under both engines' limits.
+const DELIVERIES_PER_STATEMENT: usize = 512;
+
 /// Per-partner routing facts gathered once per event.
 struct Recipient {
     allowed: bool,
@@ -70,20 +73,45 @@ impl Services {
     /// Writes the event and one delivery per matching subscription in `tx`. Call
     /// [`Services::wake_dispatcher`] after committing.
     pub async fn emit(&self, tx: &mut Tx, draft: EventDraft) -> ServiceResult<Emitted> {
-        let now = draft.at.unwrap_or_else(|| self.clock.now_ms());
-        let name = draft.event.name();
-        let event_id = uuid::Uuid::new_v4().to_string();
-        let entity_id = draft.event.entity_id();
-        // The payload of spec §9.11 as a JSON value: each recipient's copy gets its link id
-        // and menu mapping, and the text of that value is what is stored, signed and sent.
-        let template = serde_json::to_value(Payload {
-            header: EventHeader::new(name, &event_id, now),
-            body: draft.event.typed_body(),
-        })
-        .map_err(|e| crate::ServiceError::Internal(format!("event payload: {e}")))?;
-        outbox::insert_event(
-            tx,
-            &EventRow {
+        self.emit_many(tx, vec![draft])
+            .await?
+            .pop()
+            .ok_or_else(|| crate::ServiceError::Internal("event not written".into()))
+    }
+
+    /// Writes events and their fan-out in `tx` as [`Services::emit`] does for one, with one
+    /// statement for all the events, one routing query per distinct (event, outlet) and one
+    /// statement for all the deliveries: what a batch of events costs beyond one event is
+    /// rows, not round trips. Answers in the order of `drafts`.
+    pub async fn emit_many(
+        &self,
+        tx: &mut Tx,
+        drafts: Vec<EventDraft>,
+    ) -> ServiceResult<Vec<Emitted>> {
+        /// One event being written: its draft, time, id and payload template.
+        struct Planned {
+            draft: EventDraft,
+            now: i64,
+            event_id: String,
+            entity_id: String,
+            template: Value,
+        }
+        let mut planned = Vec::with_capacity(drafts.len());
+        let mut rows = Vec::with_capacity(drafts.len());
+        for draft in drafts {
+            let now = draft.at.unwrap_or_else(|| self.clock.now_ms());
+            let name = draft.event.name();
+            let event_id = uuid::Uuid::new_v4().to_string();
+            let entity_id = draft.event.entity_id();
+            // The payload of spec §9.11 as a JSON value: each recipient's copy gets its link
+            // id and menu mapping, and the text of that value is what is stored, signed and
+            // sent.
+            let template = serde_json::to_value(Payload {
+                header: EventHeader::new(name, &event_id, now),
+                body: draft.event.typed_body(),
+            })
+            .map_err(|e| crate::ServiceError::Internal(format!("event payload: {e}")))?;
+            rows.push(EventRow {
                 id: event_id.clone(),
                 name: name.to_string(),
                 outlet_id: draft.outlet_id.clone(),
@@ -91,135 +119,168 @@ impl Services {
                 request_id: draft.event.request_id(),
                 payload: template.to_string(),
                 created_at: now,
-            },
-        )
-        .await?;
-        let routes = subscriptions::routes(
-            tx,
-            name.as_str(),
-            &draft.outlet_id,
-            draft.event.product().as_str(),
-            draft.event.read_scope(),
-        )
-        .await?;
-        let mut routing: HashMap<String, Option<(Recipient, String, Option<ChaosConfig>)>> =
-            HashMap::new();
-        let mut mapping_errors: Vec<(String, WebhookError)> = Vec::new();
-        let mut count = 0;
-        let mut fan_out: Vec<Delivery> = Vec::with_capacity(routes.len());
-        let mut notes_of: Vec<(String, String)> = Vec::new();
-        for route in &routes {
-            let sub = &route.subscription;
-            if draft
-                .only_partner
-                .as_ref()
-                .is_some_and(|p| *p != sub.partner_id)
-            {
-                continue;
+            });
+            planned.push(Planned {
+                draft,
+                now,
+                event_id,
+                entity_id,
+                template,
+            });
+        }
+        outbox::insert_events(tx, &rows).await?;
+        drop(rows);
+        let mut routes_of: HashMap<(EventName, String), Vec<subscriptions::Route>> = HashMap::new();
+        let mut counts = vec![0usize; planned.len()];
+        let mut fan_out: Vec<Delivery> = Vec::new();
+        let mut notes_of: Vec<(String, i64, String)> = Vec::new();
+        let mut mapping_errors: Vec<(usize, String, WebhookError)> = Vec::new();
+        for (index, p) in planned.iter().enumerate() {
+            let draft = &p.draft;
+            let name = draft.event.name();
+            let key = (name, draft.outlet_id.clone());
+            if !routes_of.contains_key(&key) {
+                let routes = subscriptions::routes(
+                    tx,
+                    name.as_str(),
+                    &draft.outlet_id,
+                    draft.event.product().as_str(),
+                    draft.event.read_scope(),
+                )
+                .await?;
+                routes_of.insert(key.clone(), routes);
             }
-            if !routing.contains_key(&sub.partner_id) {
-                let p = &route.partner;
-                let r = Self::recipient(route, &draft);
-                let mut payload = template.clone();
-                if let Some(body) = payload.get_mut("body") {
-                    set_external_outlet_id(body, r.external_outlet_id.as_deref());
-                    // Spec §9.13: order items under this partner's mapping.
-                    if r.allowed && name.carries_order_items() && has_order_items(body) {
-                        let mapping = self.menu_mapping(tx, &p.id, &draft.outlet_id).await?;
-                        let errors = apply_menu_mapping(body, &mapping);
-                        if !errors.is_empty() {
-                            mapping_errors
-                                .push((p.id.clone(), WebhookError::after(name, body, errors)));
+            let routes = routes_of.get(&key).map(Vec::as_slice).unwrap_or_default();
+            let (now, event_id, entity_id) = (p.now, &p.event_id, &p.entity_id);
+            let mut routing: HashMap<String, Option<(Recipient, String, Option<ChaosConfig>)>> =
+                HashMap::new();
+            for route in routes {
+                let sub = &route.subscription;
+                if draft
+                    .only_partner
+                    .as_ref()
+                    .is_some_and(|p| *p != sub.partner_id)
+                {
+                    continue;
+                }
+                if !routing.contains_key(&sub.partner_id) {
+                    let partner = &route.partner;
+                    let r = Self::recipient(route, draft);
+                    let mut payload = p.template.clone();
+                    if let Some(body) = payload.get_mut("body") {
+                        set_external_outlet_id(body, r.external_outlet_id.as_deref());
+                        // Spec §9.13: order items under this partner's mapping.
+                        if r.allowed && name.carries_order_items() && has_order_items(body) {
+                            let mapping =
+                                self.menu_mapping(tx, &partner.id, &draft.outlet_id).await?;
+                            let errors = apply_menu_mapping(body, &mapping);
+                            if !errors.is_empty() {
+                                mapping_errors.push((
+                                    index,
+                                    partner.id.clone(),
+                                    WebhookError::after(name, body, errors),
+                                ));
+                            }
+                        }
+                    }
+                    let sandbox = self.config.mode == gobiz_domain::model::Mode::Sandbox;
+                    let chaos = route
+                        .chaos
+                        .as_deref()
+                        .filter(|_| sandbox)
+                        .and_then(|c| serde_json::from_str::<ChaosConfig>(c).ok())
+                        .filter(|c| !c.is_off());
+                    routing.insert(
+                        sub.partner_id.clone(),
+                        Some((r, payload.to_string(), chaos)),
+                    );
+                }
+                let Some(Some((recipient, payload, chaos_cfg))) = routing.get(&sub.partner_id)
+                else {
+                    continue;
+                };
+                if !recipient.allowed {
+                    continue;
+                }
+                let mut delivery = Delivery {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    event_id: event_id.clone(),
+                    subscription_id: sub.id.clone(),
+                    partner_id: sub.partner_id.clone(),
+                    event_name: name.to_string(),
+                    entity_id: entity_id.clone(),
+                    endpoint: sub.url.clone(),
+                    idempotency_key: idempotency_key(event_id, &sub.id),
+                    payload: payload.clone(),
+                    headers: "{}".into(),
+                    status: "pending".into(),
+                    retries: 0,
+                    next_attempt_at: now,
+                    created_at: now,
+                    updated_at: now,
+                    chaos_seq: None,
+                };
+                let mut notes: Vec<String> = Vec::new();
+                let mut copy: Option<Delivery> = None;
+                if let Some(cfg) = chaos_cfg.clone() {
+                    if let Some(seq) = chaos::next_seq(tx, &sub.partner_id).await? {
+                        let decided = cfg.at_fan_out(seq);
+                        delivery.chaos_seq = Some(seq);
+                        delivery.next_attempt_at = now + decided.hold_ms;
+                        notes.extend(decided.hold_note);
+                        if let Some(gap) = decided.duplicate_gap_ms {
+                            let copy_id = uuid::Uuid::new_v4().to_string();
+                            notes.push(gobiz_domain::chaos::duplicated_note(&copy_id, gap));
+                            copy = Some(Delivery {
+                                id: copy_id,
+                                next_attempt_at: delivery.next_attempt_at + gap,
+                                chaos_seq: chaos::next_seq(tx, &sub.partner_id).await?,
+                                ..delivery.clone()
+                            });
                         }
                     }
                 }
-                let sandbox = self.config.mode == gobiz_domain::model::Mode::Sandbox;
-                let chaos = route
-                    .chaos
-                    .as_deref()
-                    .filter(|_| sandbox)
-                    .and_then(|c| serde_json::from_str::<ChaosConfig>(c).ok())
-                    .filter(|c| !c.is_off());
-                routing.insert(
-                    sub.partner_id.clone(),
-                    Some((r, payload.to_string(), chaos)),
-                );
-            }
-            let Some(Some((recipient, payload, chaos_cfg))) = routing.get(&sub.partner_id) else {
-                continue;
-            };
-            if !recipient.allowed {
-                continue;
-            }
-            let mut delivery = Delivery {
-                id: uuid::Uuid::new_v4().to_string(),
-                event_id: event_id.clone(),
-                subscription_id: sub.id.clone(),
-                partner_id: sub.partner_id.clone(),
-                event_name: name.to_string(),
-                entity_id: entity_id.clone(),
-                endpoint: sub.url.clone(),
-                idempotency_key: idempotency_key(&event_id, &sub.id),
-                payload: payload.clone(),
-                headers: "{}".into(),
-                status: "pending".into(),
-                retries: 0,
-                next_attempt_at: now,
-                created_at: now,
-                updated_at: now,
-                chaos_seq: None,
-            };
-            let mut notes: Vec<String> = Vec::new();
-            let mut copy: Option<Delivery> = None;
-            if let Some(cfg) = chaos_cfg.clone() {
-                if let Some(seq) = chaos::next_seq(tx, &sub.partner_id).await? {
-                    let decided = cfg.at_fan_out(seq);
-                    delivery.chaos_seq = Some(seq);
-                    delivery.next_attempt_at = now + decided.hold_ms;
-                    notes.extend(decided.hold_note);
-                    if let Some(gap) = decided.duplicate_gap_ms {
-                        let copy_id = uuid::Uuid::new_v4().to_string();
-                        notes.push(gobiz_domain::chaos::duplicated_note(&copy_id, gap));
-                        copy = Some(Delivery {
-                            id: copy_id,
-                            next_attempt_at: delivery.next_attempt_at + gap,
-                            chaos_seq: chaos::next_seq(tx, &sub.partner_id).await?,
-                            ..delivery.clone()
-                        });
-                    }
+                notes_of.extend(notes.into_iter().map(|n| (delivery.id.clone(), now, n)));
+                fan_out.push(delivery.clone());
+                counts[index] += 1;
+                if let Some(copy) = copy {
+                    notes_of.push((
+                        copy.id.clone(),
+                        now,
+                        gobiz_domain::chaos::copy_note(&delivery.id),
+                    ));
+                    fan_out.push(copy);
+                    counts[index] += 1;
                 }
             }
-            notes_of.extend(notes.into_iter().map(|n| (delivery.id.clone(), n)));
-            fan_out.push(delivery.clone());
-            count += 1;
-            if let Some(copy) = copy {
-                notes_of.push((
-                    copy.id.clone(),
-                    gobiz_domain::chaos::copy_note(&delivery.id),
-                ));
-                fan_out.push(copy);
-                count += 1;
-            }
         }
-        // One statement for the whole fan-out, then the chaos notes on its deliveries.
-        outbox::insert_deliveries(tx, &fan_out).await?;
-        for (id, note) in &notes_of {
-            outbox::note(tx, id, now, note).await?;
+        // One statement for the whole fan-out (bounded in parameters), then the chaos notes
+        // on its deliveries.
+        for chunk in fan_out.chunks(DELIVERIES_PER_STATEMENT) {
+            outbox::insert_deliveries(tx, chunk).await?;
         }
-        for (partner_id, error) in mapping_errors {
+        for (id, at, note) in &notes_of {
+            outbox::note(tx, id, *at, note).await?;
+        }
+        for (index, partner_id, error) in mapping_errors {
+            let p = &planned[index];
             let draft = EventDraft {
                 event: Event::WebhookError(error),
-                outlet_id: draft.outlet_id.clone(),
+                outlet_id: p.draft.outlet_id.clone(),
                 only_partner: Some(partner_id),
-                at: Some(now + 1),
+                at: Some(p.now + 1),
             };
             let extra = Box::pin(self.emit(tx, draft)).await?;
-            count += extra.deliveries;
+            counts[index] += extra.deliveries;
         }
-        Ok(Emitted {
-            event_id,
-            deliveries: count,
-        })
+        Ok(planned
+            .into_iter()
+            .zip(counts)
+            .map(|(p, deliveries)| Emitted {
+                event_id: p.event_id,
+                deliveries,
+            })
+            .collect())
     }
 
     /// The partner's menu mapping of the outlet: GoBiz id → partner id of every item and

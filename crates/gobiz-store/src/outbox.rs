@@ -100,7 +100,15 @@ pub struct Claimed {
 
 /// Writes an event.
 pub async fn insert_event<R: Runner>(r: &mut R, e: &EventRow) -> Result<()> {
-    let stmt = Query::insert()
+    insert_events(r, std::slice::from_ref(e)).await
+}
+
+/// Writes events in one statement, in the given order.
+pub async fn insert_events<R: Runner>(r: &mut R, all: &[EventRow]) -> Result<()> {
+    if all.is_empty() {
+        return Ok(());
+    }
+    let mut stmt = Query::insert()
         .into_table(Events::Table)
         .columns([
             Events::Id,
@@ -111,7 +119,9 @@ pub async fn insert_event<R: Runner>(r: &mut R, e: &EventRow) -> Result<()> {
             Events::Payload,
             Events::CreatedAt,
         ])
-        .values_panic([
+        .to_owned();
+    for e in all {
+        stmt.values_panic([
             e.id.clone().into(),
             e.name.clone().into(),
             e.outlet_id.clone().into(),
@@ -119,8 +129,8 @@ pub async fn insert_event<R: Runner>(r: &mut R, e: &EventRow) -> Result<()> {
             e.request_id.clone().into(),
             e.payload.clone().into(),
             e.created_at.into(),
-        ])
-        .to_owned();
+        ]);
+    }
     execute(r, &stmt).await?;
     Ok(())
 }
@@ -445,12 +455,26 @@ pub async fn record_batch<R: Runner>(r: &mut R, batch: &[AttemptRecord]) -> Resu
     let mut ids: Vec<&str> = batch.iter().map(|a| a.delivery_id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
-    let stmt = Query::select()
-        .column(DeliveryAttempts::DeliveryId)
-        .expr_as(Expr::col(DeliveryAttempts::Seq).max(), Alias::new("last"))
+    // The last entry of each delivery, looked up per delivery (a backward scan of the primary
+    // key each). The aggregate over `delivery_id IN (…)` was planned as a sequential scan of
+    // all attempts while the table's statistics were stale (issue 20: 1.4 M rows read for
+    // 8,000 attempts on PostgreSQL); this shape is an index lookup whatever the statistics.
+    let last_seq = Query::select()
+        .expr(Expr::col((DeliveryAttempts::Table, DeliveryAttempts::Seq)).max())
         .from(DeliveryAttempts::Table)
-        .and_where(Expr::col(DeliveryAttempts::DeliveryId).is_in(ids.iter().copied()))
-        .group_by_col(DeliveryAttempts::DeliveryId)
+        .and_where(
+            Expr::col((DeliveryAttempts::Table, DeliveryAttempts::DeliveryId))
+                .equals((Deliveries::Table, Deliveries::Id)),
+        )
+        .to_owned();
+    let stmt = Query::select()
+        .expr_as(
+            Expr::col((Deliveries::Table, Deliveries::Id)),
+            Alias::new("delivery_id"),
+        )
+        .expr_as(Expr::from(last_seq), Alias::new("last"))
+        .from(Deliveries::Table)
+        .and_where(Expr::col((Deliveries::Table, Deliveries::Id)).is_in(ids.iter().copied()))
         .to_owned();
     let mut last: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
     for row in fetch_all(r, &stmt).await? {

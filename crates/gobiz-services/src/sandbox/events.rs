@@ -18,6 +18,7 @@ use rand::Rng;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use tokio::sync::oneshot;
 
 /// Body of `POST /sandbox/v1/events`.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -184,25 +185,113 @@ impl Services {
             Some(body) => Event::Custom { name, body },
             None => sample_event(name, &outlet, now),
         };
-        let mut tx = self.db.begin().await?;
-        let emitted = self
-            .emit(
-                &mut tx,
-                EventDraft {
-                    event,
-                    outlet_id: outlet.id.clone(),
-                    only_partner: None,
-                    at: None,
-                },
-            )
-            .await?;
-        tx.commit().await?;
-        if emitted.deliveries > 0 {
-            self.wake_dispatcher();
-        }
+        let draft = EventDraft {
+            event,
+            outlet_id: outlet.id.clone(),
+            only_partner: None,
+            at: None,
+        };
+        let emitted = self.emit_in_group(draft).await?;
         if emitted.event_id.is_empty() {
             return Err(ServiceError::Internal("event not written".into()));
         }
         Ok((emitted, name.to_string(), outlet.id))
+    }
+
+    /// Writes `draft` together with the sandbox events other requests are emitting at the
+    /// same moment, in one transaction (group commit), and answers once it is committed.
+    ///
+    /// Each request queues its event and starts a writer task; writers take turns, and each
+    /// takes everything queued so far, so an idle server writes an event at once and a busy
+    /// one writes many per commit. The write runs on its own task: a client that hangs up
+    /// cannot cut it short. When a group fails, each of its events is tried again on its own,
+    /// so one bad event fails only its own request.
+    async fn emit_in_group(&self, draft: EventDraft) -> ServiceResult<Emitted> {
+        let (done, answer) = oneshot::channel();
+        self.emit_queue.push(Queued { draft, done });
+        let services = self.clone();
+        tokio::spawn(async move { services.write_queued_events().await });
+        answer.await.map_err(|_| {
+            ServiceError::Unavailable("the event writer stopped before the commit".into())
+        })?
+    }
+
+    /// One writer's turn: everything queued (up to [`MAX_GROUP`]) in one transaction.
+    async fn write_queued_events(&self) {
+        let _turn = self.emit_queue.turn.lock().await;
+        let group = self.emit_queue.take(MAX_GROUP);
+        if group.is_empty() {
+            return;
+        }
+        let drafts: Vec<EventDraft> = group.iter().map(|q| q.draft.clone()).collect();
+        match self.commit_events(drafts).await {
+            Ok(all) => {
+                for (q, emitted) in group.into_iter().zip(all) {
+                    let _ = q.done.send(Ok(emitted));
+                }
+            }
+            Err(e) if group.len() == 1 => {
+                if let Some(q) = group.into_iter().next() {
+                    let _ = q.done.send(Err(e));
+                }
+            }
+            Err(_) => {
+                for q in group {
+                    let alone = self.commit_events(vec![q.draft]).await.and_then(|mut one| {
+                        one.pop()
+                            .ok_or_else(|| ServiceError::Internal("event not written".into()))
+                    });
+                    let _ = q.done.send(alone);
+                }
+            }
+        }
+    }
+
+    /// Emits `drafts` in one transaction and wakes the dispatcher when deliveries were
+    /// written.
+    async fn commit_events(&self, drafts: Vec<EventDraft>) -> ServiceResult<Vec<Emitted>> {
+        let mut tx = self.db.begin().await?;
+        let all = self.emit_many(&mut tx, drafts).await?;
+        tx.commit().await?;
+        if all.iter().any(|e| e.deliveries > 0) {
+            self.wake_dispatcher();
+        }
+        Ok(all)
+    }
+}
+
+/// Most sandbox events written in one transaction.
+const MAX_GROUP: usize = 64;
+
+/// A sandbox event waiting for its group's commit, and who waits for the answer.
+struct Queued {
+    draft: EventDraft,
+    done: oneshot::Sender<ServiceResult<Emitted>>,
+}
+
+/// Sandbox events waiting for the next group commit ([`Services::sandbox_emit`]).
+#[derive(Default)]
+pub struct EmitQueue {
+    queued: std::sync::Mutex<Vec<Queued>>,
+    /// Held by the writer whose group is being written.
+    turn: tokio::sync::Mutex<()>,
+}
+
+impl EmitQueue {
+    fn push(&self, q: Queued) {
+        if let Ok(mut all) = self.queued.lock() {
+            all.push(q);
+        }
+    }
+
+    /// Up to `max` of the oldest queued events.
+    fn take(&self, max: usize) -> Vec<Queued> {
+        match self.queued.lock() {
+            Ok(mut all) => {
+                let n = all.len().min(max);
+                all.drain(..n).collect()
+            }
+            Err(_) => Vec::new(),
+        }
     }
 }
