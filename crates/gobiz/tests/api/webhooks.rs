@@ -1589,6 +1589,59 @@ async fn burst_is_delivered_exactly_once(app: TestApp) {
 }
 both_dbs!(burst_is_delivered_exactly_once);
 
+// Events emitted at the same moment are written together (group commit), yet each keeps its
+// own id, its own answer and its own fan-out: two subscriptions of a linked outlet give two
+// deliveries each, and an unlinked outlet's events in the same burst give none.
+async fn concurrent_events_keep_their_own_fan_out(app: TestApp) {
+    let fx = app.setup_facilitator().await;
+    let tok = order_token(&app, &fx).await;
+    let rx = Receiver::start().await;
+    subscribe(&app, &tok, EV, &rx.url("/a")).await;
+    subscribe(&app, &tok, EV, &rx.url("/b")).await;
+    let merchant = app.create_merchant("Unlinked").await;
+    let unlinked = app.create_outlet_id(&merchant, "Unlinked outlet").await;
+    let n = 60;
+    let app = &app;
+    let answers = futures_util::future::join_all((0..n).map(|i| {
+        let outlet = if i % 3 == 0 { &unlinked } else { &fx.outlet_id };
+        let body = order_body(&order_number(), outlet);
+        async move { (outlet.clone(), emit(app, EV, outlet, Some(body)).await) }
+    }))
+    .await;
+    let mut linked_ids = BTreeSet::new();
+    let mut all_ids = BTreeSet::new();
+    for (outlet, ev) in &answers {
+        let id = ev["event_id"].as_str().unwrap_or_default().to_string();
+        assert!(is_uuid(&id), "{ev}");
+        all_ids.insert(id.clone());
+        if *outlet == fx.outlet_id {
+            assert_eq!(ev["deliveries"], json!(2), "linked outlet: {ev}");
+            linked_ids.insert(id);
+        } else {
+            assert_eq!(ev["deliveries"], json!(0), "unlinked outlet: {ev}");
+        }
+    }
+    assert_eq!(all_ids.len(), n, "one event id per request");
+    let expected = linked_ids.len() * 2;
+    rx.wait_for(expected, WAIT).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let got = rx.requests();
+    assert_eq!(
+        got.len(),
+        expected,
+        "two deliveries per linked event, none more"
+    );
+    for path in ["/a", "/b"] {
+        let ids: BTreeSet<String> = got
+            .iter()
+            .filter(|r| r.path.ends_with(path))
+            .map(|r| r.event_id())
+            .collect();
+        assert_eq!(ids, linked_ids, "every linked event at {path}");
+    }
+}
+both_dbs!(concurrent_events_keep_their_own_fan_out);
+
 // ---------------------------------------------------------------------------------------------
 // /metrics: attempts and backlog
 // ---------------------------------------------------------------------------------------------
