@@ -179,36 +179,31 @@ impl Services {
         v.finish()?;
         let name = name.ok_or_else(|| ServiceError::Internal("event not validated".into()))?;
         let outlet_id = input.outlet_id.unwrap_or_default();
-        let outlet = self.get_outlet(&outlet_id).await?;
-        let now = self.clock.now_ms();
-        let event = match input.body {
-            Some(body) => Event::Custom { name, body },
-            None => sample_event(name, &outlet, now),
-        };
-        let draft = EventDraft {
-            event,
-            outlet_id: outlet.id.clone(),
-            only_partner: None,
-            at: None,
-        };
-        let emitted = self.emit_in_group(draft).await?;
+        let emitted = self
+            .emit_in_group(Requested {
+                name,
+                outlet_id: outlet_id.clone(),
+                body: input.body,
+            })
+            .await?;
         if emitted.event_id.is_empty() {
             return Err(ServiceError::Internal("event not written".into()));
         }
-        Ok((emitted, name.to_string(), outlet.id))
+        Ok((emitted, name.to_string(), outlet_id))
     }
 
-    /// Writes `draft` together with the sandbox events other requests are emitting at the
-    /// same moment, in one transaction (group commit), and answers once it is committed.
+    /// Writes the requested event together with the sandbox events other requests are
+    /// emitting at the same moment, in one transaction (group commit), and answers once it is
+    /// committed.
     ///
     /// Each request queues its event and starts a writer task; writers take turns, and each
     /// takes everything queued so far, so an idle server writes an event at once and a busy
     /// one writes many per commit. The write runs on its own task: a client that hangs up
     /// cannot cut it short. When a group fails, each of its events is tried again on its own,
     /// so one bad event fails only its own request.
-    async fn emit_in_group(&self, draft: EventDraft) -> ServiceResult<Emitted> {
+    async fn emit_in_group(&self, requested: Requested) -> ServiceResult<Emitted> {
         let (done, answer) = oneshot::channel();
-        self.emit_queue.push(Queued { draft, done });
+        self.emit_queue.push(Queued { requested, done });
         let services = self.clone();
         tokio::spawn(async move { services.write_queued_events().await });
         answer.await.map_err(|_| {
@@ -223,11 +218,11 @@ impl Services {
         if group.is_empty() {
             return;
         }
-        let drafts: Vec<EventDraft> = group.iter().map(|q| q.draft.clone()).collect();
-        match self.commit_events(drafts).await {
+        let requested: Vec<Requested> = group.iter().map(|q| q.requested.clone()).collect();
+        match self.commit_events(&requested).await {
             Ok(all) => {
                 for (q, emitted) in group.into_iter().zip(all) {
-                    let _ = q.done.send(Ok(emitted));
+                    let _ = q.done.send(emitted);
                 }
             }
             Err(e) if group.len() == 1 => {
@@ -237,27 +232,84 @@ impl Services {
             }
             Err(_) => {
                 for q in group {
-                    let alone = self.commit_events(vec![q.draft]).await.and_then(|mut one| {
-                        one.pop()
-                            .ok_or_else(|| ServiceError::Internal("event not written".into()))
-                    });
+                    let alone = match self.commit_events(std::slice::from_ref(&q.requested)).await {
+                        Ok(mut one) => one.pop().unwrap_or_else(|| {
+                            Err(ServiceError::Internal("event not written".into()))
+                        }),
+                        Err(e) => Err(e),
+                    };
                     let _ = q.done.send(alone);
                 }
             }
         }
     }
 
-    /// Emits `drafts` in one transaction and wakes the dispatcher when deliveries were
-    /// written.
-    async fn commit_events(&self, drafts: Vec<EventDraft>) -> ServiceResult<Vec<Emitted>> {
+    /// Emits the requested events in one transaction: each outlet read once, inside it (an
+    /// unknown outlet fails only its own events, with 404), one [`Services::emit_many`] for
+    /// the rest. Wakes the dispatcher when deliveries were written. The outer error fails the
+    /// whole group; the inner ones are per event, in the order of `requested`.
+    async fn commit_events(
+        &self,
+        requested: &[Requested],
+    ) -> ServiceResult<Vec<ServiceResult<Emitted>>> {
         let mut tx = self.db.begin().await?;
-        let all = self.emit_many(&mut tx, drafts).await?;
+        let mut outlets: HashMap<&str, Option<Outlet>> = HashMap::new();
+        for r in requested {
+            if !outlets.contains_key(r.outlet_id.as_str()) {
+                let found = gobiz_store::outlets::get(&mut tx, &r.outlet_id).await?;
+                outlets.insert(r.outlet_id.as_str(), found);
+            }
+        }
+        let now = self.clock.now_ms();
+        let mut drafts = Vec::with_capacity(requested.len());
+        let mut slots = Vec::with_capacity(requested.len());
+        for r in requested {
+            let Some(Some(outlet)) = outlets.get(r.outlet_id.as_str()) else {
+                slots.push(None);
+                continue;
+            };
+            let event = match &r.body {
+                Some(body) => Event::Custom {
+                    name: r.name,
+                    body: body.clone(),
+                },
+                None => sample_event(r.name, outlet, now),
+            };
+            slots.push(Some(drafts.len()));
+            drafts.push(EventDraft {
+                event,
+                outlet_id: outlet.id.clone(),
+                only_partner: None,
+                at: None,
+            });
+        }
+        let emitted = self.emit_many(&mut tx, drafts).await?;
         tx.commit().await?;
-        if all.iter().any(|e| e.deliveries > 0) {
+        if emitted.iter().any(|e| e.deliveries > 0) {
             self.wake_dispatcher();
         }
-        Ok(all)
+        let mut emitted: Vec<Option<Emitted>> = emitted.into_iter().map(Some).collect();
+        Ok(requested
+            .iter()
+            .zip(slots)
+            .map(|(r, slot)| match slot {
+                Some(i) => emitted
+                    .get_mut(i)
+                    .and_then(Option::take)
+                    .ok_or_else(|| ServiceError::Internal("event not written".into())),
+                None => Err(ServiceError::OutletNotFound(r.outlet_id.clone())),
+            })
+            .collect())
     }
+}
+
+/// A validated `POST /sandbox/v1/events`: the event, its outlet and its body (a realistic one
+/// is made when absent, from the outlet as read in the group's transaction).
+#[derive(Debug, Clone)]
+struct Requested {
+    name: EventName,
+    outlet_id: String,
+    body: Option<Value>,
 }
 
 /// Most sandbox events written in one transaction.
@@ -265,7 +317,7 @@ const MAX_GROUP: usize = 64;
 
 /// A sandbox event waiting for its group's commit, and who waits for the answer.
 struct Queued {
-    draft: EventDraft,
+    requested: Requested,
     done: oneshot::Sender<ServiceResult<Emitted>>,
 }
 
