@@ -197,18 +197,39 @@ async fn phase(
     Ok(f)
 }
 
+/// A temporary folder removed when dropped.
+struct Scratch(std::path::PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// Runs the whole benchmark (see the module doc).
 pub(crate) async fn run(http: &reqwest::Client, a: &ScaleArgs) -> anyhow::Result<()> {
+    // A fresh SQLite file of its own is removed when the run ends, however it ends (loaded,
+    // it is about 9 GB); pass --database-url to keep the database.
+    let mut scratch: Option<Scratch> = None;
     let url = match &a.database_url {
         Some(u) => u.clone(),
         None => {
             let dir =
                 std::env::temp_dir().join(format!("gobiz-scale-{}", uuid::Uuid::new_v4().simple()));
             std::fs::create_dir_all(&dir)?;
-            format!("sqlite://{}/gobiz.db?mode=rwc", dir.display())
+            let url = format!("sqlite://{}/gobiz.db?mode=rwc", dir.display());
+            scratch = Some(Scratch(dir));
+            url
         }
     };
-    println!("database: {url}");
+    println!(
+        "database: {url}{}",
+        if scratch.is_some() {
+            " (removed at the end; --database-url keeps one)"
+        } else {
+            ""
+        }
+    );
     let empty = if a.skip_empty {
         None
     } else {
