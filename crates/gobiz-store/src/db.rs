@@ -370,7 +370,7 @@ impl Db {
             // back at once.
             Pool::Lite(pool) => {
                 let mut pooled = pool.acquire().await?;
-                lite::batch(&mut pooled, "BEGIN IMMEDIATE").await?;
+                lite::plain(&mut pooled, "BEGIN IMMEDIATE").await?;
                 return Ok(Tx {
                     tx: Open::Lite(LiteTx(pooled)),
                     backend: self.backend,
@@ -410,7 +410,7 @@ impl Db {
     pub async fn ping(&self) -> bool {
         match self.acquire().await {
             Ok(Link::Sqlx(mut c)) => c.ping().await.is_ok(),
-            Ok(Link::Lite(mut c)) => lite::batch(&mut c, "SELECT 1").await.is_ok(),
+            Ok(Link::Lite(mut c)) => lite::plain(&mut c, "SELECT 1").await.is_ok(),
             Err(_) => false,
         }
     }
@@ -479,9 +479,9 @@ impl Tx {
             Open::Sqlx(tx) => tx,
             Open::Lite(mut tx) => {
                 let done = if commit {
-                    lite::batch(&mut tx.0, "COMMIT").await
+                    lite::plain(&mut tx.0, "COMMIT").await
                 } else {
-                    lite::batch(&mut tx.0, "ROLLBACK").await
+                    lite::plain(&mut tx.0, "ROLLBACK").await
                 };
                 // A failed COMMIT leaves the transaction open: dropping it rolls it back.
                 drop(tx);

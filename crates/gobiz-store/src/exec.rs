@@ -140,13 +140,18 @@ pub async fn raw_sql<R: Runner>(r: &mut R, sql: &str) -> Result<()> {
                 .map_err(StoreError::classify)?;
             Ok(())
         }
-        Driver::Lite(pooled) => lite::batch(pooled, sql).await,
+        Driver::Lite(pooled) => lite::plain(pooled, sql).await,
     }
+}
+
+/// A value that must not be NULL.
+fn required<T>(value: Option<T>, col: &str) -> Result<T> {
+    value.ok_or_else(|| StoreError::Corrupt(format!("column {col} is NULL")))
 }
 
 /// Reads a TEXT column.
 pub(crate) fn text(row: &Row, col: &str) -> Result<String> {
-    opt_text(row, col)?.ok_or_else(|| StoreError::Corrupt(format!("column {col} is NULL")))
+    required(opt_text(row, col)?, col)
 }
 
 /// Reads a nullable TEXT column.
@@ -161,7 +166,7 @@ pub(crate) fn opt_text(row: &Row, col: &str) -> Result<Option<String>> {
 
 /// Reads a BIGINT column.
 pub(crate) fn int(row: &Row, col: &str) -> Result<i64> {
-    opt_int(row, col)?.ok_or_else(|| StoreError::Corrupt(format!("column {col} is NULL")))
+    required(opt_int(row, col)?, col)
 }
 
 /// Reads a nullable BIGINT column.

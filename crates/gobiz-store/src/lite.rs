@@ -244,6 +244,14 @@ pub(crate) async fn run(
     }
 }
 
+/// Runs one statement without parameters (`BEGIN IMMEDIATE`, `COMMIT`, `ANALYZE t`) as
+/// [`run`] does: prepared once per connection, logged, retried while the lock is busy.
+pub(crate) async fn plain(pooled: &mut Pooled, sql: &str) -> Result<()> {
+    run(pooled, sql, &Values(Vec::new()), false)
+        .await
+        .map(|_| ())
+}
+
 /// Logs a statement as sqlx logs its own (same fields, at debug level under
 /// [`QUERY_LOG_TARGET`]), so that statement logs and the scale benchmark's plan report cover
 /// both engines.
@@ -324,27 +332,6 @@ fn bind(stmt: &mut rusqlite::CachedStatement<'_>, at: usize, v: &Value) -> rusql
         other => Err(rusqlite::Error::ToSqlConversionFailure(
             format!("unsupported bind value type: {other:?}").into(),
         )),
-    }
-}
-
-/// Runs statements without parameters (`BEGIN IMMEDIATE`, `COMMIT`, `ANALYZE t`), with the
-/// same retry as [`run`].
-pub(crate) async fn batch(pooled: &mut Pooled, sql: &str) -> Result<()> {
-    let started = Instant::now();
-    let mut pause = Duration::from_millis(1);
-    let limit = pooled.pool.busy_timeout();
-    loop {
-        match pooled.conn()?.execute_batch(sql) {
-            Err(e) if is_busy(&e) => {
-                if started.elapsed() >= limit {
-                    return Err(StoreError::Unavailable("database is locked".into()));
-                }
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(MAX_PAUSE);
-            }
-            Err(e) => return Err(classify(e)),
-            Ok(()) => return Ok(()),
-        }
     }
 }
 
