@@ -37,6 +37,9 @@ pub struct Emitted {
     pub event_id: String,
     /// Deliveries created.
     pub deliveries: usize,
+    /// Of those, the ones handed to this node's dispatcher once committed (the others wait
+    /// for its claim: [`Services::wake_dispatcher`]).
+    pub handed_over: usize,
 }
 
 /// Deliveries written per statement: 16 parameters each, well under both engines' limits.
@@ -135,6 +138,8 @@ impl Services {
         let mut fan_out: Vec<Delivery> = Vec::new();
         let mut notes_of: Vec<(String, i64, String)> = Vec::new();
         let mut mapping_errors: Vec<(usize, String, WebhookError)> = Vec::new();
+        // Each receiving partner's stored notification secret and Standard Webhooks choice.
+        let mut signing_of: HashMap<String, (String, bool)> = HashMap::new();
         for (index, p) in planned.iter().enumerate() {
             let draft = &p.draft;
             let name = draft.event.name();
@@ -154,6 +159,11 @@ impl Services {
             let (now, event_id, entity_id) = (p.now, &p.event_id, &p.entity_id);
             let mut routing: HashMap<String, Option<(Recipient, String, Option<ChaosConfig>)>> =
                 HashMap::new();
+            for route in routes {
+                signing_of
+                    .entry(route.partner.id.clone())
+                    .or_insert_with(|| (route.secret.clone(), route.partner.standard_webhooks));
+            }
             for route in routes {
                 let sub = &route.subscription;
                 if draft
@@ -254,10 +264,51 @@ impl Services {
                 }
             }
         }
+        // Deliveries this node's dispatcher can send as soon as the transaction commits are
+        // written leased to it and handed over then (no claim); the others wait for a claim.
+        let offer = fan_out
+            .iter()
+            .any(|d| self.can_hand_over(d))
+            .then(|| self.dispatcher.offer_lease())
+            .flatten();
+        let (leased, claimable): (Vec<Delivery>, Vec<Delivery>) = match &offer {
+            Some(_) => fan_out.into_iter().partition(|d| self.can_hand_over(d)),
+            None => (Vec::new(), fan_out),
+        };
         // One statement for the whole fan-out (bounded in parameters), then the chaos notes
         // on its deliveries.
-        for chunk in fan_out.chunks(DELIVERIES_PER_STATEMENT) {
-            outbox::insert_deliveries(tx, chunk).await?;
+        for chunk in claimable.chunks(DELIVERIES_PER_STATEMENT) {
+            outbox::insert_deliveries(tx, chunk, None).await?;
+        }
+        let mut handed = vec![0usize; planned.len()];
+        if let Some(offer) = offer {
+            for chunk in leased.chunks(DELIVERIES_PER_STATEMENT) {
+                outbox::insert_deliveries(tx, chunk, Some(offer.lease())).await?;
+            }
+            let index_of: HashMap<&str, usize> = planned
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.event_id.as_str(), i))
+                .collect();
+            let mut claimed = Vec::with_capacity(leased.len());
+            for delivery in leased {
+                if let Some(&index) = index_of.get(delivery.event_id.as_str()) {
+                    handed[index] += 1;
+                }
+                let (secret, standard_webhooks) = signing_of
+                    .get(&delivery.partner_id)
+                    .cloned()
+                    .unwrap_or_default();
+                claimed.push(outbox::Claimed {
+                    delivery,
+                    secret,
+                    standard_webhooks,
+                    chaos: None,
+                    history_len: Some(0),
+                });
+            }
+            let dispatcher = self.dispatcher.clone();
+            tx.after_commit(move || dispatcher.hand_over(&offer, claimed));
         }
         for (id, at, note) in &notes_of {
             outbox::note(tx, id, *at, note).await?;
@@ -272,13 +323,16 @@ impl Services {
             };
             let extra = Box::pin(self.emit(tx, draft)).await?;
             counts[index] += extra.deliveries;
+            handed[index] += extra.handed_over;
         }
         Ok(planned
             .into_iter()
             .zip(counts)
-            .map(|(p, deliveries)| Emitted {
+            .zip(handed)
+            .map(|((p, deliveries), handed_over)| Emitted {
                 event_id: p.event_id,
                 deliveries,
+                handed_over,
             })
             .collect())
     }
@@ -297,6 +351,15 @@ impl Services {
                 None => HashMap::new(),
             };
         Ok(mapping)
+    }
+
+    /// Whether `d` can go straight to this node's dispatcher once committed: due now, sent
+    /// over HTTP (not to a `gobiz listen` session) and without sandbox chaos, exactly what a
+    /// claim would take.
+    fn can_hand_over(&self, d: &Delivery) -> bool {
+        d.chaos_seq.is_none()
+            && d.next_attempt_at <= self.clock.now_ms()
+            && !d.endpoint.starts_with(gobiz_store::listeners::SCHEME)
     }
 
     /// Tells the local dispatcher that deliveries may be due (after a commit or a clock move).

@@ -375,6 +375,7 @@ impl Db {
                     tx: Open::Lite(LiteTx(pooled)),
                     backend: self.backend,
                     gate,
+                    after_commit: Vec::new(),
                 });
             }
         };
@@ -395,6 +396,7 @@ impl Db {
             tx: Open::Sqlx(tx),
             backend,
             gate,
+            after_commit: Vec::new(),
         })
     }
 
@@ -458,13 +460,26 @@ pub struct Tx {
     backend: Backend,
     /// This process's SQLite write turn, released once the transaction has ended.
     gate: Option<OwnedSemaphorePermit>,
+    /// What to do once the transaction has committed ([`Tx::after_commit`]).
+    after_commit: Vec<AfterCommit>,
 }
+
+/// Work that may run only once its transaction's writes are durable and visible.
+type AfterCommit = Box<dyn FnOnce() + Send>;
 
 impl Tx {
     /// Commits the transaction, on a task of its own: once a use case decided to commit, a
-    /// client that goes away cannot interrupt the commit half-way.
+    /// client that goes away cannot interrupt the commit half-way. Runs the
+    /// [`Tx::after_commit`] work once committed.
     pub async fn commit(self) -> Result<()> {
         self.end(true).await
+    }
+
+    /// Runs `f` once this transaction has committed, and never when it rolls back, is dropped
+    /// or fails to commit: e.g. handing this node's dispatcher deliveries that exist only
+    /// if the commit succeeds.
+    pub fn after_commit(&mut self, f: impl FnOnce() + Send + 'static) {
+        self.after_commit.push(Box::new(f));
     }
 
     /// Rolls the transaction back now (dropping a `Tx` does the same, later).
@@ -472,9 +487,17 @@ impl Tx {
         self.end(false).await
     }
 
-    /// Commits or rolls back on a task of its own, then gives up the write turn.
+    /// Commits or rolls back on a task of its own, then gives up the write turn; runs the
+    /// after-commit work once committed (on that task too, so a caller that goes away in
+    /// between cannot skip it).
     async fn end(self, commit: bool) -> Result<()> {
-        let Tx { tx, gate, .. } = self;
+        let Tx {
+            tx,
+            gate,
+            after_commit,
+            ..
+        } = self;
+        let after_commit = if commit { after_commit } else { Vec::new() };
         let tx = match tx {
             Open::Sqlx(tx) => tx,
             Open::Lite(mut tx) => {
@@ -486,6 +509,9 @@ impl Tx {
                 // A failed COMMIT leaves the transaction open: dropping it rolls it back.
                 drop(tx);
                 drop(gate);
+                if done.is_ok() {
+                    after_commit.into_iter().for_each(|f| f());
+                }
                 return done;
             }
         };
@@ -496,6 +522,9 @@ impl Tx {
                 tx.rollback().await
             };
             drop(gate);
+            if done.is_ok() {
+                after_commit.into_iter().for_each(|f| f());
+            }
             done
         })
         .await

@@ -96,6 +96,9 @@ pub struct Claimed {
     pub standard_webhooks: bool,
     /// The partner's chaos settings (JSON), when chaos is on.
     pub chaos: Option<String>,
+    /// How many history entries the delivery has, when known without reading them (0 for a
+    /// delivery handed over at its creation): recording its attempt then skips the lookup.
+    pub history_len: Option<i64>,
 }
 
 /// Writes an event.
@@ -184,20 +187,30 @@ fn select_deliveries() -> SelectStatement {
 
 /// Writes a delivery (status `pending`, due at `next_attempt_at`).
 pub async fn insert_delivery<R: Runner>(r: &mut R, d: &Delivery) -> Result<()> {
-    insert_deliveries(r, std::slice::from_ref(d)).await
+    insert_deliveries(r, std::slice::from_ref(d), None).await
 }
 
-/// Writes deliveries in one statement (an event's fan-out), in the given order.
-pub async fn insert_deliveries<R: Runner>(r: &mut R, all: &[Delivery]) -> Result<()> {
+/// Writes deliveries in one statement (an event's fan-out), in the given order; with `lease`,
+/// already leased to the claimer it names, as a claim would leave them (a node hands the
+/// deliveries it writes to its own dispatcher without claiming them back).
+pub async fn insert_deliveries<R: Runner>(
+    r: &mut R,
+    all: &[Delivery],
+    lease: Option<Lease<'_>>,
+) -> Result<()> {
     if all.is_empty() {
         return Ok(());
     }
+    let mut columns = COLUMNS.to_vec();
+    if lease.is_some() {
+        columns.extend([Deliveries::LeaseUntil, Deliveries::LeaseOwner]);
+    }
     let mut stmt = Query::insert()
         .into_table(Deliveries::Table)
-        .columns(COLUMNS)
+        .columns(columns)
         .to_owned();
     for d in all {
-        stmt.values_panic([
+        let mut values: Vec<sea_query::SimpleExpr> = vec![
             d.id.clone().into(),
             d.event_id.clone().into(),
             d.subscription_id.clone().into(),
@@ -214,7 +227,12 @@ pub async fn insert_deliveries<R: Runner>(r: &mut R, all: &[Delivery]) -> Result
             d.created_at.into(),
             d.updated_at.into(),
             d.chaos_seq.into(),
-        ]);
+        ];
+        if let Some(lease) = lease {
+            values.push(lease.until.into());
+            values.push(lease.owner.into());
+        }
+        stmt.values_panic(values);
     }
     execute(r, &stmt).await?;
     Ok(())
@@ -379,6 +397,7 @@ fn claimed_from(row: &Row) -> Result<Claimed> {
         secret: text(row, "secret")?,
         standard_webhooks: flag(row, "standard_webhooks")?,
         chaos: opt_text(row, "chaos")?,
+        history_len: None,
     })
 }
 
@@ -411,6 +430,9 @@ pub struct AttemptRecord {
     pub next_attempt_at: i64,
     /// Now.
     pub updated_at: i64,
+    /// The delivery's history entries before this record, when known
+    /// ([`Claimed::history_len`]); looked up when `None`.
+    pub history_len: Option<i64>,
 }
 
 /// The columns of a history entry, in the order attempts are written and read.
@@ -445,9 +467,10 @@ pub async fn record<R: Runner>(r: &mut R, a: &AttemptRecord) -> Result<()> {
 
 /// Records many attempts in three statements whatever their number (issue 20: three
 /// statements per attempt bounded the dispatcher): the last history position of each
-/// delivery, one multi-row insert of the new history entries, one update of the deliveries
-/// (`CASE` per column), which also releases their leases. A delivery recorded twice in one
-/// batch gets both histories in order and the later record's state.
+/// delivery whose history length is not known, one multi-row insert of the new history
+/// entries, one update of the deliveries (`CASE` per column), which also releases their
+/// leases. A delivery recorded twice in one batch gets both histories in order and the later
+/// record's state.
 pub async fn record_batch<R: Runner>(r: &mut R, batch: &[AttemptRecord]) -> Result<()> {
     if batch.is_empty() {
         return Ok(());
@@ -455,33 +478,49 @@ pub async fn record_batch<R: Runner>(r: &mut R, batch: &[AttemptRecord]) -> Resu
     let mut ids: Vec<&str> = batch.iter().map(|a| a.delivery_id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
-    // The last entry of each delivery, looked up per delivery (a backward scan of the primary
-    // key each). The aggregate over `delivery_id IN (…)` was planned as a sequential scan of
-    // all attempts while the table's statistics were stale (issue 20: 1.4 M rows read for
-    // 8,000 attempts on PostgreSQL); this shape is an index lookup whatever the statistics.
-    let last_seq = Query::select()
-        .expr(Expr::col((DeliveryAttempts::Table, DeliveryAttempts::Seq)).max())
-        .from(DeliveryAttempts::Table)
-        .and_where(
-            Expr::col((DeliveryAttempts::Table, DeliveryAttempts::DeliveryId))
-                .equals((Deliveries::Table, Deliveries::Id)),
-        )
-        .to_owned();
-    let stmt = Query::select()
-        .expr_as(
-            Expr::col((Deliveries::Table, Deliveries::Id)),
-            Alias::new("delivery_id"),
-        )
-        .expr_as(Expr::from(last_seq), Alias::new("last"))
-        .from(Deliveries::Table)
-        .and_where(Expr::col((Deliveries::Table, Deliveries::Id)).is_in(ids.iter().copied()))
-        .to_owned();
     let mut last: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-    for row in fetch_all(r, &stmt).await? {
-        last.insert(
-            text(&row, "delivery_id")?,
-            opt_int(&row, "last")?.unwrap_or(0),
-        );
+    let mut unknown: Vec<&str> = Vec::new();
+    for a in batch {
+        // Only a delivery's first record in the batch says where its history stood.
+        if last.contains_key(&a.delivery_id) || unknown.contains(&a.delivery_id.as_str()) {
+            continue;
+        }
+        match a.history_len {
+            Some(len) => {
+                last.insert(a.delivery_id.clone(), len);
+            }
+            None => unknown.push(a.delivery_id.as_str()),
+        }
+    }
+    if !unknown.is_empty() {
+        // The last entry of each delivery, looked up per delivery (a backward scan of the
+        // primary key each). The aggregate over `delivery_id IN (…)` was planned as a
+        // sequential scan of all attempts while the table's statistics were stale (issue 20:
+        // 1.4 M rows read for 8,000 attempts on PostgreSQL); this shape is an index lookup
+        // whatever the statistics.
+        let last_seq = Query::select()
+            .expr(Expr::col((DeliveryAttempts::Table, DeliveryAttempts::Seq)).max())
+            .from(DeliveryAttempts::Table)
+            .and_where(
+                Expr::col((DeliveryAttempts::Table, DeliveryAttempts::DeliveryId))
+                    .equals((Deliveries::Table, Deliveries::Id)),
+            )
+            .to_owned();
+        let stmt = Query::select()
+            .expr_as(
+                Expr::col((Deliveries::Table, Deliveries::Id)),
+                Alias::new("delivery_id"),
+            )
+            .expr_as(Expr::from(last_seq), Alias::new("last"))
+            .from(Deliveries::Table)
+            .and_where(Expr::col((Deliveries::Table, Deliveries::Id)).is_in(unknown))
+            .to_owned();
+        for row in fetch_all(r, &stmt).await? {
+            last.insert(
+                text(&row, "delivery_id")?,
+                opt_int(&row, "last")?.unwrap_or(0),
+            );
+        }
     }
     let mut insert = Query::insert()
         .into_table(DeliveryAttempts::Table)

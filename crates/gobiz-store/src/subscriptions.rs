@@ -167,6 +167,9 @@ pub struct Route {
     pub link: Option<String>,
     /// The partner's stored chaos settings (JSON), if any.
     pub chaos: Option<String>,
+    /// The partner's notification secret as stored (sealed in production): what signing a
+    /// delivery handed straight to the dispatcher needs.
+    pub secret: String,
     /// Whether one of the partner's OAuth clients is allowed the scope asked of [`routes`].
     pub client_holds_scope: bool,
 }
@@ -257,6 +260,10 @@ pub async fn routes<R: Runner>(
             Alias::new("chaos_config"),
         )
         .expr_as(
+            Expr::col((Partners::Table, Partners::NotificationSecret)),
+            Alias::new("notification_secret"),
+        )
+        .expr_as(
             Expr::case(Expr::exists(client_with_scope), Expr::val(1i64)).finally(Expr::val(0i64)),
             Alias::new("client_holds_scope"),
         )
@@ -280,6 +287,7 @@ pub async fn routes<R: Runner>(
                 None
             },
             chaos: opt_text(&row, "chaos_config")?,
+            secret: text(&row, "notification_secret")?,
             client_holds_scope: flag(&row, "client_holds_scope")?,
         });
     }

@@ -3,6 +3,7 @@
 //! attempt with the next step of the retry policy. Several dispatchers (nodes) may run on one
 //! PostgreSQL; a crashed one's leases simply run out and its deliveries are sent again.
 
+use crate::handoff::{Handoff, Offer};
 use crate::lanes::{Admit, Lanes};
 use crate::send::{Outgoing, Sender};
 use gobiz_domain::clock::{Clock, Millis};
@@ -63,6 +64,8 @@ pub struct Dispatcher {
     wake: Arc<Notify>,
     owner: String,
     lanes: Lanes<Queued>,
+    /// Deliveries this node wrote already leased to this dispatcher.
+    handoff: Handoff,
     /// Set when `run` stops claiming: deliveries still waiting in a lane are handed back
     /// instead of sent, so that shutdown waits only for requests already under way.
     stopping: AtomicBool,
@@ -132,6 +135,7 @@ pub fn attempt_record(
         retries,
         next_attempt_at: next_at,
         updated_at: now,
+        history_len: claimed.history_len,
     }
 }
 
@@ -151,9 +155,35 @@ impl Dispatcher {
             wake,
             owner: uuid::Uuid::new_v4().to_string(),
             lanes: Lanes::new(cfg.per_endpoint),
+            handoff: Handoff::new(),
             stopping: AtomicBool::new(false),
             cfg,
         })
+    }
+
+    /// A lease for deliveries a writer of this node is about to insert, so that they can be
+    /// handed to this dispatcher after the commit instead of claimed
+    /// ([`Dispatcher::hand_over`]); `None` when this dispatcher is not running or is behind,
+    /// or when its lease is too short to cover an attempt (they would all be handed back).
+    pub fn offer_lease(&self) -> Option<Offer> {
+        if self.lease_may_lapse(Instant::now()) {
+            return None;
+        }
+        self.handoff.offer(&self.owner, self.cfg.lease_ms)
+    }
+
+    /// Hands over committed deliveries inserted under `offer` (call it only after the
+    /// commit: they are sent at once). Each must be due, sent over HTTP and without chaos,
+    /// as a claim would have taken it. Released for any node to claim when this dispatcher
+    /// stopped meanwhile.
+    pub fn hand_over(self: &Arc<Self>, offer: &Offer, claimed: Vec<Claimed>) {
+        if claimed.is_empty() {
+            return;
+        }
+        if let Err(back) = self.handoff.push(offer, claimed) {
+            let me = self.clone();
+            tokio::spawn(async move { me.hand_back(&back).await });
+        }
     }
 
     /// The sender (for immediate redeliveries).
@@ -198,9 +228,23 @@ impl Dispatcher {
         let (tx, rx) = mpsc::channel::<AttemptRecord>(4096);
         let recorder = tokio::spawn(record_loop(self.db.clone(), rx));
         let mut budget = CLAIM_BATCH;
+        self.handoff.open();
+        // Claim on start, on a wake (deliveries written without a lease, the clock moved, a
+        // lane has room) and on every poll; not when woken only by a hand-over.
+        let mut claim_now = true;
         loop {
             if *shutdown.borrow() {
                 break;
+            }
+            self.take_handed(&permits, &tx).await;
+            if !claim_now {
+                tokio::select! {
+                    _ = self.wake.notified() => claim_now = true,
+                    _ = self.handoff.ready.notified() => {}
+                    _ = tokio::time::sleep(self.cfg.poll) => claim_now = true,
+                    _ = shutdown.changed() => {}
+                }
+                continue;
             }
             let free = permits.available_permits().min(budget);
             let mut claimed_count = 0;
@@ -230,18 +274,8 @@ impl Dispatcher {
                             let Ok(permit) = permits.clone().acquire_owned().await else {
                                 break;
                             };
-                            let endpoint = claimed.delivery.endpoint.clone();
-                            let queued = Queued {
-                                claimed,
-                                permit,
-                                since,
-                            };
-                            match self.lanes.admit(&endpoint, queued) {
-                                Admit::Send(q) => {
-                                    tokio::spawn(self.clone().lane(q, tx.clone()));
-                                }
-                                Admit::Queued => {}
-                                Admit::Full(q) => full.push(q.claimed),
+                            if let Some(back) = self.admit(claimed, permit, since, &tx) {
+                                full.push(back);
                             }
                         }
                         overflowed = !full.is_empty();
@@ -266,17 +300,83 @@ impl Dispatcher {
             if claimed_count == free && free > 0 && !overflowed && !congested {
                 continue;
             }
+            claim_now = false;
             tokio::select! {
-                _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(self.cfg.poll) => {}
+                _ = self.wake.notified() => claim_now = true,
+                _ = self.handoff.ready.notified() => {}
+                _ = tokio::time::sleep(self.cfg.poll) => claim_now = true,
                 _ = shutdown.changed() => {}
             }
         }
+        let waiting = self.handoff.close();
+        self.hand_back(&waiting).await;
         self.stopping.store(true, Ordering::Relaxed);
         // Wait for in-flight attempts (bounded by the request timeout), then flush records.
         let _ = permits.acquire_many(self.cfg.concurrency as u32).await;
         drop(tx);
         let _ = recorder.await;
+    }
+
+    /// Puts a leased delivery in its endpoint's lane: sent at once when a slot is free, else
+    /// queued; given back when the lane is full.
+    fn admit(
+        self: &Arc<Self>,
+        claimed: Claimed,
+        permit: OwnedSemaphorePermit,
+        since: Instant,
+        tx: &mpsc::Sender<AttemptRecord>,
+    ) -> Option<Claimed> {
+        let endpoint = claimed.delivery.endpoint.clone();
+        let queued = Queued {
+            claimed,
+            permit,
+            since,
+        };
+        match self.lanes.admit(&endpoint, queued) {
+            Admit::Send(q) => {
+                tokio::spawn(self.clone().lane(q, tx.clone()));
+                None
+            }
+            Admit::Queued => None,
+            Admit::Full(q) => Some(q.claimed),
+        }
+    }
+
+    /// Takes the deliveries handed over by this node's writers, as many as there are free
+    /// slots; one whose lease could run out before its answer is handed back instead.
+    async fn take_handed(
+        self: &Arc<Self>,
+        permits: &Arc<Semaphore>,
+        tx: &mpsc::Sender<AttemptRecord>,
+    ) {
+        if !self.handoff.has_waiting() {
+            return;
+        }
+        let handed = self.handoff.take(permits.available_permits());
+        let mut back = Vec::new();
+        for h in handed {
+            if self.lease_may_lapse(h.since) {
+                back.push(h.claimed);
+                continue;
+            }
+            // The permits are taken here only, so the free ones counted above are still free.
+            let Ok(permit) = permits.clone().try_acquire_owned() else {
+                back.push(h.claimed);
+                continue;
+            };
+            if let Some(full) = self.admit(h.claimed, permit, h.since, tx) {
+                back.push(full);
+            }
+        }
+        self.hand_back(&back).await;
+    }
+
+    /// Whether a lease taken at `since` could run out before an attempt started now is
+    /// answered (another node could then claim the delivery and send it twice).
+    fn lease_may_lapse(&self, since: Instant) -> bool {
+        let margin = self.cfg.timeout + Duration::from_secs(1);
+        let lease = Duration::from_millis(u64::try_from(self.cfg.lease_ms).unwrap_or(0));
+        since.elapsed() + margin > lease
     }
 
     /// Sends `first`, then whatever waits in its endpoint's lane, one after the other in
@@ -285,18 +385,19 @@ impl Dispatcher {
     /// or when the node is shutting down.
     async fn lane(self: Arc<Self>, first: Queued, tx: mpsc::Sender<AttemptRecord>) {
         let endpoint = first.claimed.delivery.endpoint.clone();
-        let margin = self.cfg.timeout + Duration::from_secs(1);
-        let lease = Duration::from_millis(u64::try_from(self.cfg.lease_ms).unwrap_or(0));
         let mut next = Some(first);
         let mut waited = false;
         while let Some(q) = next.take() {
-            let stale = q.since.elapsed() + margin > lease;
+            let stale = self.lease_may_lapse(q.since);
             if waited && (stale || self.stopping.load(Ordering::Relaxed)) {
                 self.hand_back(std::slice::from_ref(&q.claimed)).await;
             } else {
                 self.handle(q.claimed, &tx).await;
             }
             drop(q.permit);
+            if self.handoff.has_waiting() {
+                self.handoff.ready.notify_one();
+            }
             let done = self.lanes.done(&endpoint);
             if done.room {
                 self.wake.notify_one();
@@ -467,7 +568,10 @@ fn loggable_url(endpoint: &str) -> String {
 }
 
 /// Writes attempt records in batches (one transaction per batch, three statements per chunk of
-/// records), so that the single SQLite writer is not the bottleneck.
+/// records), so that the single SQLite writer is not the bottleneck. When a batch fails, each
+/// of its records is written again on its own, its history position read afresh (a
+/// redelivery may have added to the history meanwhile), so that one record cannot cost the
+/// others theirs.
 async fn record_loop(db: Db, mut rx: mpsc::Receiver<AttemptRecord>) {
     let mut batch = Vec::with_capacity(256);
     while let Some(first) = rx.recv().await {
@@ -478,18 +582,26 @@ async fn record_loop(db: Db, mut rx: mpsc::Receiver<AttemptRecord>) {
                 Err(_) => break,
             }
         }
-        let result = async {
-            let mut tx = db.begin().await?;
-            for chunk in batch.chunks(RECORD_CHUNK) {
-                outbox::record_batch(&mut tx, chunk).await?;
+        if let Err(e) = write_records(&db, &batch).await {
+            tracing::warn!(error = %e, count = batch.len(), "recording a batch of attempts failed; recording them one by one");
+            for record in &mut batch {
+                record.history_len = None;
+                if let Err(e) = write_records(&db, std::slice::from_ref(record)).await {
+                    // The lease runs out and the delivery is attempted again: at least once
+                    // holds.
+                    tracing::error!(error = %e, delivery = %record.delivery_id, "recording an attempt failed");
+                }
             }
-            tx.commit().await
-        }
-        .await;
-        if let Err(e) = result {
-            // The leases run out and the deliveries are attempted again: at least once holds.
-            tracing::error!(error = %e, count = batch.len(), "recording attempts failed");
         }
         batch.clear();
     }
+}
+
+/// Records attempts in one transaction.
+async fn write_records(db: &Db, records: &[AttemptRecord]) -> Result<(), gobiz_store::StoreError> {
+    let mut tx = db.begin().await?;
+    for chunk in records.chunks(RECORD_CHUNK) {
+        outbox::record_batch(&mut tx, chunk).await?;
+    }
+    tx.commit().await
 }

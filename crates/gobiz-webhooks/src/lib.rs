@@ -3,6 +3,7 @@
 //! deliveries with a lease and records every attempt.
 
 pub mod dispatcher;
+pub mod handoff;
 mod lanes;
 pub mod relay;
 pub mod sealed;

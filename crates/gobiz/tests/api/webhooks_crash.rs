@@ -1,6 +1,9 @@
 //! At-least-once delivery across a crash (spec §9.9): the server is killed (SIGKILL) while a
 //! backlog of deliveries is being sent; after a restart on the same database every event
-//! arrives, and duplicates carry the same `X-Go-Idempotency-Key`.
+//! arrives, and duplicates carry the same `X-Go-Idempotency-Key`. Twice: with a lease too
+//! short to cover an attempt, so every delivery is claimed from the database, and with one
+//! that covers it, so the deliveries are leased to the node's dispatcher as they are written
+//! and handed to it in memory (the node dies holding them).
 
 // The crash test passes its own server environment (`CRASH_ENV`) to `both_dbs!`.
 
@@ -16,6 +19,14 @@ const CRASH_ENV: &[(&str, &str)] = &[
     ("GOBIZ_WEBHOOK_RETRY_SCHEDULE_MS", "100,100,100,100,100"),
     ("GOBIZ_WEBHOOK_TIMEOUT_MS", "5000"),
     ("GOBIZ_WEBHOOK_LEASE_MS", "1000"),
+];
+
+/// A lease longer than an attempt's timeout and margin: deliveries go to the dispatcher
+/// without a claim.
+const HANDED_OVER_ENV: &[(&str, &str)] = &[
+    ("GOBIZ_WEBHOOK_RETRY_SCHEDULE_MS", "100,100,100,100,100"),
+    ("GOBIZ_WEBHOOK_TIMEOUT_MS", "2000"),
+    ("GOBIZ_WEBHOOK_LEASE_MS", "4000"),
 ];
 
 const EV: &str = "gofood.order.merchant_accepted";
@@ -113,3 +124,8 @@ async fn crash_loses_no_event(mut app: TestApp) {
     }
 }
 both_dbs!(crash_loses_no_event, CRASH_ENV);
+
+async fn crash_loses_no_handed_over_event(app: TestApp) {
+    crash_loses_no_event(app).await;
+}
+both_dbs!(crash_loses_no_handed_over_event, HANDED_OVER_ENV);
