@@ -568,10 +568,10 @@ fn loggable_url(endpoint: &str) -> String {
 }
 
 /// Writes attempt records in batches (one transaction per batch, three statements per chunk of
-/// records), so that the single SQLite writer is not the bottleneck. When a batch fails, each
-/// of its records is written again on its own, its history position read afresh (a
-/// redelivery may have added to the history meanwhile), so that one record cannot cost the
-/// others theirs.
+/// records), so that the single SQLite writer is not the bottleneck. When a batch meets a
+/// history position taken meanwhile (an immediate redelivery of one of its deliveries), each
+/// record is written again on its own, its position read afresh, so that one record cannot
+/// cost the others theirs.
 async fn record_loop(db: Db, mut rx: mpsc::Receiver<AttemptRecord>) {
     let mut batch = Vec::with_capacity(256);
     while let Some(first) = rx.recv().await {
@@ -582,15 +582,23 @@ async fn record_loop(db: Db, mut rx: mpsc::Receiver<AttemptRecord>) {
                 Err(_) => break,
             }
         }
-        if let Err(e) = write_records(&db, &batch).await {
-            tracing::warn!(error = %e, count = batch.len(), "recording a batch of attempts failed; recording them one by one");
-            for record in &mut batch {
-                record.history_len = None;
-                if let Err(e) = write_records(&db, std::slice::from_ref(record)).await {
-                    // The lease runs out and the delivery is attempted again: at least once
-                    // holds.
-                    tracing::error!(error = %e, delivery = %record.delivery_id, "recording an attempt failed");
+        match write_records(&db, &batch).await {
+            Ok(()) => {}
+            // A history position taken meanwhile (by a redelivery of one of them): write each
+            // record on its own, its position read afresh.
+            Err(gobiz_store::StoreError::Duplicate) => {
+                tracing::warn!(count = batch.len(), "a batch of attempt records met a history entry written meanwhile; recording them one by one");
+                for record in &mut batch {
+                    record.history_len = None;
+                    if let Err(e) = write_records(&db, std::slice::from_ref(record)).await {
+                        tracing::error!(error = %e, delivery = %record.delivery_id, "recording an attempt failed");
+                    }
                 }
+            }
+            Err(e) => {
+                // The leases run out and the deliveries are attempted again: at least once
+                // holds.
+                tracing::error!(error = %e, count = batch.len(), "recording attempts failed");
             }
         }
         batch.clear();
@@ -604,4 +612,116 @@ async fn write_records(db: &Db, records: &[AttemptRecord]) -> Result<(), gobiz_s
         outbox::record_batch(&mut tx, chunk).await?;
     }
     tx.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use gobiz_store::outbox::{Delivery, EventRow};
+
+    fn delivery(id: &str) -> Delivery {
+        Delivery {
+            id: id.into(),
+            event_id: "ev-1".into(),
+            subscription_id: "sub-1".into(),
+            partner_id: "p-1".into(),
+            event_name: "gofood.order.placed".into(),
+            entity_id: "F-1".into(),
+            endpoint: "http://127.0.0.1:9/hook".into(),
+            idempotency_key: format!("key-{id}"),
+            payload: "{}".into(),
+            headers: "{}".into(),
+            status: "pending".into(),
+            retries: 0,
+            next_attempt_at: 1,
+            created_at: 1,
+            updated_at: 1,
+            chaos_seq: None,
+        }
+    }
+
+    fn delivered(id: &str, history_len: Option<i64>) -> AttemptRecord {
+        AttemptRecord {
+            delivery_id: id.into(),
+            entries: vec![Attempt {
+                seq: 0,
+                at: 5,
+                status_code: Some(200),
+                exception_message: None,
+                delivered: true,
+                latency_ms: Some(1),
+                response_body: None,
+            }],
+            headers: "{}".into(),
+            status: "delivered".into(),
+            retries: 0,
+            next_attempt_at: 1,
+            updated_at: 5,
+            history_len,
+        }
+    }
+
+    /// A batch whose record for one delivery says its history is empty while a redelivery
+    /// has written to it meanwhile: both records still land, the stale one after the entry.
+    #[tokio::test]
+    async fn a_stale_history_position_costs_no_other_record() {
+        let path = std::env::temp_dir().join(format!(
+            "gobiz-records-{}-{}.db",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        let db = Db::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        {
+            let mut tx = db.begin().await.unwrap();
+            let event = EventRow {
+                id: "ev-1".into(),
+                name: "gofood.order.placed".into(),
+                outlet_id: "G1".into(),
+                entity_id: "F-1".into(),
+                request_id: None,
+                payload: "{}".into(),
+                created_at: 1,
+            };
+            outbox::insert_event(&mut tx, &event).await.unwrap();
+            outbox::insert_deliveries(&mut tx, &[delivery("d-1"), delivery("d-2")], None)
+                .await
+                .unwrap();
+            // What an immediate redelivery of d-1 would have written meanwhile.
+            outbox::note(&mut tx, "d-1", 3, "written meanwhile")
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let (tx, rx) = mpsc::channel(8);
+        tx.send(delivered("d-1", Some(0))).await.unwrap();
+        tx.send(delivered("d-2", Some(0))).await.unwrap();
+        drop(tx);
+        record_loop(db.clone(), rx).await;
+
+        let mut conn = db.conn().await.unwrap();
+        let first = outbox::history(&mut conn, "d-1").await.unwrap();
+        assert_eq!(
+            first.iter().map(|a| a.seq).collect::<Vec<_>>(),
+            [1, 2],
+            "the attempt follows the entry written meanwhile"
+        );
+        assert!(first[1].delivered);
+        let second = outbox::history(&mut conn, "d-2").await.unwrap();
+        assert_eq!(second.len(), 1, "the other record of the batch landed");
+        for id in ["d-1", "d-2"] {
+            let d = outbox::get(&mut conn, id).await.unwrap().unwrap();
+            assert_eq!(d.status, "delivered", "{id}");
+        }
+        drop(conn);
+        db.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(p);
+        }
+    }
 }
