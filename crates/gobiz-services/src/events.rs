@@ -37,13 +37,29 @@ pub struct Emitted {
     pub event_id: String,
     /// Deliveries created.
     pub deliveries: usize,
-    /// Of those, the ones handed to this node's dispatcher once committed (the others wait
-    /// for its claim: [`Services::wake_dispatcher`]).
-    pub handed_over: usize,
 }
 
 /// Deliveries written per statement: 16 parameters each, well under both engines' limits.
 const DELIVERIES_PER_STATEMENT: usize = 512;
+
+/// A delivery of the fan-out, with what signing it needs (its partner's stored secret and Standard Webhooks choice).
+struct Fanned {
+    delivery: Delivery,
+    secret: String,
+    standard_webhooks: bool,
+}
+
+impl Fanned {
+    /// Whether this node's dispatcher can take it as soon as the transaction commits: due at
+    /// `now`, sent over HTTP (not to a `gobiz listen` session) and without sandbox chaos,
+    /// which is what a claim would take.
+    fn can_hand_over(&self, now: i64) -> bool {
+        let d = &self.delivery;
+        d.chaos_seq.is_none()
+            && d.next_attempt_at <= now
+            && !gobiz_store::listeners::is_listener_url(&d.endpoint)
+    }
+}
 
 /// Per-partner routing facts gathered once per event.
 struct Recipient {
@@ -73,8 +89,9 @@ impl Services {
         }
     }
 
-    /// Writes the event and one delivery per matching subscription in `tx`. Call
-    /// [`Services::wake_dispatcher`] after committing.
+    /// Writes the event and one delivery per matching subscription in `tx`. Once `tx`
+    /// commits, the deliveries due now go to this node's dispatcher: handed over, or it is
+    /// woken to claim them.
     pub async fn emit(&self, tx: &mut Tx, draft: EventDraft) -> ServiceResult<Emitted> {
         self.emit_many(tx, vec![draft])
             .await?
@@ -135,11 +152,9 @@ impl Services {
         drop(rows);
         let mut routes_of: HashMap<(EventName, String), Vec<subscriptions::Route>> = HashMap::new();
         let mut counts = vec![0usize; planned.len()];
-        let mut fan_out: Vec<Delivery> = Vec::new();
+        let mut fan_out: Vec<Fanned> = Vec::new();
         let mut notes_of: Vec<(String, i64, String)> = Vec::new();
         let mut mapping_errors: Vec<(usize, String, WebhookError)> = Vec::new();
-        // Each receiving partner's stored notification secret and Standard Webhooks choice.
-        let mut signing_of: HashMap<String, (String, bool)> = HashMap::new();
         for (index, p) in planned.iter().enumerate() {
             let draft = &p.draft;
             let name = draft.event.name();
@@ -159,11 +174,6 @@ impl Services {
             let (now, event_id, entity_id) = (p.now, &p.event_id, &p.entity_id);
             let mut routing: HashMap<String, Option<(Recipient, String, Option<ChaosConfig>)>> =
                 HashMap::new();
-            for route in routes {
-                signing_of
-                    .entry(route.partner.id.clone())
-                    .or_insert_with(|| (route.secret.clone(), route.partner.standard_webhooks));
-            }
             for route in routes {
                 let sub = &route.subscription;
                 if draft
@@ -251,7 +261,12 @@ impl Services {
                     }
                 }
                 notes_of.extend(notes.into_iter().map(|n| (delivery.id.clone(), now, n)));
-                fan_out.push(delivery.clone());
+                let fanned = |delivery: Delivery| Fanned {
+                    delivery,
+                    secret: route.secret.clone(),
+                    standard_webhooks: route.partner.standard_webhooks,
+                };
+                fan_out.push(fanned(delivery.clone()));
                 counts[index] += 1;
                 if let Some(copy) = copy {
                     notes_of.push((
@@ -259,46 +274,43 @@ impl Services {
                         now,
                         gobiz_domain::chaos::copy_note(&delivery.id),
                     ));
-                    fan_out.push(copy);
+                    fan_out.push(fanned(copy));
                     counts[index] += 1;
                 }
             }
         }
         // Deliveries this node's dispatcher can send as soon as the transaction commits are
         // written leased to it and handed over then (no claim); the others wait for a claim.
+        let due = self.clock.now_ms();
         let offer = fan_out
             .iter()
-            .any(|d| self.can_hand_over(d))
+            .any(|f| f.can_hand_over(due))
             .then(|| self.dispatcher.offer_lease())
             .flatten();
-        let (leased, claimable): (Vec<Delivery>, Vec<Delivery>) = match &offer {
-            Some(_) => fan_out.into_iter().partition(|d| self.can_hand_over(d)),
+        let (leased, claimable): (Vec<Fanned>, Vec<Fanned>) = match &offer {
+            Some(_) => fan_out.into_iter().partition(|f| f.can_hand_over(due)),
             None => (Vec::new(), fan_out),
         };
         // One statement for the whole fan-out (bounded in parameters), then the chaos notes
         // on its deliveries.
+        let claimable: Vec<Delivery> = claimable.into_iter().map(|f| f.delivery).collect();
         for chunk in claimable.chunks(DELIVERIES_PER_STATEMENT) {
             outbox::insert_deliveries(tx, chunk, None).await?;
         }
-        let mut handed = vec![0usize; planned.len()];
+        if !claimable.is_empty() {
+            let wake = self.wake.clone();
+            tx.after_commit(move || wake.notify_one());
+        }
         if let Some(offer) = offer {
-            for chunk in leased.chunks(DELIVERIES_PER_STATEMENT) {
+            let (rows, signing): (Vec<Delivery>, Vec<(String, bool)>) = leased
+                .into_iter()
+                .map(|f| (f.delivery, (f.secret, f.standard_webhooks)))
+                .unzip();
+            for chunk in rows.chunks(DELIVERIES_PER_STATEMENT) {
                 outbox::insert_deliveries(tx, chunk, Some(offer.lease())).await?;
             }
-            let index_of: HashMap<&str, usize> = planned
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p.event_id.as_str(), i))
-                .collect();
-            let mut claimed = Vec::with_capacity(leased.len());
-            for delivery in leased {
-                if let Some(&index) = index_of.get(delivery.event_id.as_str()) {
-                    handed[index] += 1;
-                }
-                let (secret, standard_webhooks) = signing_of
-                    .get(&delivery.partner_id)
-                    .cloned()
-                    .unwrap_or_default();
+            let mut claimed = Vec::with_capacity(rows.len());
+            for (delivery, (secret, standard_webhooks)) in rows.into_iter().zip(signing) {
                 claimed.push(outbox::Claimed {
                     delivery,
                     secret,
@@ -323,16 +335,13 @@ impl Services {
             };
             let extra = Box::pin(self.emit(tx, draft)).await?;
             counts[index] += extra.deliveries;
-            handed[index] += extra.handed_over;
         }
         Ok(planned
             .into_iter()
             .zip(counts)
-            .zip(handed)
-            .map(|((p, deliveries), handed_over)| Emitted {
+            .map(|(p, deliveries)| Emitted {
                 event_id: p.event_id,
                 deliveries,
-                handed_over,
             })
             .collect())
     }
@@ -351,15 +360,6 @@ impl Services {
                 None => HashMap::new(),
             };
         Ok(mapping)
-    }
-
-    /// Whether `d` can go straight to this node's dispatcher once committed: due now, sent
-    /// over HTTP (not to a `gobiz listen` session) and without sandbox chaos, exactly what a
-    /// claim would take.
-    fn can_hand_over(&self, d: &Delivery) -> bool {
-        d.chaos_seq.is_none()
-            && d.next_attempt_at <= self.clock.now_ms()
-            && !d.endpoint.starts_with(gobiz_store::listeners::SCHEME)
     }
 
     /// Tells the local dispatcher that deliveries may be due (after a commit or a clock move).

@@ -479,10 +479,11 @@ pub async fn record_batch<R: Runner>(r: &mut R, batch: &[AttemptRecord]) -> Resu
     ids.sort_unstable();
     ids.dedup();
     let mut last: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut unknown: Vec<&str> = Vec::new();
     for a in batch {
         // Only a delivery's first record in the batch says where its history stood.
-        if last.contains_key(&a.delivery_id) || unknown.contains(&a.delivery_id.as_str()) {
+        if !seen.insert(a.delivery_id.as_str()) {
             continue;
         }
         match a.history_len {

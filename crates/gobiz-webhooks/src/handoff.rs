@@ -87,12 +87,13 @@ impl Handoff {
     /// Queues committed deliveries leased under `offer`. Gives them back when the
     /// dispatcher has stopped meanwhile (the caller releases them).
     pub(crate) fn push(&self, offer: &Offer, claimed: Vec<Claimed>) -> Result<(), Vec<Claimed>> {
-        if !self.running.load(Ordering::Acquire) {
-            return Err(claimed);
-        }
         let Ok(mut waiting) = self.waiting.lock() else {
             return Err(claimed);
         };
+        // Read under the lock that `close` takes, so nothing is queued after its last take.
+        if !self.running.load(Ordering::Acquire) {
+            return Err(claimed);
+        }
         waiting.extend(claimed.into_iter().map(|claimed| Handed {
             claimed,
             since: offer.since,
@@ -127,11 +128,14 @@ impl Handoff {
     /// The dispatcher stops: no more leases are offered; what waits is returned, to be
     /// released.
     pub(crate) fn close(&self) -> Vec<Claimed> {
+        let Ok(mut waiting) = self.waiting.lock() else {
+            self.running.store(false, Ordering::Release);
+            return Vec::new();
+        };
         self.running.store(false, Ordering::Release);
-        self.take(usize::MAX)
-            .into_iter()
-            .map(|h| h.claimed)
-            .collect()
+        let rest = waiting.drain(..).map(|h| h.claimed).collect();
+        self.len.store(0, Ordering::Relaxed);
+        rest
     }
 }
 

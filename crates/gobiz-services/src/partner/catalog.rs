@@ -107,7 +107,6 @@ impl Services {
         }
         tx.commit().await?;
         self.catalog_memo.clear();
-        self.wake_dispatcher();
         Ok(catalog)
     }
 

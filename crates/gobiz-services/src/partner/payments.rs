@@ -498,7 +498,6 @@ impl Services {
             .await?;
         }
         tx.commit().await?;
-        self.wake_dispatcher();
         Ok(t)
     }
 }

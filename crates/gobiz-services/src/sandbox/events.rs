@@ -246,7 +246,7 @@ impl Services {
 
     /// Emits the requested events in one transaction: each outlet read once, inside it (an
     /// unknown outlet fails only its own events, with 404), one [`Services::emit_many`] for
-    /// the rest. Wakes the dispatcher when deliveries were written that it must claim. The outer error fails the
+    /// the rest. The outer error fails the
     /// whole group; the inner ones are per event, in the order of `requested`.
     async fn commit_events(
         &self,
@@ -285,11 +285,6 @@ impl Services {
         }
         let emitted = self.emit_many(&mut tx, drafts).await?;
         tx.commit().await?;
-        // What was handed to this node's dispatcher is on its way already; the rest waits
-        // for a claim.
-        if emitted.iter().any(|e| e.deliveries > e.handed_over) {
-            self.wake_dispatcher();
-        }
         let mut emitted: Vec<Option<Emitted>> = emitted.into_iter().map(Some).collect();
         Ok(requested
             .iter()

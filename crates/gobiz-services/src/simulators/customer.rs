@@ -206,7 +206,6 @@ impl Services {
             }
             self.emit_steps(&mut tx, &order, steps, now).await?;
             tx.commit().await?;
-            self.wake_dispatcher();
             return Ok(order);
         }
         Err(ServiceError::Internal(
