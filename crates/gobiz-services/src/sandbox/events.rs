@@ -218,7 +218,7 @@ impl Services {
         if group.is_empty() {
             return;
         }
-        let requested: Vec<Requested> = group.iter().map(|q| q.requested.clone()).collect();
+        let requested: Vec<&Requested> = group.iter().map(|q| &q.requested).collect();
         match self.commit_events(&requested).await {
             Ok(all) => {
                 for (q, emitted) in group.into_iter().zip(all) {
@@ -232,7 +232,7 @@ impl Services {
             }
             Err(_) => {
                 for q in group {
-                    let alone = match self.commit_events(std::slice::from_ref(&q.requested)).await {
+                    let alone = match self.commit_events(&[&q.requested]).await {
                         Ok(mut one) => one.pop().unwrap_or_else(|| {
                             Err(ServiceError::Internal("event not written".into()))
                         }),
@@ -250,7 +250,7 @@ impl Services {
     /// whole group; the inner ones are per event, in the order of `requested`.
     async fn commit_events(
         &self,
-        requested: &[Requested],
+        requested: &[&Requested],
     ) -> ServiceResult<Vec<ServiceResult<Emitted>>> {
         let mut tx = self.db.begin().await?;
         let mut outlets: HashMap<&str, Option<Outlet>> = HashMap::new();
