@@ -102,6 +102,39 @@ async fn emit(http: &reqwest::Client, base: &str, admin: &str, outlet: &str, i: 
 /// How far the drain moves the clock: past the first retry of the default schedule (2 min).
 const DRAIN_ADVANCE_SECS: i64 = 3600;
 
+/// Waits until no delivery is due on the server (`gobiz_webhook_backlog{state="due"}` of
+/// `/metrics` is 0): every attempt made so far is recorded with its next step.
+async fn wait_until_recorded(
+    http: &reqwest::Client,
+    base: &str,
+    limit: Duration,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let text = http
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .context("GET /metrics")?
+            .text()
+            .await
+            .context("reading /metrics")?;
+        let due = text
+            .lines()
+            .find_map(|l| l.strip_prefix("gobiz_webhook_backlog{state=\"due\"} "))
+            .and_then(|v| v.trim().parse::<i64>().ok());
+        if due == Some(0) {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            anyhow::bail!(
+                "deliveries still due on the server after {limit:?} (backlog due: {due:?})"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Emits events numbered `range` with `emitters` concurrent clients.
 async fn emit_all(
     http: &reqwest::Client,
@@ -251,6 +284,10 @@ pub async fn run(
     let first = events + n;
     emit_all(http, base, admin, &outlet, first..first + events, emitters).await;
     let refused = wait_until(&seen, expected, Duration::from_secs(120), |s| s.refused).await;
+    // A refusal reaches the receiver before its attempt is recorded, with its retry two
+    // minutes after the attempt on the server's clock; moving the clock before the last
+    // records land would put their retries two minutes past the move.
+    wait_until_recorded(http, base, Duration::from_secs(30)).await?;
     if let Ok(mut s) = seen.lock() {
         s.down = false;
     }
